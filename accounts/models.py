@@ -10,6 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -109,6 +110,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def profile_complete(self) -> bool:
         return bool(self.display_name and self.stakeholder_group)
+
+    @cached_property
+    def email_verified(self) -> bool:
+        """Whether the member has at least one verified email address (allauth's record)."""
+        return self.emailaddress_set.filter(verified=True).exists()
+
+    @property
+    def can_participate(self) -> bool:
+        """Whether the member may post, react, follow and flag (read-only otherwise)."""
+        return self.is_active and self.profile_complete and self.email_verified
 
     def get_absolute_url(self) -> str:
         return reverse("accounts:profile", kwargs={"pk": self.pk, "slug": self.slug})
