@@ -223,12 +223,12 @@ def _configure_email(url: str) -> dict:
 globals().update(_configure_email(EMAIL_URL))
 
 # Background tasks (django-tasks). Tests and development may use the immediate backend.
+DEFAULT_TASKS_BACKEND = (
+    "django_tasks.backends.immediate.ImmediateBackend" if (TESTING or DEBUG) else "django_tasks_db.DatabaseBackend"
+)
 TASKS = {
     "default": {
-        "BACKEND": env_str(
-            "TASKS_BACKEND",
-            "django_tasks.backends.immediate.ImmediateBackend" if (TESTING or DEBUG) else "django_tasks_db.DatabaseBackend",
-        ),
+        "BACKEND": env_str("TASKS_BACKEND", DEFAULT_TASKS_BACKEND),
     }
 }
 

@@ -20,7 +20,7 @@ def _clear_cache():
 def make_member(
     email: str = "member@example.org",
     *,
-    password: str = "a-long-test-password-42",
+    password: str = "a-long-test-password-42",  # noqa: S107 - test fixture
     display_name: str = "Alex Member",
     stakeholder_group: str = StakeholderGroup.NHS,
     verified: bool = True,

@@ -59,9 +59,12 @@ def test_no_page_loads_a_file_from_another_host(client):
         assert marker not in html
 
 
+SETUP_DJANGO = "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; django.setup()"
+
+
 def _run_settings(env: dict) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-c", "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='config.settings'; django.setup()"],
+        [sys.executable, "-c", SETUP_DJANGO],
         env=env,
         capture_output=True,
         text=True,
