@@ -316,5 +316,8 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Common Ground"
 USERSESSIONS_TRACK_ACTIVITY = True
 
+# Adds the benchmark's control view (/bench/trivial/); off unless the benchmark starts the app.
+BENCHMARK_ENDPOINTS = env_bool("BENCHMARK_ENDPOINTS", False)
+
 # Forum settings
 COMMENTS_PER_PAGE = env_int("COMMENTS_PER_PAGE", 30)

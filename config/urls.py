@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
@@ -20,6 +21,10 @@ urlpatterns = [
     path("articles/", include("articles.urls")),
     path("", include("forum.urls")),
 ]
+
+if settings.BENCHMARK_ENDPOINTS:
+    # The benchmark's control: a short HTML string through the full middleware stack.
+    urlpatterns.append(path("bench/trivial/", views.trivial, name="bench_trivial"))
 
 handler404 = "config.views.page_not_found"
 handler403 = "config.views.permission_denied"

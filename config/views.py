@@ -28,6 +28,10 @@ def healthz(request):
     return JsonResponse({"database": "ok"})
 
 
+def trivial(request):
+    return HttpResponse("<!DOCTYPE html><title>ok</title><p>ok</p>")
+
+
 def page_not_found(request, exception=None):
     return render(request, "errors/404.html", status=404)
 
