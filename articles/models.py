@@ -76,6 +76,10 @@ class Article(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("articles:detail", kwargs={"slug": self.slug})
 
+    def paragraphs_in_order(self) -> list[Paragraph]:
+        """Every paragraph in reading order (uses the prefetch from `with_contents` when there is one)."""
+        return [paragraph for section in self.sections.all() for paragraph in section.paragraphs.all()]
+
     @property
     def author_line(self) -> str:
         """Name, role and organisation, joined by commas, leaving out any the text does not give."""
@@ -118,7 +122,12 @@ class Section(models.Model):
 
     def rebuild_body(self) -> None:
         """Make `body` the section's paragraphs again, after they were edited one by one."""
-        self.body = "\n\n".join(paragraph.text for paragraph in self.paragraphs.order_by("position"))
+        paragraphs = list(self.paragraphs.order_by("position"))
+        for paragraph in paragraphs:
+            if paragraph.anchor != paragraph_anchor(self.anchor, paragraph.position):
+                paragraph.section = self
+                paragraph.save()
+        self.body = "\n\n".join(paragraph.text for paragraph in paragraphs)
         self.save()
 
 

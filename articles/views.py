@@ -1,17 +1,56 @@
-from django.db.models import Prefetch
+"""Pages for reading the source texts.
+
+The article page is built from a fixed number of queries. Two seams let other parts of the site
+add to each paragraph without adding a query per paragraph:
+
+- `paragraphs_for_reading(request)`: the queryset the page prefetches paragraphs with; annotate it
+  (for example with comment counts) and the annotation is on every `paragraph` in the templates.
+- `paragraph_extras(request, article)`: data computed for the whole article at once (a fixed
+  number of queries), keyed by paragraph id; the page sets it on each paragraph as
+  `paragraph.extra` (None for a paragraph without any).
+
+Both are read by templates/articles/includes/paragraph_tools.html, which is included once per
+paragraph with `paragraph`, `section` and `article` in its context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from articles.models import Article, Section
+from articles.models import Article, Paragraph
 
 
-def article_list(request):
+def get_article_for_reading(slug: str, *, paragraphs: QuerySet[Paragraph] | None = None) -> Article:
+    """The article with its sections, paragraphs and references prefetched, or 404."""
+    return get_object_or_404(Article.objects.with_contents(paragraphs), slug=slug)
+
+
+def paragraphs_for_reading(request: HttpRequest) -> QuerySet[Paragraph]:
+    """The paragraph rows the article page prefetches; annotate per-paragraph figures here."""
+    return Paragraph.objects.all()
+
+
+def paragraph_extras(request: HttpRequest, article: Article) -> Mapping[int, object]:
+    """Per-paragraph data for the paragraph tools, keyed by paragraph id; none yet."""
+    return {}
+
+
+def article_list(request: HttpRequest) -> HttpResponse:
     return render(request, "articles/list.html", {"articles": Article.objects.all()})
 
 
-def article_detail(request, slug: str):
-    sections = Section.objects.prefetch_related("paragraphs")
-    article = get_object_or_404(
-        Article.objects.prefetch_related(Prefetch("sections", queryset=sections), "references"),
-        slug=slug,
-    )
-    return render(request, "articles/detail.html", {"article": article})
+def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    article = get_article_for_reading(slug, paragraphs=paragraphs_for_reading(request))
+    extras = paragraph_extras(request, article)
+    for paragraph in article.paragraphs_in_order():
+        paragraph.extra = extras.get(paragraph.pk)
+    context = {
+        "article": article,
+        "sections": article.sections.all(),
+        "references": article.references.all(),
+    }
+    return render(request, "articles/detail.html", context)
