@@ -6,6 +6,7 @@ fix that is also made in the file.
 """
 
 from django.contrib import admin
+from django.db import models
 
 from articles.models import Article, Paragraph, Reference, Section
 
@@ -23,6 +24,7 @@ class ReferenceInline(admin.TabularInline):
     model = Reference
     fields = ("number", "text", "url")
     extra = 0
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Article)

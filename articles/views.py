@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
 
 from articles.models import Article, Paragraph
 
@@ -39,10 +40,12 @@ def paragraph_extras(request: HttpRequest, article: Article) -> Mapping[int, obj
     return {}
 
 
+@require_safe
 def article_list(request: HttpRequest) -> HttpResponse:
     return render(request, "articles/list.html", {"articles": Article.objects.all()})
 
 
+@require_safe
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_article_for_reading(slug, paragraphs=paragraphs_for_reading(request))
     extras = paragraph_extras(request, article)
