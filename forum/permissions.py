@@ -1,0 +1,169 @@
+"""Every forum permission rule, in one place.
+
+Each rule comes in two forms: `*_refusal(user, obj) -> str | None` gives the sentence to show a
+person when the answer is no (None means yes), and `can_*(user, obj) -> bool` answers the
+question. Views raise `PermissionDenied(reason)` or put the sentence on the form; templates use
+the `can_*` filters in `forum_tags`, so a button is never shown that the server would refuse.
+
+This module imports no models: querysets use `is_moderator`, and models import querysets.
+"""
+
+from __future__ import annotations
+
+MODERATE_PERMISSION = "forum.moderate_comment"
+
+
+def is_moderator(user) -> bool:
+    """Users with the `forum.moderate_comment` permission (directly, by group, or superusers).
+
+    Asked on every forum page, so the answer is one EXISTS query (ModelBackend's `has_perm`
+    loads all of a user's permissions in two), remembered on the user object for the request.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    cached = getattr(user, "_forum_is_moderator", None)
+    if cached is None:
+        from django.contrib.auth.models import Permission
+        from django.db.models import Q
+
+        app_label, codename = MODERATE_PERMISSION.split(".")
+        cached = (
+            Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+            .filter(Q(user=user) | Q(group__user=user))
+            .exists()
+        )
+        user._forum_is_moderator = cached
+    return cached
+
+
+def participation_refusal(user) -> str | None:
+    """Why this person may not post at all (anonymous, unconfirmed email, incomplete profile)."""
+    if user is None or not user.is_authenticated:
+        return "Sign in to take part in the discussion."
+    if not user.is_active:
+        return "Your account is not active, so you cannot post."
+    if not user.email_verified:
+        return "Confirm your email address before you take part. We sent you a link when you signed up."
+    if not user.profile_complete:
+        return "Add your display name and stakeholder group to your profile before you take part."
+    return None
+
+
+def can_participate(user) -> bool:
+    return participation_refusal(user) is None
+
+
+def theme_refusal(theme) -> str | None:
+    """Why a theme is not taking new comments, or None when it is open."""
+    if theme.is_accepting_posts:
+        return None
+    if theme.status == "open":
+        return f"The theme “{theme.title}” closed to new comments on its closing date."
+    return f"The theme “{theme.title}” is {theme.get_status_display().lower()} and not taking new comments."
+
+
+def start_thread_refusal(user, theme) -> str | None:
+    return participation_refusal(user) or theme_refusal(theme)
+
+
+def can_start_thread(user, theme) -> bool:
+    return start_thread_refusal(user, theme) is None
+
+
+def comment_refusal(user, thread) -> str | None:
+    """Why this person may not add a comment to this thread."""
+    reason = participation_refusal(user) or theme_refusal(thread.theme)
+    if reason:
+        return reason
+    if thread.is_locked and not is_moderator(user):
+        suffix = f" The reason given: {thread.lock_reason}" if thread.lock_reason else ""
+        return f"This discussion has been locked, so no new comments can be added.{suffix}"
+    if not thread.is_public and not is_moderator(user):
+        return "This discussion is waiting for a moderator, so it cannot take replies yet."
+    return None
+
+
+def can_comment(user, thread) -> bool:
+    return comment_refusal(user, thread) is None
+
+
+def reply_refusal(user, comment) -> str | None:
+    """Why this person may not reply to (or quote) this comment."""
+    reason = comment_refusal(user, comment.thread)
+    if reason:
+        return reason
+    if comment.is_deleted:
+        return "You cannot reply to this comment because its author has deleted it."
+    if not comment.is_public:
+        return "You cannot reply to this comment because it is not published."
+    return None
+
+
+def can_reply(user, comment) -> bool:
+    return reply_refusal(user, comment) is None
+
+
+def edit_refusal(user, comment) -> str | None:
+    """Only the author edits a comment, while the discussion is still open to comments."""
+    reason = participation_refusal(user)
+    if reason:
+        return reason
+    if comment.author_id != user.pk:
+        return "You can only edit your own comments."
+    if comment.is_deleted:
+        return "This comment has been deleted, so it cannot be edited."
+    if comment.is_hidden:
+        return "A moderator has hidden this comment, so it cannot be edited."
+    if thread_reason := theme_refusal(comment.thread.theme):
+        return thread_reason
+    if comment.thread.is_locked:
+        return "This discussion has been locked, so its comments can no longer be edited."
+    return None
+
+
+def can_edit_comment(user, comment) -> bool:
+    return edit_refusal(user, comment) is None
+
+
+def delete_refusal(user, comment) -> str | None:
+    """Authors may always withdraw what they wrote, even in a closed theme or a locked thread."""
+    if user is None or not user.is_authenticated:
+        return "Sign in to delete your comments."
+    if comment.author_id != user.pk:
+        return "You can only delete your own comments."
+    if comment.is_deleted:
+        return "This comment has already been deleted."
+    return None
+
+
+def can_delete_comment(user, comment) -> bool:
+    return delete_refusal(user, comment) is None
+
+
+def can_see_comment(user, comment) -> bool:
+    """Mirror of `Comment.objects.visible_to(user)` for a comment already in hand."""
+    if comment.is_public:
+        return True
+    if is_moderator(user):
+        return True
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and comment.author_id == user.pk
+        and comment.needs_approval
+        and not comment.is_hidden
+    )
+
+
+def can_see_thread(user, thread) -> bool:
+    """Mirror of `Thread.objects.visible_to(user)` for a thread already in hand."""
+    if thread.is_public or is_moderator(user):
+        return True
+    return bool(user is not None and user.is_authenticated and thread.author_id == user.pk and not thread.is_hidden)
+
+
+def can_see_history(user, comment) -> bool:
+    """Revision history is public for a visible comment, and gone once its author deletes it."""
+    return can_see_comment(user, comment) and not comment.is_deleted

@@ -1,0 +1,290 @@
+"""Forum workflows that touch several rows. Each runs in one transaction and says what it changes.
+
+Counters on Theme and Thread change only here, with F() expressions. Nothing happens through
+signals: a later feature (following, notifications) adds its call to these functions explicitly.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from forum.models import (
+    Comment,
+    CommentRevision,
+    Mention,
+    Theme,
+    Thread,
+    ThreadReadState,
+    group_labels,
+)
+from forum.rendering import extract_mentions
+
+__all__ = [
+    "ParagraphStats",
+    "create_comment",
+    "delete_comment",
+    "edit_comment",
+    "extract_mentions",
+    "mark_thread_read",
+    "paragraph_discussion_stats",
+    "quote_as_markdown",
+    "start_thread",
+]
+
+QUOTE_MAX_CHARS = 1_000
+
+
+def _author_fields(author) -> dict:
+    return {"author": author, "author_name": author.public_name}
+
+
+def _add_group(groups: list[str], group: str) -> list[str] | None:
+    """The group set with `group` added, or None when it was already there (nothing to save)."""
+    if not group or group in groups:
+        return None
+    return sorted([*groups, group])
+
+
+def _sync_mentions(comment: Comment) -> list[Mention]:
+    """Make the Mention rows match the members the rendered body links to; return the new ones."""
+    members = {member.pk: member for member in getattr(comment, "mentioned_members", [])}
+    members.pop(comment.author_id, None)
+    existing = set(comment.mentions.values_list("member_id", flat=True))
+    comment.mentions.exclude(member_id__in=members.keys()).delete()
+    created = [Mention(comment=comment, member=m) for pk, m in members.items() if pk not in existing]
+    return Mention.objects.bulk_create(created)
+
+
+def _count_in(comment: Comment, *, new_thread: bool = False) -> None:
+    """Add a newly public comment to its thread's and theme's counters and group sets.
+
+    Called with the thread row locked (see `create_comment`), so the group set cannot lose an
+    update; the theme's group set is only touched (under its own lock) when the thread gained a
+    group, which is rare.
+    """
+    thread = comment.thread
+    now = comment.created_at
+    group = comment.author.stakeholder_group if comment.author else ""
+    thread_groups = _add_group(thread.participant_groups, group)
+    thread_changes = {"comment_count": F("comment_count") + 1, "last_activity_at": now}
+    if thread_groups is not None:
+        thread_changes["participant_groups"] = thread_groups
+        thread.participant_groups = thread_groups
+    Thread.objects.filter(pk=thread.pk).update(**thread_changes)
+
+    theme_changes = {"comment_count": F("comment_count") + 1, "last_activity_at": now}
+    if new_thread:
+        theme_changes["thread_count"] = F("thread_count") + 1
+    if thread_groups is not None:
+        theme = Theme.objects.select_for_update().only("participant_groups").get(pk=thread.theme_id)
+        theme_groups = _add_group(theme.participant_groups, group)
+        if theme_groups is not None:
+            theme_changes["participant_groups"] = theme_groups
+    Theme.objects.filter(pk=thread.theme_id).update(**theme_changes)
+
+
+def _extract_quote(body: str) -> str:
+    """The text of the first Markdown blockquote in `body` (how a quoted passage is recorded)."""
+    lines: list[str] = []
+    for line in body.splitlines():
+        if line.lstrip().startswith(">"):
+            lines.append(re.sub(r"^\s*>\s?", "", line))
+        elif lines:
+            break
+    quote = "\n".join(lines).strip()
+    # The attribution line the quote link adds is not part of the quoted passage.
+    quote = re.sub(r'^@"[^"\n]*" wrote:\s*', "", quote)
+    return quote[:QUOTE_MAX_CHARS]
+
+
+def quote_as_markdown(comment: Comment, passage: str | None = None) -> str:
+    """The Markdown blockquote a quote link puts in the reply form, attributed with a mention."""
+    text = (passage or comment.body).strip()[:QUOTE_MAX_CHARS]
+    quoted = "\n".join(f"> {line}" if line.strip() else ">" for line in text.splitlines())
+    return f'> @"{comment.author_name}" wrote:\n>\n{quoted}\n\n'
+
+
+@transaction.atomic
+def create_comment(
+    *,
+    thread: Thread,
+    author,
+    body: str,
+    parent: Comment | None = None,
+    quoted_comment: Comment | None = None,
+    stance: str = "",
+    needs_approval: bool = False,
+    _new_thread: bool = False,
+) -> Comment:
+    """Add a comment at the next position of `thread`, with its first revision and mentions.
+
+    Locks the thread row to hand out the position. A comment waiting for approval takes its
+    position but is left out of the public counters until a moderator approves it.
+    """
+    locked = Thread.objects.select_for_update().get(pk=thread.pk)
+    thread.last_position = locked.last_position + 1
+    thread.participant_groups = locked.participant_groups
+    quoted_text = _extract_quote(body) if quoted_comment is not None else ""
+    if quoted_comment is not None and not quoted_text:
+        quoted_comment = None  # the member removed the quote before posting
+    comment = Comment(
+        thread=thread,
+        position=thread.last_position,
+        body=body,
+        parent=parent,
+        quoted_comment=quoted_comment,
+        quoted_text=quoted_text,
+        stance=stance,
+        needs_approval=needs_approval,
+        **_author_fields(author),
+    )
+    comment.save()
+    CommentRevision.objects.create(
+        comment=comment, body=comment.body, body_html=comment.body_html, edited_by=author, created_at=comment.created_at
+    )
+    _sync_mentions(comment)
+    Thread.objects.filter(pk=thread.pk).update(last_position=thread.last_position)
+    if not needs_approval:
+        _count_in(comment, new_thread=_new_thread)
+    return comment
+
+
+@transaction.atomic
+def start_thread(
+    *,
+    theme: Theme,
+    author,
+    title: str,
+    body: str,
+    stance: str = "",
+    paragraph=None,
+    needs_approval: bool = False,
+) -> Thread:
+    """Open a discussion in `theme` with its first comment, optionally anchored to a paragraph.
+
+    The anchor copies the paragraph's key, text and link so the thread still shows what it
+    discussed if the source text changes later.
+    """
+    now = timezone.now()
+    thread = Thread(
+        theme=theme,
+        title=title.strip(),
+        created_at=now,
+        last_activity_at=now,
+        needs_approval=needs_approval,
+        **_author_fields(author),
+    )
+    if paragraph is not None:
+        article = paragraph.section.article
+        thread.anchor_paragraph = paragraph
+        thread.anchor_key = paragraph.key
+        thread.anchor_text = paragraph.text
+        thread.anchor_source = article.title
+        thread.anchor_url = paragraph.get_absolute_url()
+    thread.save()
+    create_comment(
+        thread=thread, author=author, body=body, stance=stance, needs_approval=needs_approval, _new_thread=True
+    )
+    return thread
+
+
+@transaction.atomic
+def edit_comment(*, comment: Comment, editor, body: str, stance: str | None = None) -> Comment:
+    """Change a comment's text (and stance), keeping the new version as a revision."""
+    now = timezone.now()
+    comment.body = body
+    comment.edited_at = now
+    fields = ["body", "edited_at"]
+    if stance is not None:
+        comment.stance = stance
+        fields.append("stance")
+    if comment.quoted_comment_id:
+        comment.quoted_text = _extract_quote(body)
+        if not comment.quoted_text:
+            comment.quoted_comment = None
+        fields += ["quoted_text", "quoted_comment"]
+    comment.save(update_fields=fields)
+    CommentRevision.objects.create(comment=comment, body=comment.body, body_html=comment.body_html, edited_by=editor)
+    _sync_mentions(comment)
+    return comment
+
+
+@transaction.atomic
+def delete_comment(*, comment: Comment, deleted_by) -> Comment:
+    """Withdraw a comment: its text and revisions go, a placeholder keeps its place for replies."""
+    was_public = comment.is_public and not comment.is_deleted
+    comment.is_deleted = True
+    comment.deleted_at = timezone.now()
+    comment.body = ""
+    comment.quoted_text = ""
+    comment.stance = ""
+    comment.save(update_fields=["is_deleted", "deleted_at", "body", "quoted_text", "stance"])
+    comment.revisions.all().delete()
+    comment.mentions.all().delete()
+    if was_public:
+        Thread.objects.filter(pk=comment.thread_id).update(comment_count=F("comment_count") - 1)
+        Theme.objects.filter(pk=comment.thread.theme_id).update(comment_count=F("comment_count") - 1)
+    return comment
+
+
+def mark_thread_read(*, user, thread: Thread, position: int) -> None:
+    """Record that `user` has read `thread` up to `position` (never moves backwards).
+
+    Uses the `last_read_position` annotation from `Thread.objects.with_read_state()` when the
+    thread carries it: nothing to do when already read that far, a single INSERT the first time,
+    a single UPDATE otherwise.
+    """
+    if user is None or not user.is_authenticated or position <= 0:
+        return
+    known = getattr(thread, "last_read_position", None)
+    if known is not None and known >= position:
+        return
+    if known == 0:
+        ThreadReadState.objects.bulk_create(
+            [ThreadReadState(user=user, thread=thread, last_read_position=position)], ignore_conflicts=True
+        )
+    else:
+        updated = ThreadReadState.objects.filter(
+            user=user, thread=thread, last_read_position__lt=position
+        ).update(last_read_position=position, updated_at=timezone.now())
+        if not updated and known is None:
+            ThreadReadState.objects.get_or_create(user=user, thread=thread, defaults={"last_read_position": position})
+    thread.last_read_position = position
+
+
+@dataclass
+class ParagraphStats:
+    """How much discussion one paragraph of a source text has had."""
+
+    thread_count: int = 0
+    comment_count: int = 0
+    groups: set[str] = field(default_factory=set)
+
+    @property
+    def group_labels(self) -> list[str]:
+        return group_labels(self.groups)
+
+
+def paragraph_discussion_stats(article, user=None) -> dict[int, ParagraphStats]:
+    """Discussion counts and stakeholder groups per paragraph of `article`, in one query.
+
+    Only threads the reader may see are counted; keys are paragraph ids.
+    """
+    stats: dict[int, ParagraphStats] = {}
+    threads = (
+        Thread.objects.visible_to(user)
+        .filter(anchor_paragraph__section__article=article)
+        .values_list("anchor_paragraph_id", "comment_count", "participant_groups")
+    )
+    for paragraph_id, comment_count, groups in threads:
+        entry = stats.setdefault(paragraph_id, ParagraphStats())
+        entry.thread_count += 1
+        entry.comment_count += comment_count
+        entry.groups.update(groups or [])
+    return stats
+
