@@ -1,0 +1,62 @@
+"""Access helpers: one per model. 404 for what the reader may not see; 403 with a sentence for
+what they may see but not change."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from articles.models import Paragraph
+from forum import permissions
+from forum.models import Comment, Theme, ThemePassage, Thread
+
+
+def get_theme(slug: str) -> Theme:
+    """A theme with the passages it quotes (every theme is public, whatever its status)."""
+    passages = ThemePassage.objects.select_related("paragraph__section__article").order_by("position", "pk")
+    queryset = Theme.objects.prefetch_related(
+        Prefetch("passages", queryset=passages), "sections__article"
+    )
+    return get_object_or_404(queryset, slug=slug)
+
+
+def get_thread_for_reader(request, pk: int) -> Thread:
+    """A thread the reader may see, with its theme, paragraph anchor and their read position."""
+    queryset = (
+        Thread.objects.visible_to(request.user)
+        .select_related("theme", "anchor_paragraph__section__article")
+        .with_read_state(request.user)
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def get_comment_for_reader(request, pk: int) -> Comment:
+    queryset = Comment.objects.visible_to(request.user).select_related("thread__theme")
+    comment = get_object_or_404(queryset, pk=pk)
+    if not permissions.can_see_thread(request.user, comment.thread):
+        raise Http404("No such comment.")
+    return comment
+
+
+def get_comment_for_edit(request, pk: int, *, check_rules: bool) -> Comment:
+    """The reader's own comment. With `check_rules`, refuse (403) when it may not be edited now;
+    a submitted form checks the rules itself so a stale form keeps the typed text."""
+    comment = get_comment_for_reader(request, pk)
+    if comment.author_id != request.user.pk:
+        raise PermissionDenied("You can only edit your own comments.")
+    if check_rules and (reason := permissions.edit_refusal(request.user, comment)):
+        raise PermissionDenied(reason)
+    return comment
+
+
+def get_comment_for_delete(request, pk: int) -> Comment:
+    comment = get_comment_for_reader(request, pk)
+    if reason := permissions.delete_refusal(request.user, comment):
+        raise PermissionDenied(reason)
+    return comment
+
+
+def get_paragraph(key: str) -> Paragraph:
+    return get_object_or_404(Paragraph.objects.select_related("section__article"), key=key)

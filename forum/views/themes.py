@@ -1,0 +1,83 @@
+"""Theme list, theme page and starting a discussion in a theme."""
+
+from __future__ import annotations
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from forum import permissions, services
+from forum.forms import ThreadForm
+from forum.models import Theme
+from forum.views.access import get_theme
+from forum.views.common import page_number, preview_html, wants_preview
+
+THREADS_PER_PAGE = 50
+
+
+@require_GET
+def theme_list(request):
+    themes = Theme.objects.listed()
+    return render(request, "forum/theme_list.html", {"themes": themes})
+
+
+@require_GET
+def theme_detail(request, slug: str):
+    theme = get_theme(slug)
+    page = page_number(request)
+    start = (page - 1) * THREADS_PER_PAGE
+    # One row more than a page tells whether there is a next page without a COUNT query.
+    threads = list(
+        theme.threads.visible_to(request.user)
+        .in_theme_order()
+        .with_unread_count(request.user)[start : start + THREADS_PER_PAGE + 1]
+    )
+    if page > 1 and not threads:
+        raise Http404("No such page.")
+    has_next = len(threads) > THREADS_PER_PAGE
+    threads = threads[:THREADS_PER_PAGE]
+    for thread in threads:
+        thread.theme = theme  # every thread here belongs to this theme: no query per row
+    return render(
+        request,
+        "forum/theme_detail.html",
+        {
+            "theme": theme,
+            "threads": threads,
+            "page": page,
+            "has_next": has_next,
+            "start_refusal": permissions.start_thread_refusal(request.user, theme),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def start_thread(request, slug: str):
+    theme = get_theme(slug)
+    if request.method == "POST" and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    form = ThreadForm(request.POST or None, user=request.user, theme=theme)
+    preview = None
+    if request.method == "POST":
+        if wants_preview(request):
+            preview = preview_html(form)
+        elif form.is_valid():
+            thread = services.start_thread(
+                theme=theme,
+                author=request.user,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                stance=form.cleaned_data["stance"],
+            )
+            return redirect(thread)
+    return render(
+        request,
+        "forum/thread_form.html",
+        {
+            "theme": theme,
+            "form": form,
+            "preview": preview,
+            "refusal": permissions.start_thread_refusal(request.user, theme),
+        },
+    )

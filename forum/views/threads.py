@@ -1,0 +1,108 @@
+"""A thread's pages, and replying to it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from forum import permissions, services
+from forum.forms import CommentForm
+from forum.models import Comment
+from forum.views.access import get_thread_for_reader
+from forum.views.common import page_number, pagination_items, preview_html, wants_preview
+
+
+def _initial_reply(request, thread) -> tuple[dict, Comment | None]:
+    """Form values for the Reply (?reply_to=) and Quote (?quote=) links, when they can be used."""
+    quote_id = request.GET.get("quote", "")
+    reply_id = request.GET.get("reply_to", "")
+    target_id = quote_id or reply_id
+    if not target_id.isdigit():
+        return {}, None
+    target = (
+        Comment.objects.visible_to(request.user).filter(thread=thread, pk=int(target_id)).first()
+    )
+    if target is None:
+        return {}, None
+    target.thread = thread
+    if not permissions.can_reply(request.user, target):
+        return {}, None
+    initial = {"parent": target.pk}
+    if quote_id:
+        initial["quoted_comment"] = target.pk
+        initial["body"] = services.quote_as_markdown(target)
+    return initial, target
+
+
+def _render_thread(request, thread, page: int, form: CommentForm, *, preview=None, reply_target=None, status=200):
+    per_page = settings.COMMENTS_PER_PAGE
+    comments = list(
+        thread.comments.visible_to(request.user).on_page(thread, page, per_page).select_related("author", "parent")
+    )
+    last_read = getattr(thread, "last_read_position", None)
+    first_unread_id = None
+    if last_read:
+        first_unread_id = next((c.pk for c in comments if c.position > last_read), None)
+    if reply_target is None and form["parent"].value():
+        parent_id = str(form["parent"].value())
+        reply_target = next((c for c in comments if str(c.pk) == parent_id), None) or form.parent_comment
+    num_pages = thread.num_pages
+    context = {
+        "thread": thread,
+        "theme": thread.theme,
+        "comments": comments,
+        "page": page,
+        "num_pages": num_pages,
+        "pagination": pagination_items(page, num_pages, thread.get_page_url) if num_pages > 1 else [],
+        "previous_url": thread.get_page_url(page - 1) if page > 1 else None,
+        "next_url": thread.get_page_url(page + 1) if page < num_pages else None,
+        "first_unread_id": first_unread_id,
+        "first_unread_url": thread.first_unread_url(last_read) if last_read else None,
+        "form": form,
+        "preview": preview,
+        "reply_target": reply_target,
+        "comment_refusal": permissions.comment_refusal(request.user, thread),
+    }
+    return render(request, "forum/thread_detail.html", context, status=status)
+
+
+@require_GET
+def thread_detail(request, pk: int, slug: str):
+    thread = get_thread_for_reader(request, pk)
+    if slug != thread.slug:
+        query = f"?{request.GET.urlencode()}" if request.GET else ""
+        return redirect(thread.get_absolute_url() + query, permanent=True)
+    page = page_number(request)
+    if page > thread.num_pages:
+        raise Http404("No such page.")
+    initial, reply_target = _initial_reply(request, thread)
+    form = CommentForm(initial=initial, user=request.user, thread=thread)
+    response = _render_thread(request, thread, page, form, reply_target=reply_target)
+    last_on_page = min(page * settings.COMMENTS_PER_PAGE, thread.last_position)
+    services.mark_thread_read(user=request.user, thread=thread, position=last_on_page)
+    return response
+
+
+@require_POST
+def reply(request, pk: int):
+    thread = get_thread_for_reader(request, pk)
+    if not request.user.is_authenticated:
+        return redirect_to_login(thread.get_absolute_url())
+    form = CommentForm(request.POST, user=request.user, thread=thread)
+    last_page = thread.num_pages
+    if wants_preview(request):
+        return _render_thread(request, thread, last_page, form, preview=preview_html(form))
+    if not form.is_valid():
+        return _render_thread(request, thread, last_page, form)
+    comment = services.create_comment(
+        thread=thread,
+        author=request.user,
+        body=form.cleaned_data["body"],
+        parent=form.parent_comment,
+        quoted_comment=form.quoted,
+        stance=form.cleaned_data["stance"],
+    )
+    return redirect(f"{thread.get_page_url(comment.page)}#{comment.anchor}")
