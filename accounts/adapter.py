@@ -1,5 +1,73 @@
+"""Common Ground's account rules on top of allauth: wording, and where people land after signing in.
+
+A member whose profile is incomplete is sent to the onboarding page after signing up, signing in
+or confirming their email address, unless the link they followed asked for a specific page.
+"""
+
+from __future__ import annotations
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
+from django.urls import reverse
+
+
+def _needs_onboarding(user) -> bool:
+    return bool(user.is_authenticated and not user.profile_complete)
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    """Hook for Common Ground's account rules; extended by the accounts views."""
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "account_inactive": "This account is not active. Contact the site's moderators if you think this is wrong.",
+        "cannot_remove_primary_email": (
+            "You cannot remove your primary email address. Make another verified address primary first."
+        ),
+        "duplicate_email": "That email address is already on your account.",
+        "email_password_mismatch": (
+            "The email address or password is not right. Check them and try again, or reset your password."
+        ),
+        "email_taken": "That email address cannot be used. Try a different one.",
+        "enter_current_password": "Enter your current password.",
+        "incorrect_code": "That code is not right. Check the code and try again.",
+        "incorrect_password": "That password is not right. Try again.",
+        "invalid_or_expired_key": "This link has expired or has already been used. Ask for a new one.",
+        "invalid_login": "Enter your email address.",
+        "invalid_password_reset": "This password reset link has expired or has already been used.",
+        "max_email_addresses": "You cannot add more than %d email addresses.",
+        "too_many_login_attempts": (
+            "Too many attempts to sign in. Wait 5 minutes, then try again, or reset your password."
+        ),
+        "unknown_email": "There is no account with that email address.",
+        "unverified_primary_email": "Confirm your email address before making it your primary address.",
+        "select_only_one": "Enter only one of these.",
+        "same_as_current": "The new value must be different from the current one.",
+        "rate_limited": "You have tried this too many times. Wait a few minutes, then try again.",
+    }
+
+    def get_login_redirect_url(self, request) -> str:
+        if _needs_onboarding(request.user):
+            return reverse("accounts:onboarding")
+        return super().get_login_redirect_url(request)
+
+    def get_signup_redirect_url(self, request) -> str:
+        if _needs_onboarding(request.user):
+            return reverse("accounts:onboarding")
+        return super().get_signup_redirect_url(request)
+
+    def get_email_verification_redirect_url(self, email_address) -> str:
+        if _needs_onboarding(self.request.user):
+            return reverse("accounts:onboarding")
+        return super().get_email_verification_redirect_url(email_address)
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "add_email_blocked": (
+            "You cannot add an email address while two-factor authentication is on. Turn it off, add and "
+            "confirm the address, then turn it on again."
+        ),
+        "cannot_delete_authenticator": "You cannot turn off two-factor authentication.",
+        "incorrect_code": "That code is not right. Enter the 6-digit code your authenticator app shows now.",
+        "unverified_email": "Confirm your email address before you turn on two-factor authentication.",
+    }

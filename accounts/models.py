@@ -1,18 +1,26 @@
-"""Members of Common Ground.
+"""Members of Common Ground, the organisation register and the affiliation log.
 
 Email is the login identifier (unique regardless of case). The stakeholder profile lives on the
-user row because every comment shows it: one join, no extra query per comment.
+user row because every comment shows it: one join, no extra query per comment. Everything the
+member badge prints (name, group, verified or self-declared, declared-interests marker,
+organisation) is a column of this row.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
-from django.utils.functional import cached_property
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.text import slugify
+
+from accounts.validators import name_key
+
+FORMER_MEMBER_NAME = "Former member"
 
 
 class StakeholderGroup(models.TextChoices):
@@ -24,6 +32,73 @@ class StakeholderGroup(models.TextChoices):
     VCSE = "vcse", "Voluntary, community or social enterprise"
     PATIENT_PUBLIC = "patient_public", "Patient or public representative"
     OTHER = "other", "Other"
+
+
+class AffiliationSource(models.TextChoices):
+    SELF_DECLARED = "", "Self-declared"
+    EMAIL_DOMAIN = "email_domain", "Work email address"
+    MODERATOR = "moderator", "Checked by a moderator"
+
+
+class OrganisationType(models.TextChoices):
+    SHARED_DOMAIN = "shared_domain", "Many organisations (shared email service)"
+    NHS_TRUST = "nhs_trust", "NHS trust"
+    NHS_NATIONAL = "nhs_national", "National NHS body"
+    ICB = "icb", "Integrated care board"
+    GP_PRACTICE = "gp_practice", "GP practice or primary care network"
+    LOCAL_AUTHORITY = "local_authority", "Local authority"
+    INDEPENDENT_PROVIDER = "independent_provider", "Independent sector provider"
+    SOCIAL_CARE_PROVIDER = "social_care_provider", "Social care provider"
+    VCSE = "vcse", "Charity, community group or social enterprise"
+    OTHER = "other", "Other"
+
+
+class Organisation(models.Model):
+    """An entry in the register: which email domains confirm which stakeholder group."""
+
+    name = models.CharField(max_length=200, unique=True)
+    organisation_type = models.CharField("type", max_length=32, choices=OrganisationType.choices)
+    stakeholder_group = models.CharField(
+        max_length=32,
+        choices=StakeholderGroup.choices,
+        help_text="A member whose verified email address matches is verified for this group only.",
+    )
+    region = models.CharField(max_length=100, blank=True)
+    notes = models.TextField(blank=True, help_text="For administrators; never shown to members.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_shared_domain(self) -> bool:
+        """A rule for a shared email service (such as NHSmail) says nothing about the employer."""
+        return self.organisation_type == OrganisationType.SHARED_DOMAIN
+
+
+class OrganisationDomain(models.Model):
+    """One email domain of an organisation: `nhs.net` (exactly) or `*.nhs.uk` (any subdomain)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="domains")
+    domain = models.CharField(
+        max_length=253,
+        unique=True,
+        help_text="For example nhs.net, or *.nhs.uk for every address at a subdomain of nhs.uk.",
+    )
+
+    class Meta:
+        ordering = ["domain"]
+
+    def __str__(self) -> str:
+        return self.domain
+
+    def save(self, *args, **kwargs):
+        self.domain = self.domain.strip().lower()
+        super().save(*args, **kwargs)
 
 
 class UserManager(BaseUserManager):
@@ -58,6 +133,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         help_text="The name other members see next to your comments.",
     )
+    display_name_key = models.CharField(
+        max_length=50,
+        blank=True,
+        editable=False,
+        help_text="The display name folded for comparison, so look-alike names cannot both exist.",
+    )
     stakeholder_group = models.CharField(
         max_length=32, choices=StakeholderGroup.choices, blank=True
     )
@@ -66,15 +147,36 @@ class User(AbstractBaseUser, PermissionsMixin):
     declared_interests = models.TextField(
         blank=True,
         max_length=2000,
-        help_text="Anything readers should know about, such as contracts or roles that could be a conflict of interest.",
+        help_text=(
+            "Anything readers should know about, such as contracts or roles that could be a conflict of interest."
+        ),
     )
     affiliation_verified = models.BooleanField(
         default=False,
         help_text="True when the stakeholder group was confirmed by an email domain rule or a moderator.",
     )
+    affiliation_source = models.CharField(
+        max_length=32, choices=AffiliationSource.choices, blank=True, default=AffiliationSource.SELF_DECLARED
+    )
+    affiliation_organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="verified_members",
+        help_text="The register entry whose email domain confirmed the group.",
+    )
+    affiliation_verified_at = models.DateTimeField(null=True, blank=True)
+    affiliation_locked = models.BooleanField(
+        default=False,
+        help_text="Set when a moderator revokes verification: email domain rules no longer verify this member.",
+    )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the member deleted their account; the row stays, emptied."
+    )
 
     objects = UserManager()
 
@@ -85,18 +187,35 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         constraints = [
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            models.UniqueConstraint(
+                fields=["display_name_key"],
+                condition=~Q(display_name_key=""),
+                name="accounts_user_display_name_key_unique",
+            ),
         ]
-        indexes = [models.Index(Lower("display_name"), name="accounts_user_name_ci_idx")]
+        permissions = [
+            ("verify_affiliation", "Can verify or revoke a member's stakeholder group"),
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.email
 
     def save(self, *args, **kwargs):
         self.email = self.email.strip().lower()
+        self.display_name_key = name_key(self.display_name)[:50]
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "display_name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "display_name_key"}
         super().save(*args, **kwargs)
 
     @property
+    def is_former_member(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
     def public_name(self) -> str:
+        if self.is_former_member:
+            return FORMER_MEMBER_NAME
         return self.display_name or "Member"
 
     @property
@@ -111,6 +230,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     def profile_complete(self) -> bool:
         return bool(self.display_name and self.stakeholder_group)
 
+    @property
+    def affiliation_label(self) -> str:
+        """'verified' or 'self-declared': the word readers see beside the group."""
+        return "verified" if self.affiliation_verified else "self-declared"
+
     @cached_property
     def email_verified(self) -> bool:
         """Whether the member has at least one verified email address (allauth's record)."""
@@ -123,3 +247,36 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_absolute_url(self) -> str:
         return reverse("accounts:profile", kwargs={"pk": self.pk, "slug": self.slug})
+
+
+class AffiliationEvent(models.Model):
+    """What happened to a member's stakeholder group and its verification, and who did it."""
+
+    class Kind(models.TextChoices):
+        GROUP_CHANGED = "group_changed", "Group changed by the member"
+        VERIFIED_BY_DOMAIN = "verified_domain", "Verified by email domain"
+        VERIFIED_BY_MODERATOR = "verified_moderator", "Verified by a moderator"
+        REVOKED_BY_MODERATOR = "revoked_moderator", "Verification revoked by a moderator"
+        VERIFICATION_LAPSED = "lapsed", "Verification no longer applies"
+
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="affiliation_events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who made the change; empty when the site did it by itself.",
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    from_group = models.CharField(max_length=32, choices=StakeholderGroup.choices, blank=True)
+    to_group = models.CharField(max_length=32, choices=StakeholderGroup.choices, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["member", "-created_at"], name="accounts_affev_member_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d})"

@@ -281,26 +281,48 @@ LOGGING = {
     },
 }
 
-# django-allauth 65.x
+# django-allauth 65.x (names checked against allauth 65.21's app_settings). See docs/accounts.md.
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {
+    "login": "accounts.forms.LoginForm",
+    "signup": "accounts.forms.SignupForm",
+    "add_email": "accounts.forms.AddEmailForm",
+    "change_password": "accounts.forms.ChangePasswordForm",
+    "set_password": "accounts.forms.SetPasswordForm",
+    "reset_password": "accounts.forms.ResetPasswordForm",
+    "reset_password_from_key": "accounts.forms.ResetPasswordKeyForm",
+    "request_login_code": "accounts.forms.RequestLoginCodeForm",
+    "confirm_login_code": "accounts.forms.ConfirmLoginCodeForm",
+    "reauthenticate": "accounts.forms.ReauthenticateForm",
+}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True  # only in the browser that signed up (allauth's rule)
 ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_MAX_EMAIL_ADDRESSES = 3
+ACCOUNT_EMAIL_NOTIFICATIONS = True  # tell people when their password or email addresses change
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 600  # NHSmail can take a few minutes to deliver
+ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND = True
 ACCOUNT_LOGOUT_ON_GET = False
-ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_SESSION_REMEMBER = None  # ask ("Keep me signed in")
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Common Ground] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
+ACCOUNT_REAUTHENTICATION_REQUIRED = True  # confirm the password before changing email addresses
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+# Per-IP limits are generous because many NHS staff reach the internet through a few shared
+# gateways; per-address ("key") and per-user limits are tight because they protect one account.
 ACCOUNT_RATE_LIMITS = {
-    "login": "20/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
-    "signup": "10/h/ip",
-    "reset_password": "10/m/ip,3/10m/key",
+    "login": "60/m/ip",
+    "login_failed": "20/m/ip,5/5m/key",
+    "signup": "20/h/ip",
+    "reset_password": "20/m/ip,3/15m/key",
     "reset_password_from_key": "20/m/ip",
+    "request_login_code": "20/m/ip,3/15m/key",
     "confirm_email": "1/3m/key",
     "change_password": "5/m/user",
     "manage_email": "10/m/user",
@@ -312,8 +334,17 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "account_login"
 
+# Two-factor authentication: authenticator apps and recovery codes. Security keys (WebAuthn) are
+# left off; see docs/accounts.md.
+MFA_ADAPTER = "accounts.adapter.MFAAdapter"
+MFA_FORMS = {
+    "authenticate": "accounts.forms.MFAAuthenticateForm",
+    "reauthenticate": "accounts.forms.MFAReauthenticateForm",
+    "activate_totp": "accounts.forms.ActivateTOTPForm",
+}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Common Ground"
+MFA_TOTP_TOLERANCE = 1  # accept the code from one 30-second step either side (phone clock drift)
 USERSESSIONS_TRACK_ACTIVITY = True
 
 # Adds the benchmark's control view (/bench/trivial/); off unless the benchmark starts the app.

@@ -1,0 +1,167 @@
+"""Verified affiliation: does the register confirm the group a member speaks for?
+
+A member's group shows as *verified* when either
+
+- one of their verified email addresses is at a domain in the organisation register and that
+  organisation's stakeholder group is the group they chose (checked automatically whenever an
+  address is confirmed or removed, or the group changes), or
+- a moderator checked it by hand (it stays until the group changes or a moderator revokes it).
+
+Otherwise it shows as *self-declared*. Every change is written to `AffiliationEvent`.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import AffiliationEvent, AffiliationSource, Organisation, OrganisationDomain, User
+
+
+def email_domain(email: str) -> str:
+    return email.rpartition("@")[2].strip().lower().rstrip(".")
+
+
+def candidate_rules(domain: str) -> list[str]:
+    """Rules that could match `domain`, most specific first.
+
+    `a.b.nhs.uk` can be matched by `a.b.nhs.uk`, `*.b.nhs.uk`, `*.nhs.uk` and `*.uk`.
+    """
+    labels = domain.split(".")
+    rules = [domain]
+    rules += ["*." + ".".join(labels[i:]) for i in range(1, len(labels))]
+    return rules
+
+
+def organisation_for_domain(domain: str) -> Organisation | None:
+    """The register entry with the most specific rule matching `domain` (one query)."""
+    if not domain:
+        return None
+    rules = candidate_rules(domain)
+    matches = {
+        row.domain: row.organisation
+        for row in OrganisationDomain.objects.filter(domain__in=rules).select_related("organisation")
+    }
+    for rule in rules:
+        if rule in matches:
+            return matches[rule]
+    return None
+
+
+def organisation_for_member(member: User) -> Organisation | None:
+    """The best register match among the member's verified email addresses, primary first."""
+    from allauth.account.models import EmailAddress
+
+    addresses = EmailAddress.objects.filter(user=member, verified=True).order_by("-primary", "pk")
+    for address in addresses:
+        organisation = organisation_for_domain(email_domain(address.email))
+        if organisation is not None:
+            return organisation
+    return None
+
+
+def _log(member: User, kind: str, *, actor: User | None = None, note: str = "", from_group: str = "") -> None:
+    AffiliationEvent.objects.create(
+        member=member,
+        actor=actor,
+        kind=kind,
+        from_group=from_group or member.stakeholder_group,
+        to_group=member.stakeholder_group,
+        note=note[:500],
+    )
+
+
+def _set_unverified(member: User) -> None:
+    member.affiliation_verified = False
+    member.affiliation_source = AffiliationSource.SELF_DECLARED
+    member.affiliation_organisation = None
+    member.affiliation_verified_at = None
+
+
+_AFFILIATION_FIELDS = [
+    "affiliation_verified",
+    "affiliation_source",
+    "affiliation_organisation",
+    "affiliation_verified_at",
+    "affiliation_locked",
+]
+
+
+@transaction.atomic
+def refresh_affiliation(member: User) -> bool:
+    """Re-check the email domain rule for `member`; save and log any change. Returns verified."""
+    if member.is_former_member:
+        return False
+    if member.affiliation_source == AffiliationSource.MODERATOR and member.affiliation_verified:
+        return True
+    organisation = None if member.affiliation_locked else organisation_for_member(member)
+    confirms = bool(
+        organisation is not None
+        and member.stakeholder_group
+        and organisation.stakeholder_group == member.stakeholder_group
+    )
+    was_verified = member.affiliation_verified
+    if confirms:
+        changed = not was_verified or member.affiliation_organisation_id != organisation.pk
+        if changed:
+            member.affiliation_verified = True
+            member.affiliation_source = AffiliationSource.EMAIL_DOMAIN
+            member.affiliation_organisation = organisation
+            member.affiliation_verified_at = timezone.now()
+            member.save(update_fields=_AFFILIATION_FIELDS)
+            _log(member, AffiliationEvent.Kind.VERIFIED_BY_DOMAIN, note=f"Matched {organisation.name}")
+        return True
+    if was_verified:
+        _set_unverified(member)
+        member.save(update_fields=_AFFILIATION_FIELDS)
+        _log(member, AffiliationEvent.Kind.VERIFICATION_LAPSED, note="No verified email address matches the group")
+    return False
+
+
+@transaction.atomic
+def record_group_change(member: User, *, from_group: str) -> None:
+    """Log a member's own change of group; a moderator's check was for the old group, so it ends."""
+    if from_group == member.stakeholder_group:
+        return
+    AffiliationEvent.objects.create(
+        member=member,
+        actor=member,
+        kind=AffiliationEvent.Kind.GROUP_CHANGED,
+        from_group=from_group,
+        to_group=member.stakeholder_group,
+    )
+    if member.affiliation_verified and member.affiliation_source == AffiliationSource.MODERATOR:
+        _set_unverified(member)
+        member.save(update_fields=_AFFILIATION_FIELDS)
+        _log(member, AffiliationEvent.Kind.VERIFICATION_LAPSED, note="The member changed group")
+
+
+@transaction.atomic
+def verify_by_moderator(*, member: User, moderator: User, note: str = "") -> None:
+    """A moderator confirms the member's group by hand (for example after a phone call)."""
+    if not member.stakeholder_group:
+        raise ValueError("A member without a stakeholder group cannot be verified.")
+    member.affiliation_verified = True
+    member.affiliation_source = AffiliationSource.MODERATOR
+    member.affiliation_organisation = None
+    member.affiliation_verified_at = timezone.now()
+    member.affiliation_locked = False
+    member.save(update_fields=_AFFILIATION_FIELDS)
+    _log(member, AffiliationEvent.Kind.VERIFIED_BY_MODERATOR, actor=moderator, note=note)
+
+
+@transaction.atomic
+def revoke_by_moderator(*, member: User, moderator: User, note: str = "") -> None:
+    """A moderator removes verification; domain rules stay off for this member until re-verified."""
+    _set_unverified(member)
+    member.affiliation_locked = True
+    member.save(update_fields=_AFFILIATION_FIELDS)
+    _log(member, AffiliationEvent.Kind.REVOKED_BY_MODERATOR, actor=moderator, note=note)
+
+
+def suggested_group(member: User) -> tuple[str, Organisation | None]:
+    """What the register suggests for onboarding: (group, organisation) or ('', None)."""
+    organisation = organisation_for_member(member)
+    if organisation is None:
+        return "", None
+    return organisation.stakeholder_group, organisation

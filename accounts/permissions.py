@@ -1,0 +1,102 @@
+"""Every account-level permission rule, in one place.
+
+Two-factor authentication is open to everyone and *required* for people with power over others:
+staff (the Django admin), superusers, and members of the Moderators and Facilitators groups or
+anyone holding a moderation permission. `require_mfa` guards their pages; `mfa_refusal` gives
+templates the same answer.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.urls import reverse
+
+MODERATORS_GROUP = "Moderators"
+FACILITATORS_GROUP = "Facilitators"
+STAFF_GROUPS = (MODERATORS_GROUP, FACILITATORS_GROUP)
+# The forum's moderation permission; named as a string so accounts does not import the forum.
+MODERATION_PERMISSIONS = ("forum.moderate_comment", "accounts.verify_affiliation")
+VERIFY_AFFILIATION_PERMISSION = "accounts.verify_affiliation"
+
+
+def has_mfa(user) -> bool:
+    """Whether the person has an authenticator app (or security key) switched on."""
+    if not user.is_authenticated:
+        return False
+    cached = getattr(user, "_cg_has_mfa", None)
+    if cached is None:
+        from allauth.mfa.models import Authenticator
+        from allauth.mfa.utils import is_mfa_enabled
+
+        cached = is_mfa_enabled(user, [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN])
+        user._cg_has_mfa = cached
+    return cached
+
+
+def mfa_required_for(user) -> bool:
+    """Staff, superusers, moderators and facilitators must use two-factor authentication."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    if any(user.has_perm(permission) for permission in MODERATION_PERMISSIONS):
+        return True
+    return user.groups.filter(name__in=STAFF_GROUPS).exists()
+
+
+def mfa_refusal(user) -> str | None:
+    """Why this person may not open a protected page yet, or None when MFA is on."""
+    if not user.is_authenticated:
+        return "Sign in to continue."
+    if not has_mfa(user):
+        return (
+            "Moderation and administration pages need two-factor authentication. "
+            "Set up an authenticator app on your account, then come back to this page."
+        )
+    return None
+
+
+def render_mfa_required(request, *, status: int = 403):
+    """The page that explains why, with a link to set up an authenticator app."""
+    setup_url = reverse("mfa_activate_totp")
+    return render(
+        request,
+        "accounts/mfa_required.html",
+        {"reason": mfa_refusal(request.user), "setup_url": setup_url},
+        status=status,
+    )
+
+
+def require_mfa(view_func):
+    """Refuse a view, with a link to set up MFA, until the signed-in person has MFA enabled.
+
+    Use it on every moderation view, inside the view's own permission check:
+
+        @require_mfa
+        @permission_required("forum.moderate_comment", raise_exception=True)
+        def moderation_queue(request): ...
+
+    Anonymous visitors are sent to sign in first.
+    """
+
+    @wraps(view_func)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not has_mfa(request.user):
+            return render_mfa_required(request)
+        return view_func(request, *args, **kwargs)
+
+    return wrapper
+
+
+def can_verify_affiliation(user) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.has_perm(VERIFY_AFFILIATION_PERMISSION))
+
+
+def require_affiliation_moderator(user) -> None:
+    if not can_verify_affiliation(user):
+        raise PermissionDenied("Only moderators can verify or revoke a member's stakeholder group.")
