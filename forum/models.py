@@ -216,6 +216,30 @@ class Thread(models.Model):
         return paragraph is None or " ".join(paragraph.text.split()) != " ".join(self.anchor_text.split())
 
 
+class ParagraphDiscussion(models.Model):
+    """Discussion figures for one paragraph of a source text, kept by forum.services.
+
+    A row per paragraph that has ever had a discussion anchored to it, so the article page can
+    show every paragraph's figures by joining this table to the paragraphs it already loads.
+    Counts cover public threads and comments only, like the theme's.
+    """
+
+    paragraph = models.OneToOneField(
+        "articles.Paragraph", on_delete=models.CASCADE, primary_key=True, related_name="forum_stats"
+    )
+    thread_count = models.PositiveIntegerField(default=0)
+    comment_count = models.PositiveIntegerField(default=0)
+    participant_groups = models.JSONField(default=list, blank=True)
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Discussion of paragraph {self.paragraph_id}"
+
+    @property
+    def group_labels(self) -> list[str]:
+        return group_labels(self.participant_groups)
+
+
 class Stance(models.TextChoices):
     SUPPORT = "support", "Support"
     CONCERN = "concern", "Concern"

@@ -7,7 +7,6 @@ signals: a later feature (following, notifications) adds its call to these funct
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import F
@@ -17,23 +16,24 @@ from forum.models import (
     Comment,
     CommentRevision,
     Mention,
+    ParagraphDiscussion,
     Theme,
     Thread,
     ThreadReadState,
-    group_labels,
 )
 from forum.rendering import extract_mentions
 
 __all__ = [
-    "ParagraphStats",
     "create_comment",
     "delete_comment",
+    "discussion_stats_of",
     "edit_comment",
     "extract_mentions",
     "mark_thread_read",
     "paragraph_discussion_stats",
     "quote_as_markdown",
     "start_thread",
+    "with_discussion_stats",
 ]
 
 QUOTE_MAX_CHARS = 1_000
@@ -86,6 +86,18 @@ def _count_in(comment: Comment, *, new_thread: bool = False) -> None:
         if theme_groups is not None:
             theme_changes["participant_groups"] = theme_groups
     Theme.objects.filter(pk=thread.theme_id).update(**theme_changes)
+
+    if thread.anchor_paragraph_id:
+        stats_changes = {"comment_count": F("comment_count") + 1, "last_activity_at": now}
+        if new_thread:
+            stats_changes["thread_count"] = F("thread_count") + 1
+        if thread_groups is not None:
+            stats, _created = ParagraphDiscussion.objects.select_for_update().get_or_create(
+                paragraph_id=thread.anchor_paragraph_id
+            )
+            if (stats_groups := _add_group(stats.participant_groups, group)) is not None:
+                stats_changes["participant_groups"] = stats_groups
+        ParagraphDiscussion.objects.filter(paragraph_id=thread.anchor_paragraph_id).update(**stats_changes)
 
 
 def _extract_quote(body: str) -> str:
@@ -187,6 +199,8 @@ def start_thread(
         thread.anchor_source = article.title
         thread.anchor_url = paragraph.get_absolute_url()
     thread.save()
+    if paragraph is not None:
+        ParagraphDiscussion.objects.get_or_create(paragraph=paragraph)
     create_comment(
         thread=thread, author=author, body=body, stance=stance, needs_approval=needs_approval, _new_thread=True
     )
@@ -229,6 +243,10 @@ def delete_comment(*, comment: Comment, deleted_by) -> Comment:
     if was_public:
         Thread.objects.filter(pk=comment.thread_id).update(comment_count=F("comment_count") - 1)
         Theme.objects.filter(pk=comment.thread.theme_id).update(comment_count=F("comment_count") - 1)
+        if comment.thread.anchor_paragraph_id:
+            ParagraphDiscussion.objects.filter(paragraph_id=comment.thread.anchor_paragraph_id).update(
+                comment_count=F("comment_count") - 1
+            )
     return comment
 
 
@@ -257,34 +275,27 @@ def mark_thread_read(*, user, thread: Thread, position: int) -> None:
     thread.last_read_position = position
 
 
-@dataclass
-class ParagraphStats:
-    """How much discussion one paragraph of a source text has had."""
-
-    thread_count: int = 0
-    comment_count: int = 0
-    groups: set[str] = field(default_factory=set)
-
-    @property
-    def group_labels(self) -> list[str]:
-        return group_labels(self.groups)
+def paragraph_discussion_stats(article) -> dict[int, ParagraphDiscussion]:
+    """Discussion figures per paragraph of `article`, keyed by paragraph id, in one query."""
+    rows = ParagraphDiscussion.objects.filter(paragraph__section__article=article, thread_count__gt=0)
+    return {row.paragraph_id: row for row in rows}
 
 
-def paragraph_discussion_stats(article, user=None) -> dict[int, ParagraphStats]:
-    """Discussion counts and stakeholder groups per paragraph of `article`, in one query.
+def with_discussion_stats(paragraphs):
+    """Join each paragraph's discussion figures onto a paragraph queryset (no extra query)."""
+    return paragraphs.select_related("forum_stats")
 
-    Only threads the reader may see are counted; keys are paragraph ids.
-    """
-    stats: dict[int, ParagraphStats] = {}
-    threads = (
-        Thread.objects.visible_to(user)
-        .filter(anchor_paragraph__section__article=article)
-        .values_list("anchor_paragraph_id", "comment_count", "participant_groups")
-    )
-    for paragraph_id, comment_count, groups in threads:
-        entry = stats.setdefault(paragraph_id, ParagraphStats())
-        entry.thread_count += 1
-        entry.comment_count += comment_count
-        entry.groups.update(groups or [])
-    return stats
 
+def discussion_stats_of(paragraphs) -> dict[int, ParagraphDiscussion]:
+    """The figures already joined by `with_discussion_stats`, keyed by paragraph id; no query."""
+    from articles.models import Paragraph
+
+    found = {}
+    for paragraph in paragraphs:
+        # Read the relation only when select_related loaded it, so this never runs a query.
+        if not Paragraph.forum_stats.is_cached(paragraph):
+            continue
+        stats = getattr(paragraph, "forum_stats", None)
+        if stats is not None and stats.thread_count:
+            found[paragraph.pk] = stats
+    return found

@@ -188,23 +188,53 @@ class TestReadState:
 
 
 class TestParagraphStats:
-    def test_it_sums_comments_and_groups_per_paragraph_in_one_query(
-        self, theme, source, member, other_member, django_assert_num_queries
-    ):
+    @pytest.fixture
+    def discussed(self, theme, source, member, other_member):
         first, second, _third = source.paragraphs
         a = services.start_thread(theme=theme, author=member, title="A", body="B", paragraph=first)
         reply(a, other_member)
         services.start_thread(theme=theme, author=member, title="C", body="D", paragraph=first)
         services.start_thread(theme=theme, author=other_member, title="E", body="F", paragraph=second)
-        services.start_thread(theme=theme, author=other_member, title="Hidden", body="G", paragraph=second,
-                              needs_approval=True)
+        services.start_thread(
+            theme=theme, author=other_member, title="Pending", body="G", paragraph=second, needs_approval=True
+        )
+        return a
+
+    def test_it_sums_public_comments_and_groups_per_paragraph_in_one_query(
+        self, discussed, source, django_assert_num_queries
+    ):
+        first, second, third = source.paragraphs
         with django_assert_num_queries(1):
             stats = services.paragraph_discussion_stats(source.article)
         assert (stats[first.pk].thread_count, stats[first.pk].comment_count) == (2, 3)
-        assert stats[first.pk].groups == {StakeholderGroup.NHS, StakeholderGroup.SOCIAL_CARE}
+        assert set(stats[first.pk].participant_groups) == {StakeholderGroup.NHS, StakeholderGroup.SOCIAL_CARE}
         assert (stats[second.pk].thread_count, stats[second.pk].comment_count) == (1, 1)
         assert stats[second.pk].group_labels == ["Social care provider"]
-        assert source.paragraphs[2].pk not in stats
+        assert third.pk not in stats
+
+    def test_the_figures_join_onto_paragraphs_without_another_query(
+        self, discussed, source, django_assert_num_queries
+    ):
+        from articles.models import Paragraph
+
+        with django_assert_num_queries(1):
+            paragraphs = list(services.with_discussion_stats(Paragraph.objects.all()))
+            stats = services.discussion_stats_of(paragraphs)
+        assert {pk: s.comment_count for pk, s in stats.items()} == {
+            source.paragraphs[0].pk: 3,
+            source.paragraphs[1].pk: 1,
+        }
+
+    def test_without_the_join_it_reads_nothing(self, discussed, source, django_assert_num_queries):
+        from articles.models import Paragraph
+
+        paragraphs = list(Paragraph.objects.all())
+        with django_assert_num_queries(0):
+            assert services.discussion_stats_of(paragraphs) == {}
+
+    def test_deleting_a_comment_takes_it_out_of_the_paragraph_figures(self, discussed, source, other_member):
+        services.delete_comment(comment=discussed.comments.get(position=2), deleted_by=other_member)
+        assert services.paragraph_discussion_stats(source.article)[source.paragraphs[0].pk].comment_count == 2
 
 
 class TestThemeQueries:
