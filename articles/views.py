@@ -23,6 +23,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from articles.models import Article, Paragraph
+from forum.services import discussion_stats_of, with_discussion_stats
 
 
 def get_article_for_reading(slug: str, *, paragraphs: QuerySet[Paragraph] | None = None) -> Article:
@@ -31,13 +32,14 @@ def get_article_for_reading(slug: str, *, paragraphs: QuerySet[Paragraph] | None
 
 
 def paragraphs_for_reading(request: HttpRequest) -> QuerySet[Paragraph]:
-    """The paragraph rows the article page prefetches; annotate per-paragraph figures here."""
-    return Paragraph.objects.all()
+    """The paragraph rows the article page prefetches, joined to their forum discussion figures."""
+    return with_discussion_stats(Paragraph.objects.all())
 
 
 def paragraph_extras(request: HttpRequest, article: Article) -> Mapping[int, object]:
-    """Per-paragraph data for the paragraph tools, keyed by paragraph id; none yet."""
-    return {}
+    """Per-paragraph data for the paragraph tools, keyed by paragraph id: the forum's discussion
+    figures (`forum.models.ParagraphDiscussion`), already loaded with the paragraphs."""
+    return discussion_stats_of(article.paragraphs_in_order())
 
 
 @require_safe
