@@ -50,6 +50,9 @@ DEBUG = env_bool("DEBUG", False)
 TESTING = env_bool("TESTING", "pytest" in sys.modules)
 
 SECRET_KEY = env_str("SECRET_KEY")
+# Old keys still accepted for signatures (sessions, reset links) while a new SECRET_KEY rolls out;
+# comma-separated. See docs/operations.md, "Rotating SECRET_KEY".
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 if not SECRET_KEY:
     if DEBUG or TESTING:
         SECRET_KEY = "development-only-key-never-use-in-production-0123456789abcdef"
@@ -90,6 +93,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.middleware.PermissionsPolicyMiddleware",
+    "config.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -190,7 +195,9 @@ STORAGES = {
         )
     },
 }
-WHITENOISE_MAX_AGE = 31536000 if not DEBUG else 0
+# Hashed file names (CompressedManifestStaticFilesStorage) are cached for ever as immutable by
+# WhiteNoise itself; this is the lifetime of un-hashed names, kept short so a deploy shows at once.
+WHITENOISE_MAX_AGE = 0 if DEBUG else 60
 
 # Email: console in development; SMTP from EMAIL_URL (smtp://user:pass@host:port, smtp+tls://...).
 EMAIL_URL = env_str("EMAIL_URL", "console:" if (DEBUG or TESTING) else "")
@@ -238,7 +245,11 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG and not TESTING)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if (DEBUG or TESTING) else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-SECURE_HSTS_PRELOAD = False
+# Preloading binds every subdomain of the registered domain and takes months to undo, so it is
+# the domain owner's decision, not the app's: off unless SECURE_HSTS_PRELOAD=true. While it is off,
+# check --deploy's reminder (security.W021) is silenced below on purpose.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -249,7 +260,12 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
-PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+# Features the site never uses, switched off for every page (config.middleware.PermissionsPolicyMiddleware).
+# Only names current browsers recognise: unknown ones make Chromium print console errors.
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
+    "display-capture=(), browsing-topics=()"
+)
 
 from csp.constants import NONCE, NONE, SELF  # noqa: E402
 
@@ -278,6 +294,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING" if TESTING else "INFO"},
+        # Security events (config.security): kept at INFO whatever LOG_LEVEL says.
+        "security": {"level": "INFO"},
     },
 }
 
