@@ -19,11 +19,11 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 
-from accounts.models import StakeholderGroup
+from accounts.models import FORMER_MEMBER_NAME, StakeholderGroup
 from config.markdown import RENDERER_VERSION, render_markdown
 from forum.querysets import CommentQuerySet, ThemeQuerySet, ThreadQuerySet
 
-FORMER_MEMBER = "Former member"
+FORMER_MEMBER = FORMER_MEMBER_NAME
 DELETED_PLACEHOLDER = "This comment was deleted by its author."
 ERASED_PLACEHOLDER = "This comment was removed at its author’s request."
 COMMENT_MAX_LENGTH = 20_000

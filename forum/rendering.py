@@ -6,8 +6,8 @@ Mention syntax (documented in the comment form's help text and docs/forum.md):
 - `@Display_Name` — underscores stand for spaces, so `@Priya_Shah` mentions “Priya Shah”;
 - `@Priya` — a one-word display name.
 
-Names match regardless of case. A mention becomes a link only when exactly one active member
-has that display name; otherwise it stays plain text. Mentions inside code, links and quotes of
+Names match regardless of case, spaces and punctuation (display names are unique in that
+folded form). A mention of no active member stays plain text. Mentions inside code, links and quotes of
 code are left alone because linking works on the rendered HTML's text, not on the Markdown.
 """
 
@@ -17,6 +17,7 @@ import re
 from html import escape
 from html.parser import HTMLParser
 
+from accounts.validators import name_key
 from config.markdown import render_markdown, sanitise_html
 
 MENTION_RE = re.compile(
@@ -28,7 +29,8 @@ _VOID_TAGS = {"br", "hr"}
 
 
 def _normalise(name: str) -> str:
-    return " ".join(name.split()).casefold()
+    """The folded form display names are unique in (case, spaces and punctuation ignored)."""
+    return name_key(name)
 
 
 def _mention_name(match: re.Match) -> str:
@@ -42,25 +44,25 @@ def extract_mentions(body: str) -> list[str]:
     seen: dict[str, str] = {}
     for match in MENTION_RE.finditer(body or ""):
         name = _mention_name(match)
-        if name.strip():
+        if _normalise(name):
             seen.setdefault(_normalise(name), name)
     return list(seen.values())
 
 
 def resolve_mentions(names: list[str]) -> dict[str, object]:
-    """Map each normalised name to the one active member who has it (ambiguous names dropped)."""
+    """Map each mentioned name's folded form to the active member it names, in one query.
+
+    Display names are unique by their folded form (`accounts.validators.name_key`: case, spaces
+    and punctuation ignored), so `@Priya_Shah`, `@"priya shah"` and `@"Priya Shah"` all name the
+    same member and a name can never be ambiguous.
+    """
     if not names:
         return {}
-    from django.db.models.functions import Lower
-
     from accounts.models import User
 
-    wanted = {_normalise(name) for name in names}
-    found: dict[str, list] = {}
-    members = User.objects.annotate(name_ci=Lower("display_name")).filter(name_ci__in=wanted, is_active=True)
-    for member in members:
-        found.setdefault(_normalise(member.display_name), []).append(member)
-    return {name: users[0] for name, users in found.items() if len(users) == 1}
+    keys = {_normalise(name) for name in names} - {""}
+    members = User.objects.filter(display_name_key__in=keys, is_active=True, deleted_at__isnull=True)
+    return {member.display_name_key: member for member in members}
 
 
 class _MentionLinker(HTMLParser):

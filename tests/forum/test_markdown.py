@@ -130,3 +130,20 @@ class TestMentionLinks:
         make_member("gone@example.org", display_name="Gone Member", is_active=False)
         html, members = render_comment('@"Gone Member"')
         assert "<a" not in html and members == []
+
+
+@pytest.mark.django_db
+def test_spellings_of_one_name_all_link_the_same_member():
+    priya = make_member("priya@example.org", display_name="Priya Shah")
+    html, members = render_comment('@"Priya-Shah", @Priya_Shah and @"priya shah"')
+    assert html.count(f'href="{priya.get_absolute_url()}"') == 3
+    assert members == [priya]
+
+
+@pytest.mark.django_db
+def test_former_members_are_not_linked():
+    from django.utils import timezone
+
+    make_member("left@example.org", display_name="Left Already", deleted_at=timezone.now())
+    html, members = render_comment('@"Left Already"')
+    assert "<a" not in html and members == []
