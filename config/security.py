@@ -87,6 +87,22 @@ def format_event(event: str, **fields: Any) -> str:
     return " ".join(parts)
 
 
+# URL parameters that carry one-time secrets (email confirmation and password reset links).
+SECRET_URL_KWARGS = ("key", "token", "uidb36", "uidb64")
+
+
+def safe_path(request) -> str:
+    """The request path with secret URL parameters replaced, and never the query string."""
+    path = request.path
+    match = getattr(request, "resolver_match", None)
+    if match is not None:
+        for name in SECRET_URL_KWARGS:
+            value = match.kwargs.get(name)
+            if value:
+                path = path.replace(str(value), "REDACTED")
+    return path
+
+
 def _user_id(user) -> int | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return None
@@ -97,7 +113,8 @@ def log_security_event(event: str, request=None, *, user=None, level: int = logg
     """Write one security event line. Pass ids and short codes only, never personal text.
 
     `user` defaults to the request's signed-in user; the record carries its id, the client IP
-    and the request path (without its query string, which may hold tokens).
+    and the request path (without its query string, and with confirmation and reset keys
+    replaced: see `safe_path`).
     """
     if user is None and request is not None:
         user = getattr(request, "user", None)
@@ -105,7 +122,7 @@ def log_security_event(event: str, request=None, *, user=None, level: int = logg
     if request is not None:
         record["ip"] = client_ip(request)
         record["method"] = request.method
-        record["path"] = request.path
+        record["path"] = safe_path(request)
     record.update(fields)
     logger.log(level, format_event(event, **record))
 
