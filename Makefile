@@ -50,6 +50,7 @@ migrate: install
 
 content: migrate
 	DEBUG=true $(PY) manage.py import_articles
+	DEBUG=true $(PY) manage.py load_themes
 
 run: install assets content
 	@echo ""

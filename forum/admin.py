@@ -1,0 +1,56 @@
+"""Admin for themes, threads and comments. Counters are read-only: only forum.services changes them."""
+
+from django.contrib import admin
+
+from forum.models import Comment, CommentRevision, Theme, ThemePassage, Thread
+
+
+class ThemePassageInline(admin.TabularInline):
+    model = ThemePassage
+    extra = 0
+    raw_id_fields = ("paragraph",)
+    ordering = ("position",)
+
+
+@admin.register(Theme)
+class ThemeAdmin(admin.ModelAdmin):
+    list_display = ("title", "position", "status", "closes_at", "thread_count", "comment_count", "last_activity_at")
+    list_filter = ("status",)
+    list_editable = ("position", "status")
+    search_fields = ("title", "summary")
+    prepopulated_fields = {"slug": ("title",)}
+    filter_horizontal = ("sections",)
+    readonly_fields = ("thread_count", "comment_count", "last_activity_at", "participant_groups", "renderer_version")
+    inlines = [ThemePassageInline]
+
+
+@admin.register(Thread)
+class ThreadAdmin(admin.ModelAdmin):
+    list_display = ("title", "theme", "author_name", "comment_count", "last_activity_at", "is_pinned", "is_locked")
+    list_filter = ("theme", "is_pinned", "is_locked", "is_hidden", "needs_approval")
+    search_fields = ("title", "author_name")
+    raw_id_fields = ("author", "anchor_paragraph")
+    list_select_related = ("theme",)
+    readonly_fields = ("last_position", "comment_count", "participant_groups", "created_at", "last_activity_at")
+    date_hierarchy = "created_at"
+
+
+class CommentRevisionInline(admin.TabularInline):
+    model = CommentRevision
+    extra = 0
+    fields = ("created_at", "edited_by", "body")
+    readonly_fields = fields
+    can_delete = False
+    raw_id_fields = ("edited_by",)
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "thread", "position", "created_at", "is_deleted", "is_hidden", "needs_approval")
+    list_filter = ("is_deleted", "is_hidden", "needs_approval", "stance")
+    search_fields = ("body", "author_name")
+    raw_id_fields = ("thread", "author", "parent", "quoted_comment", "hidden_by", "approved_by")
+    list_select_related = ("thread",)
+    readonly_fields = ("position", "body_html", "renderer_version", "created_at", "edited_at", "deleted_at")
+    inlines = [CommentRevisionInline]
+    date_hierarchy = "created_at"
