@@ -8,7 +8,7 @@ from forum.models import Comment, CommentRevision, Theme, ThemePassage, Thread
 class ThemePassageInline(admin.TabularInline):
     model = ThemePassage
     extra = 0
-    raw_id_fields = ("paragraph",)
+    raw_id_fields = ("paragraph", "section")
     ordering = ("position",)
 
 
@@ -19,7 +19,6 @@ class ThemeAdmin(admin.ModelAdmin):
     list_editable = ("position", "status")
     search_fields = ("title", "summary")
     prepopulated_fields = {"slug": ("title",)}
-    filter_horizontal = ("sections",)
     readonly_fields = ("thread_count", "comment_count", "last_activity_at", "participant_groups", "renderer_version")
     inlines = [ThemePassageInline]
 

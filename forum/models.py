@@ -65,11 +65,10 @@ class Theme(models.Model):
     closes_at = models.DateTimeField(
         null=True, blank=True, help_text="Optional. After this moment the theme takes no new comments."
     )
+    # What the theme draws on: paragraphs it quotes and (optionally) whole sections, both kept as
+    # ThemePassage rows so the theme page loads them in one query.
     paragraphs = models.ManyToManyField(
         "articles.Paragraph", through="ThemePassage", related_name="themes", blank=True
-    )
-    sections = models.ManyToManyField(
-        "articles.Section", related_name="themes", blank=True, help_text="Whole sections the theme draws on."
     )
     # Denormalised by forum.services.
     thread_count = models.PositiveIntegerField(default=0, editable=False)
@@ -111,20 +110,32 @@ class Theme(models.Model):
 
 
 class ThemePassage(models.Model):
-    """A paragraph of a source text that a theme quotes, in the order the theme page shows it."""
+    """Part of a source text a theme draws on, in the order the theme page shows it: a paragraph
+    it quotes or, less often, a whole section it points to (exactly one of the two)."""
 
     theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="passages")
-    paragraph = models.ForeignKey("articles.Paragraph", on_delete=models.CASCADE, related_name="theme_passages")
+    paragraph = models.ForeignKey(
+        "articles.Paragraph", on_delete=models.CASCADE, null=True, blank=True, related_name="theme_passages"
+    )
+    section = models.ForeignKey(
+        "articles.Section", on_delete=models.CASCADE, null=True, blank=True, related_name="theme_passages"
+    )
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["theme", "position"]
         constraints = [
             models.UniqueConstraint(fields=["theme", "paragraph"], name="forum_themepassage_unique"),
+            models.UniqueConstraint(fields=["theme", "section"], name="forum_themepassage_section_unique"),
+            models.CheckConstraint(
+                condition=models.Q(paragraph__isnull=False, section__isnull=True)
+                | models.Q(paragraph__isnull=True, section__isnull=False),
+                name="forum_themepassage_paragraph_or_section",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.theme}: {self.paragraph.anchor}"
+        return f"{self.theme}: {self.paragraph.anchor if self.paragraph_id else self.section.anchor}"
 
 
 class Thread(models.Model):

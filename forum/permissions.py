@@ -5,7 +5,8 @@ person when the answer is no (None means yes), and `can_*(user, obj) -> bool` an
 question. Views raise `PermissionDenied(reason)` or put the sentence on the form; templates use
 the `can_*` filters in `forum_tags`, so a button is never shown that the server would refuse.
 
-This module imports no models: querysets use `is_moderator`, and models import querysets.
+This module imports no forum models: querysets use the moderator helpers, and models import
+querysets.
 """
 
 from __future__ import annotations
@@ -13,29 +14,50 @@ from __future__ import annotations
 MODERATE_PERMISSION = "forum.moderate_comment"
 
 
-def is_moderator(user) -> bool:
-    """Users with the `forum.moderate_comment` permission (directly, by group, or superusers).
+def _moderator_permissions():
+    from django.contrib.auth.models import Permission
 
-    Asked on every forum page, so the answer is one EXISTS query (ModelBackend's `has_perm`
-    loads all of a user's permissions in two), remembered on the user object for the request.
-    """
+    app_label, codename = MODERATE_PERMISSION.split(".")
+    return Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+
+
+def moderator_exists(user):
+    """An SQL EXISTS that is true when `user` holds the moderation permission (directly or by
+    group), so a visibility filter can answer "is the reader a moderator?" inside its own query."""
+    from django.db.models import Exists, Q
+
+    return Exists(_moderator_permissions().filter(Q(user=user) | Q(group__user=user)))
+
+
+def known_moderator_status(user) -> bool | None:
+    """True or False when the answer costs no query (anonymous, superuser, already asked)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     if user.is_superuser:
         return True
-    cached = getattr(user, "_forum_is_moderator", None)
-    if cached is None:
-        from django.contrib.auth.models import Permission
+    return getattr(user, "_forum_is_moderator", None)
+
+
+def remember_moderator_status(user, value: bool) -> None:
+    """Keep an answer a query already gave (see `ThreadQuerySet.with_viewer_status`)."""
+    if user is not None and user.is_authenticated:
+        user._forum_is_moderator = bool(value)
+
+
+def is_moderator(user) -> bool:
+    """Users with the `forum.moderate_comment` permission (directly, by group, or superusers).
+
+    One EXISTS query the first time (ModelBackend's `has_perm` loads every permission in two),
+    then remembered on the user object for the rest of the request. Pages that fetch a thread
+    learn the answer from the thread query itself and ask nothing here.
+    """
+    known = known_moderator_status(user)
+    if known is None:
         from django.db.models import Q
 
-        app_label, codename = MODERATE_PERMISSION.split(".")
-        cached = (
-            Permission.objects.filter(content_type__app_label=app_label, codename=codename)
-            .filter(Q(user=user) | Q(group__user=user))
-            .exists()
-        )
-        user._forum_is_moderator = cached
-    return cached
+        known = _moderator_permissions().filter(Q(user=user) | Q(group__user=user)).exists()
+        remember_moderator_status(user, known)
+    return known
 
 
 def participation_refusal(user) -> str | None:

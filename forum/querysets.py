@@ -13,7 +13,7 @@ from django.db.models import F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from forum.permissions import is_moderator
+from forum.permissions import known_moderator_status, moderator_exists
 
 PUBLIC_COMMENT = Q(is_hidden=False, needs_approval=False)
 PUBLIC_THREAD = Q(is_hidden=False, needs_approval=False)
@@ -31,16 +31,32 @@ class ThemeQuerySet(models.QuerySet):
 
     def drawing_on(self, paragraph):
         """Themes that quote this paragraph or draw on its whole section."""
-        return self.filter(Q(passages__paragraph=paragraph) | Q(sections=paragraph.section_id)).distinct()
+        return self.filter(Q(passages__paragraph=paragraph) | Q(passages__section=paragraph.section_id)).distinct()
 
 
 class ThreadQuerySet(models.QuerySet):
     def visible_to(self, user):
-        if is_moderator(user):
+        """Public threads; their own unhidden ones for authors; everything for moderators.
+
+        When it is not yet known whether the reader moderates, the question is asked inside this
+        query (an EXISTS), not in a query of its own.
+        """
+        if user is None or not user.is_authenticated:
+            return self.filter(PUBLIC_THREAD)
+        own = Q(author=user, is_hidden=False)
+        moderator = known_moderator_status(user)
+        if moderator:
             return self.all()
-        if user is not None and user.is_authenticated:
-            return self.filter(PUBLIC_THREAD | Q(author=user, is_hidden=False))
-        return self.filter(PUBLIC_THREAD)
+        if moderator is None:
+            return self.filter(PUBLIC_THREAD | own | Q(moderator_exists(user)))
+        return self.filter(PUBLIC_THREAD | own)
+
+    def with_viewer_status(self, user):
+        """Annotate `viewer_is_moderator` when that is not yet known, so the caller can remember it
+        (`permissions.remember_moderator_status`) and later checks cost nothing."""
+        if user is None or not user.is_authenticated or known_moderator_status(user) is not None:
+            return self
+        return self.annotate(viewer_is_moderator=moderator_exists(user))
 
     def in_theme_order(self):
         """Pinned first, then the most recently active (matches the theme page index)."""
@@ -71,12 +87,16 @@ class CommentQuerySet(models.QuerySet):
         return self.filter(PUBLIC_COMMENT)
 
     def visible_to(self, user):
-        """The one place comment visibility is decided."""
-        if is_moderator(user):
+        """The one place comment visibility is decided (mirrored by `permissions.can_see_comment`)."""
+        if user is None or not user.is_authenticated:
+            return self.filter(PUBLIC_COMMENT)
+        own_pending = Q(author=user, needs_approval=True, is_hidden=False)
+        moderator = known_moderator_status(user)
+        if moderator:
             return self.all()
-        if user is not None and user.is_authenticated:
-            return self.filter(PUBLIC_COMMENT | Q(author=user, needs_approval=True, is_hidden=False))
-        return self.filter(PUBLIC_COMMENT)
+        if moderator is None:
+            return self.filter(PUBLIC_COMMENT | own_pending | Q(moderator_exists(user)))
+        return self.filter(PUBLIC_COMMENT | own_pending)
 
     def on_page(self, thread, page: int, per_page: int):
         """Comments of one page, found by position range on the (thread, position) index.

@@ -199,18 +199,20 @@ def _apply(source: ThemeSource, index: _ParagraphIndex) -> LoadResult:
     if result.outcome == "created" or result.changes:
         theme.save()
 
-    wanted = [paragraph.pk for paragraph in paragraphs]
-    current = list(theme.passages.order_by("position", "pk").values_list("paragraph_id", flat=True))
+    # Quoted paragraphs first, then whole sections, each in the file's order.
+    wanted = [(paragraph.pk, None) for paragraph in paragraphs] + [(None, section.pk) for section in sections]
+    current = list(theme.passages.order_by("position", "pk").values_list("paragraph_id", "section_id"))
     if wanted != current:
+        changed = {kind for kind, was, now in (
+            ("passages", [p for p, _ in current if p], [p for p, _ in wanted if p]),
+            ("sections", [s for _, s in current if s], [s for _, s in wanted if s]),
+        ) if was != now}
         theme.passages.all().delete()
         ThemePassage.objects.bulk_create(
-            ThemePassage(theme=theme, paragraph_id=pk, position=number) for number, pk in enumerate(wanted, start=1)
+            ThemePassage(theme=theme, paragraph_id=paragraph_id, section_id=section_id, position=number)
+            for number, (paragraph_id, section_id) in enumerate(wanted, start=1)
         )
-        result.changes.append("passages")
-    wanted_sections = {section.pk for section in sections}
-    if set(theme.sections.values_list("pk", flat=True)) != wanted_sections:
-        theme.sections.set(wanted_sections)
-        result.changes.append("sections")
+        result.changes += sorted(changed)
     if result.outcome == "unchanged" and result.changes:
         result.outcome = "updated"
     return result

@@ -15,10 +15,10 @@ from forum.models import Comment, Theme, ThemePassage, Thread
 
 def get_theme(slug: str) -> Theme:
     """A theme with the passages it quotes (every theme is public, whatever its status)."""
-    passages = ThemePassage.objects.select_related("paragraph__section__article").order_by("position", "pk")
-    queryset = Theme.objects.prefetch_related(
-        Prefetch("passages", queryset=passages), "sections__article"
+    passages = ThemePassage.objects.select_related("paragraph__section__article", "section__article").order_by(
+        "position", "pk"
     )
+    queryset = Theme.objects.prefetch_related(Prefetch("passages", queryset=passages))
     return get_object_or_404(queryset, slug=slug)
 
 
@@ -28,8 +28,12 @@ def get_thread_for_reader(request, pk: int) -> Thread:
         Thread.objects.visible_to(request.user)
         .select_related("theme", "anchor_paragraph__section__article")
         .with_read_state(request.user)
+        .with_viewer_status(request.user)
     )
-    return get_object_or_404(queryset, pk=pk)
+    thread = get_object_or_404(queryset, pk=pk)
+    if hasattr(thread, "viewer_is_moderator"):
+        permissions.remember_moderator_status(request.user, thread.viewer_is_moderator)
+    return thread
 
 
 def get_comment_for_reader(request, pk: int) -> Comment:

@@ -117,7 +117,12 @@ class TestChanges:
         sections = 'sections = [{ article = "working-together", anchor = "looking-ahead" }]\n'
         text = ONE_THEME.format(phrase="Waiting lists grew") + sections
         load(write(tmp_path, text))
-        assert list(Theme.objects.get().sections.all()) == [source.sections[1]]
+        passages = Theme.objects.get().passages.order_by("position")
+        expected = [(source.paragraphs[0], None), (None, source.sections[1])]
+        assert [(p.paragraph, p.section) for p in passages] == expected
+        assert load(write(tmp_path, ONE_THEME.format(phrase="Waiting lists grew"))).strip() == (
+            "updated: waiting (sections)"
+        )
 
 
 @pytest.mark.parametrize(

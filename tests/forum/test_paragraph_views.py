@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from articles.models import Paragraph
 from forum import services
-from forum.models import Thread
+from forum.models import ThemePassage, Thread
 from tests.forum.conftest import make_theme
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +42,7 @@ class TestDiscussPage:
     def test_only_themes_drawing_on_the_paragraph_are_offered(self, member_client, theme, source):
         make_theme("elsewhere", title="Elsewhere", position=5, paragraphs=[source.paragraphs[2]])
         also = make_theme("also", title="Also drawing", position=3)
-        also.sections.add(source.sections[0])
+        ThemePassage.objects.create(theme=also, section=source.sections[0])
         soup = page(member_client.get(discuss_url(source.paragraphs[0])))
         assert radio_labels(soup) == [theme.title, "Also drawing"]
 

@@ -136,6 +136,20 @@ class TestVisibility:
         for user, expected in ((member, True), (moderator, True), (other_member, False), (anonymous, False)):
             assert permissions.can_see_thread(user, pending) is expected
 
+    def test_the_visibility_filter_asks_about_moderation_inside_its_own_query(
+        self, moderator, member, comments, django_assert_num_queries
+    ):
+        with django_assert_num_queries(1):
+            assert len(list(Comment.objects.visible_to(moderator))) == 4
+        with django_assert_num_queries(1):
+            assert len(list(Comment.objects.visible_to(member))) == 2
+
+    def test_the_thread_query_tells_the_page_whether_the_reader_moderates(self, moderator, thread):
+        found = Thread.objects.with_viewer_status(moderator).get(pk=thread.pk)
+        assert found.viewer_is_moderator is True
+        permissions.remember_moderator_status(moderator, found.viewer_is_moderator)
+        assert permissions.known_moderator_status(moderator) is True
+
     def test_the_moderator_answer_costs_one_query_and_is_remembered(self, moderator, django_assert_num_queries):
         with django_assert_num_queries(1):
             assert permissions.is_moderator(moderator)

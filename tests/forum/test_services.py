@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import StakeholderGroup
 from config.markdown import RENDERER_VERSION
 from forum import services
-from forum.models import Comment, CommentRevision, Mention, Theme, Thread, ThreadReadState
+from forum.models import Comment, CommentRevision, Mention, Theme, ThemePassage, Thread, ThreadReadState
 from tests.conftest import make_member
 from tests.forum.conftest import make_theme, reply
 
@@ -248,7 +248,7 @@ class TestThemeQueries:
     def test_drawing_on_finds_themes_by_paragraph_or_whole_section(self, source):
         by_paragraph = make_theme("by-paragraph", paragraphs=[source.paragraphs[0]])
         by_section = make_theme("by-section")
-        by_section.sections.add(source.sections[0])
+        ThemePassage.objects.create(theme=by_section, section=source.sections[0])
         make_theme("unrelated", paragraphs=[source.paragraphs[2]])
         assert set(Theme.objects.drawing_on(source.paragraphs[0])) == {by_paragraph, by_section}
 
