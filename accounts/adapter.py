@@ -27,7 +27,7 @@ class AccountAdapter(DefaultAccountAdapter):
             "The email address or password is not right. Check them and try again, or reset your password."
         ),
         "email_taken": "That email address cannot be used. Try a different one.",
-        "enter_current_password": "Enter your current password.",
+        "enter_current_password": "Your current password is not right. Enter the password you sign in with now.",
         "incorrect_code": "That code is not right. Check the code and try again.",
         "incorrect_password": "That password is not right. Try again.",
         "invalid_or_expired_key": "This link has expired or has already been used. Ask for a new one.",
