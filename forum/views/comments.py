@@ -43,7 +43,7 @@ def comment_edit(request, pk: int):
     return render(
         request,
         "forum/comment_edit.html",
-        {"comment": comment, "thread": comment.thread, "form": form, "preview": preview},
+        {"comment": comment, "thread": comment.thread, "form": form, "preview_html": preview},
     )
 
 

@@ -66,7 +66,7 @@ def paragraph_discuss(request, key: str):
             "themes_draw_on_it": themes_draw_on_it,
             "discussions": discussions,
             "form": form,
-            "preview": preview,
+            "preview_html": preview,
             "refusal": refusal,
         },
     )

@@ -77,7 +77,7 @@ def start_thread(request, slug: str):
         {
             "theme": theme,
             "form": form,
-            "preview": preview,
+            "preview_html": preview,
             "refusal": permissions.start_thread_refusal(request.user, theme),
         },
     )

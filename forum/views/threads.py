@@ -62,7 +62,7 @@ def _render_thread(request, thread, page: int, form: CommentForm, *, preview=Non
         "first_unread_id": first_unread_id,
         "first_unread_url": thread.first_unread_url(last_read) if last_read else None,
         "form": form,
-        "preview": preview,
+        "preview_html": preview,
         "reply_target": reply_target,
         "comment_refusal": permissions.comment_refusal(request.user, thread),
     }
