@@ -17,6 +17,7 @@ help:
 	@echo "make run    install, build, migrate, load the source texts and serve http://$(HOST):$(PORT)"
 	@echo "make test   install (with dev tools) and run the whole test suite"
 	@echo "make lint   ruff and the migrations check"
+	@echo "make serve  production-style: DEBUG off, gunicorn and the task worker (needs SECRET_KEY, see docs/deploy.md)"
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +66,28 @@ test: install-dev assets
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	TESTING=true $(PY) manage.py makemigrations --check --dry-run
+
+# Production-style serving: DEBUG off, hashed and compressed static files, gunicorn
+# (config/gunicorn.py) and the background task worker side by side; Ctrl+C stops both.
+#   SECRET_KEY=... ALLOWED_HOSTS=forum.example.org SITE_URL=https://forum.example.org make serve
+# SERVE_INSECURE_LOCAL=1 switches off the HTTPS-only settings (redirect, secure cookies, HSTS) so a
+# trial works on http://$(HOST):$(PORT); never use it where people sign in for real.
+SERVE_INSECURE_ENV := SECURE_SSL_REDIRECT=false SESSION_COOKIE_SECURE=false SECURE_HSTS_SECONDS=0 \
+	SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}" ALLOWED_HOSTS="$${ALLOWED_HOSTS:-$(HOST),localhost}"
+SERVE_ENV := DEBUG=false TESTING=false $(if $(filter 1 true yes,$(SERVE_INSECURE_LOCAL)),$(SERVE_INSECURE_ENV))
+
+serve: install assets
+	@test -n "$$SECRET_KEY" || { echo "make serve needs SECRET_KEY (and ALLOWED_HOSTS, SITE_URL): see docs/deploy.md" >&2; exit 1; }
+	@mkdir -p var
+	$(SERVE_ENV) $(PY) manage.py collectstatic --no-input -v0
+	$(SERVE_ENV) $(PY) manage.py migrate --no-input
+	@echo ""
+	@echo "  Serving with DEBUG off on $(HOST):$(PORT), with the task worker (Ctrl+C stops both)."
+	@echo ""
+	@trap 'kill $$web $$worker 2>/dev/null; wait' EXIT; \
+	$(SERVE_ENV) HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/gunicorn -c python:config.gunicorn & web=$$!; \
+	$(SERVE_ENV) $(PY) manage.py db_worker --queue-name '*' & worker=$$!; \
+	wait -n
 
 clean:
 	rm -rf $(VENV) node_modules static/build var/staticfiles
