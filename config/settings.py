@@ -263,7 +263,7 @@ X_FRAME_OPTIONS = "DENY"
 # Features the site never uses, switched off for every page (config.middleware.PermissionsPolicyMiddleware).
 # Only names current browsers recognise: unknown ones make Chromium print console errors.
 PERMISSIONS_POLICY = (
-    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), "
     "display-capture=(), browsing-topics=()"
 )
 
