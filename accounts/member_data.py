@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from accounts.models import AffiliationEvent, User
+from accounts.models import FORMER_MEMBER_NAME, AffiliationEvent, User
 
 
 def export_member_data(user: User) -> dict[str, Any]:
@@ -95,11 +95,19 @@ def export_member_data(user: User) -> dict[str, Any]:
 def erase_member_data(user: User, *, remove_text: bool) -> None:
     """Remove sign-in records, authenticators, sessions and the affiliation history.
 
-    The user row itself is emptied afterwards by `accounts.privacy.delete_account`.
+    The admin's history keeps its entries about this account (moderation needs them), but under
+    "Former member" rather than the name or email address. The user row itself is emptied
+    afterwards by `accounts.privacy.delete_account`.
     """
     from allauth.account.models import EmailAddress
     from allauth.mfa.models import Authenticator
     from allauth.usersessions.models import UserSession
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk)).update(
+        object_repr=FORMER_MEMBER_NAME
+    )
 
     for session in UserSession.objects.filter(user=user):
         session.end()

@@ -160,6 +160,23 @@ def test_a_failing_app_leaves_the_account_untouched(monkeypatch):
     assert EmailAddress.objects.filter(user=member).exists()
 
 
+def test_the_admin_history_no_longer_names_a_deleted_member():
+    from django.contrib.admin.models import CHANGE, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    member = make_member("priya@example.org", display_name="Priya Shah")
+    admin = make_member("admin@example.org", display_name="Ad Min", is_staff=True)
+    LogEntry.objects.create(
+        user=admin,
+        content_type=ContentType.objects.get_for_model(User),
+        object_id=str(member.pk),
+        object_repr=str(member),
+        action_flag=CHANGE,
+    )
+    privacy.delete_account(user=member, remove_text=False)
+    assert list(LogEntry.objects.values_list("object_repr", flat=True)) == ["Former member"]
+
+
 def test_a_deleted_members_display_name_becomes_free(client):
     member = make_member("priya@example.org", display_name="Priya Shah")
     privacy.delete_account(user=member, remove_text=False)
