@@ -370,3 +370,23 @@ BENCHMARK_ENDPOINTS = env_bool("BENCHMARK_ENDPOINTS", False)
 
 # Forum settings
 COMMENTS_PER_PAGE = env_int("COMMENTS_PER_PAGE", 30)
+
+# Moderation (docs/moderation.md). A comment reported by this many different members is hidden
+# until a moderator reviews it; one report of patient-identifiable information hides it at once.
+FLAG_HIDE_THRESHOLD = env_int("FLAG_HIDE_THRESHOLD", 3)
+# A member's first N comments wait for a moderator before anyone else sees them.
+PREMODERATE_FIRST_COMMENTS = env_int("PREMODERATE_FIRST_COMMENTS", 1)
+# Members who joined less than NEW_MEMBER_DAYS ago may put at most NEW_MEMBER_MAX_LINKS links in a
+# comment, and have the stricter "_new" rate limits below.
+NEW_MEMBER_DAYS = env_int("NEW_MEMBER_DAYS", 7)
+NEW_MEMBER_MAX_LINKS = env_int("NEW_MEMBER_MAX_LINKS", 2)
+# "count/period" with period in s, m, h or d (forum/ratelimits.py).
+FORUM_RATE_LIMITS = {
+    "comment": env_str("RATE_LIMIT_COMMENTS", "10/10m"),
+    "comment_new": env_str("RATE_LIMIT_COMMENTS_NEW", "3/10m"),
+    "thread": env_str("RATE_LIMIT_THREADS", "5/h"),
+    "thread_new": env_str("RATE_LIMIT_THREADS_NEW", "1/h"),
+    "flag": env_str("RATE_LIMIT_FLAGS", "20/h"),
+    "flag_new": env_str("RATE_LIMIT_FLAGS_NEW", "5/h"),
+}
+FORUM_RATE_LIMITS_ENABLED = not env_bool("DISABLE_RATE_LIMITS", False)
