@@ -139,8 +139,9 @@ def test_session_and_csrf_cookies_are_secure_httponly_and_lax(client, settings, 
 
 
 def _production_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECURE_SSL_REDIRECT",
-                                                             "SESSION_COOKIE_SECURE", "SECURE_HSTS_SECONDS"}}
+    # A clean environment: nothing from the test run (DATABASE_URL, DJANGO_ALLOW_ASYNC_UNSAFE set by
+    # the browser tests, local overrides) may leak into what production would see.
+    env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "TMPDIR") if k in os.environ}
     env.update(
         {
             "DEBUG": "false",
