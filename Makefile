@@ -84,10 +84,15 @@ serve: install assets
 	@echo ""
 	@echo "  Serving with DEBUG off on $(HOST):$(PORT), with the task worker (Ctrl+C stops both)."
 	@echo ""
-	@trap 'kill $$web $$worker 2>/dev/null; wait' EXIT; \
+	@# Ctrl+C reaches both processes directly and each shuts down gracefully (the worker finishes
+	@# its task); if one stops by itself, the other is sent SIGTERM. Either way we wait for both.
+	@trap 'stopping=1' INT TERM; \
 	$(SERVE_ENV) HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/gunicorn -c python:config.gunicorn & web=$$!; \
 	$(SERVE_ENV) $(PY) manage.py db_worker --queue-name '*' & worker=$$!; \
-	wait -n
+	wait -n; status=$$?; \
+	[ -n "$$stopping" ] || kill -TERM $$web $$worker 2>/dev/null; \
+	while kill -0 $$web 2>/dev/null || kill -0 $$worker 2>/dev/null; do wait; done; \
+	exit $$status
 
 clean:
 	rm -rf $(VENV) node_modules static/build var/staticfiles
