@@ -215,3 +215,22 @@ def test_admin_adds_organisations_with_checked_domains(admin_client_with_mfa):
     assert list(Organisation.objects.get(name="Leeds City Council").domains.values_list("domain", flat=True)) == [
         "leeds.gov.uk"
     ]
+
+
+def test_the_first_superuser_confirms_their_address_then_sets_up_mfa_for_the_admin(client, mailoutbox):
+    from django.core.management import call_command
+
+    from tests.accounts.helpers import activate_totp, confirmation_path
+
+    call_command("createsuperuser", interactive=False, email="Lead@Example.org", verbosity=0)
+    superuser = User.objects.get(email="lead@example.org")
+    superuser.set_password(PASSWORD)
+    superuser.save()
+    # createsuperuser records no confirmed address, so the first sign-in sends a link.
+    response = client.post(reverse("account_login"), {"login": "lead@example.org", "password": PASSWORD})
+    assert response["Location"] == reverse("account_email_verification_sent")
+    response = client.post(confirmation_path(mailoutbox[-1]))
+    assert response["Location"] == reverse("accounts:onboarding")
+    assert client.get(reverse("admin:index"), follow=True).status_code == 403
+    activate_totp(client)
+    assert client.get(reverse("admin:index")).status_code == 200
