@@ -6,8 +6,9 @@ and the project's Python files must be one of:
 1. `{{ <name>_html|safe }}` or `{{ <object>.html|safe }}` (also `<object>.<field>_html`): by our
    convention a name ending in `_html`, or a model's `html` field, holds HTML produced by
    `config.markdown` (rendered on save, sanitised by nh3). Name new variables that way.
-2. `{% autoescape off %}` in a plain-text email template (`.../email/*.txt`): sent as
-   text/plain, where HTML escaping would only corrupt links and punctuation.
+2. `{% autoescape off %}` in a plain-text email template (`.../email/*.txt` or
+   `.../emails/*.txt`): sent as text/plain, where HTML escaping would only corrupt links and
+   punctuation.
 3. An exact `(file, line snippet)` pair in ALLOWLIST below, with the reason beside it.
 
 Anything else fails, listing file, line and text.
@@ -51,7 +52,7 @@ def scanned_files() -> list[Path]:
 
 
 def is_plain_text_email(path: Path) -> bool:
-    return path.suffix == ".txt" and "email" in path.relative_to(ROOT).parts
+    return path.suffix == ".txt" and bool({"email", "emails"} & set(path.relative_to(ROOT).parts))
 
 
 def violations_in(path: Path) -> list[str]:
