@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -156,6 +157,7 @@ class Thread(models.Model):
     is_pinned = models.BooleanField(default=False)
     is_locked = models.BooleanField(default=False)
     lock_reason = models.CharField(max_length=300, blank=True)
+    search_vector = SearchVectorField(null=True, blank=True, editable=False)
     # Moderation-ready: a hidden thread, or one whose opening comment waits for approval,
     # is seen only by its author and moderators.
     is_hidden = models.BooleanField(default=False)
@@ -251,6 +253,12 @@ class ParagraphDiscussion(models.Model):
         return group_labels(self.participant_groups)
 
 
+class PostedAs(models.TextChoices):
+    MEMBER = "member", "Member"
+    MODERATOR = "moderator", "Moderator"
+    FACILITATOR = "facilitator", "Facilitator"
+
+
 class Stance(models.TextChoices):
     SUPPORT = "support", "Support"
     CONCERN = "concern", "Concern"
@@ -298,6 +306,15 @@ class Comment(models.Model):
     hidden_at = models.DateTimeField(null=True, blank=True)
     hidden_automatically = models.BooleanField(default=False)
     needs_approval = models.BooleanField(default=False, help_text="Waiting in the moderation queue.")
+    # Who the author spoke as: a moderator's or facilitator's comment carries a distinct tag.
+    posted_as = models.CharField(max_length=12, choices=PostedAs.choices, default=PostedAs.MEMBER)
+    # Common-ground signals, denormalised by forum.agreements with F() expressions.
+    agree_count = models.PositiveIntegerField(default=0, editable=False)
+    agree_groups = models.JSONField(default=dict, blank=True, editable=False, help_text="{group code: count}")
+    is_common_ground = models.BooleanField(default=False, editable=False)
+    common_ground_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Filled on PostgreSQL by the search service; unused on SQLite.
+    search_vector = SearchVectorField(null=True, blank=True, editable=False)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -312,6 +329,14 @@ class Comment(models.Model):
         ]
         indexes = [
             models.Index(fields=["author", "-created_at"], name="forum_comment_author_idx"),
+            models.Index(
+                fields=["thread", "position"],
+                condition=models.Q(is_common_ground=True),
+                name="forum_comment_cground_idx",
+            ),
+            models.Index(
+                fields=["created_at"], condition=models.Q(needs_approval=True), name="forum_comment_pending_idx"
+            ),
         ]
 
     def __str__(self) -> str:
