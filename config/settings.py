@@ -103,7 +103,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "accounts.middleware.ThrottledUserSessionsMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -363,7 +363,8 @@ MFA_FORMS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Common Ground"
 MFA_TOTP_TOLERANCE = 1  # accept the code from one 30-second step either side (phone clock drift)
-USERSESSIONS_TRACK_ACTIVITY = True
+# Activity is recorded by accounts.middleware at most every five minutes, not on every request.
+USERSESSIONS_TRACK_ACTIVITY = False
 
 # Adds the benchmark's control view (/bench/trivial/); off unless the benchmark starts the app.
 BENCHMARK_ENDPOINTS = env_bool("BENCHMARK_ENDPOINTS", False)
@@ -374,8 +375,9 @@ COMMENTS_PER_PAGE = env_int("COMMENTS_PER_PAGE", 30)
 # Moderation (docs/moderation.md). A comment reported by this many different members is hidden
 # until a moderator reviews it; one report of patient-identifiable information hides it at once.
 FLAG_HIDE_THRESHOLD = env_int("FLAG_HIDE_THRESHOLD", 3)
-# A member's first N comments wait for a moderator before anyone else sees them.
-PREMODERATE_FIRST_COMMENTS = env_int("PREMODERATE_FIRST_COMMENTS", 1)
+# A member's first N comments wait for a moderator before anyone else sees them. Off in tests, so
+# only the tests about pre-moderation need to approve a member's first comment.
+PREMODERATE_FIRST_COMMENTS = env_int("PREMODERATE_FIRST_COMMENTS", 0 if TESTING else 1)
 # Members who joined less than NEW_MEMBER_DAYS ago may put at most NEW_MEMBER_MAX_LINKS links in a
 # comment, and have the stricter "_new" rate limits below.
 NEW_MEMBER_DAYS = env_int("NEW_MEMBER_DAYS", 7)
