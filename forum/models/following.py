@@ -89,9 +89,11 @@ class Notification(models.Model):
 
     class Meta:
         constraints = [
+            # Moderation notices are left out: several actions on one comment (hidden, then
+            # restored) each deserve a notice. Their tasks find a first attempt by its moment instead.
             models.UniqueConstraint(
                 fields=["recipient", "comment", "kind"],
-                condition=Q(comment__isnull=False),
+                condition=Q(comment__isnull=False) & ~Q(kind="moderation"),
                 name="forum_notification_once_per_comment",
             ),
         ]
