@@ -1,0 +1,40 @@
+"""Refill the stored search vectors of every thread and comment (PostgreSQL only).
+
+Run it after restoring a database, after changing how vectors are built, or after text was changed
+outside forum.services. Safe to run at any time: comments are updated in batches, one short
+transaction each, so the site stays usable while it runs.
+"""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from forum import search
+
+
+class Command(BaseCommand):
+    help = "Refill the full-text search vectors of all threads and comments (PostgreSQL only)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=search.REBUILD_BATCH,
+            help=f"Comments updated per transaction (default {search.REBUILD_BATCH}).",
+        )
+
+    def handle(self, *args, batch_size: int, **options):
+        if not search.full_text_available():
+            self.stdout.write(
+                "This database is not PostgreSQL: search matches words directly, so there is no index to fill."
+            )
+            return
+        if batch_size < 1:
+            batch_size = search.REBUILD_BATCH
+
+        def progress(done: int) -> None:
+            if options["verbosity"] > 1:
+                self.stdout.write(f"{done} comments indexed so far")
+
+        threads, comments = search.rebuild_search_index(batch_size=batch_size, progress=progress)
+        self.stdout.write(self.style.SUCCESS(f"Indexed {threads} threads and {comments} comments."))

@@ -1,0 +1,353 @@
+"""Searching comments and discussion titles.
+
+On PostgreSQL every comment and thread stores a `search_vector` (English configuration), kept up
+to date by `index_comment` / `index_thread_title` / `index_thread`, which forum.services calls
+when it saves text, and refilled in bulk by `manage.py rebuild_search_index`. A GIN index (created
+by a PostgreSQL-only migration) makes matching fast. The opening comment of a discussion also
+carries the discussion's title at weight A, above the text's weight B, so a title match ranks
+first and shows up as that discussion's opening comment. Results are ranked with SearchRank and
+show SearchHeadline snippets.
+
+On SQLite (the embedded default) there is no vector: every word must appear in the comment or its
+discussion's title, ignoring case, and results come newest first. Snippets are cut in Python.
+
+Snippets are built safely: the database marks matches with two control characters that cannot
+be typed in a form; `highlight()` escapes everything and only then turns the marks into <mark>.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from django import forms
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.db import connection, transaction
+from django.db.models import F, Max, OuterRef, Q, Subquery, Value
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from accounts.models import StakeholderGroup
+from forum.models import Comment, Stance, Theme, Thread
+
+CONFIG = "english"
+START, STOP = "\x02", "\x03"
+MAX_QUERY_LENGTH = 200
+MAX_WORDS = 12  # the SQLite fallback's limit on words matched one by one
+SNIPPET_CHARS = 240
+RESULTS_PER_PAGE = 20
+TITLE_MATCHES = 5
+REBUILD_BATCH = 2000
+
+_MARKS = re.compile(f"([{START}{STOP}])")
+_CONTROL = re.compile(f"[{START}{STOP}]")
+
+
+def full_text_available() -> bool:
+    """True on PostgreSQL, where comments and threads carry a stored search vector."""
+    return connection.vendor == "postgresql"
+
+
+# Keeping the stored vectors up to date ------------------------------------------------------
+
+
+def _body_vector():
+    return SearchVector("body", weight="B", config=CONFIG)
+
+
+def _title_vector(title):
+    return SearchVector(title, weight="A", config=CONFIG)
+
+
+def index_comment(comment: Comment) -> None:
+    """Store the comment's vector (its text; the opening comment also its discussion's title).
+
+    One UPDATE on PostgreSQL, called inside the transaction that saved the comment; nothing
+    elsewhere.
+    """
+    if not full_text_available():
+        return
+    vector = _body_vector()
+    if comment.position == 1:
+        vector = _title_vector(Value(comment.thread.title)) + vector
+    Comment.objects.filter(pk=comment.pk).update(search_vector=vector)
+
+
+def index_thread_title(thread: Thread) -> None:
+    """Store the thread's own title vector (used for the "discussions" part of the results)."""
+    if not full_text_available():
+        return
+    Thread.objects.filter(pk=thread.pk).update(search_vector=_title_vector("title"))
+
+
+def index_thread(thread: Thread) -> None:
+    """After a title changes: the thread's vector and its opening comment's."""
+    if not full_text_available():
+        return
+    index_thread_title(thread)
+    Comment.objects.filter(thread=thread, position=1).update(
+        search_vector=_title_vector(Value(thread.title)) + _body_vector()
+    )
+
+
+def reindex_comments(comments) -> int:
+    """Refill the vectors of a queryset of comments (after text was changed in bulk)."""
+    if not full_text_available():
+        return 0
+    title = Subquery(Thread.objects.filter(pk=OuterRef("thread_id")).values("title")[:1])
+    opening = comments.filter(position=1).update(search_vector=_title_vector(title) + _body_vector())
+    others = comments.exclude(position=1).update(search_vector=_body_vector())
+    return opening + others
+
+
+def rebuild_search_index(*, batch_size: int = REBUILD_BATCH, progress=None) -> tuple[int, int]:
+    """Refill every stored vector, comments in batches of primary keys (one transaction each).
+
+    Returns (threads, comments) updated; (0, 0) when full-text search is not available.
+    """
+    if not full_text_available():
+        return 0, 0
+    threads = Thread.objects.update(search_vector=_title_vector("title"))
+    highest = Comment.objects.aggregate(highest=Max("pk"))["highest"] or 0
+    done = 0
+    for start in range(0, highest + 1, batch_size):
+        with transaction.atomic():
+            done += reindex_comments(Comment.objects.filter(pk__gte=start, pk__lt=start + batch_size))
+        if progress is not None:
+            progress(done)
+    return threads, done
+
+
+# Snippets ------------------------------------------------------------------------------------
+
+
+def highlight(marked: str) -> SafeString:
+    """Escape `marked` and turn its START/STOP marks into <mark> tags, always balanced."""
+    parts: list[str] = []
+    inside = False
+    for piece in _MARKS.split(marked or ""):
+        if piece == START:
+            if not inside:
+                parts.append("<mark>")
+                inside = True
+        elif piece == STOP:
+            if inside:
+                parts.append("</mark>")
+                inside = False
+        elif piece:
+            parts.append(str(escape(piece)))
+    if inside:
+        parts.append("</mark>")
+    return mark_safe("".join(parts))  # noqa: S308 - every piece of text above was escaped
+
+
+def _plain(text: str) -> str:
+    return " ".join(_CONTROL.sub("", text or "").split())
+
+
+def mark_words(text: str, words: list[str]) -> str:
+    """Put START/STOP around each occurrence of `words` (ignoring case) in plain text."""
+    words = [w for w in words if w]
+    if not words:
+        return text
+    pattern = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)), re.IGNORECASE)
+    return pattern.sub(lambda m: f"{START}{m.group(0)}{STOP}", text)
+
+
+def python_snippet(text: str, words: list[str], length: int = SNIPPET_CHARS) -> str:
+    """A marked excerpt of `text` around the first of `words` it contains (SQLite's snippets)."""
+    text = _plain(text)
+    lowered = text.lower()
+    hits = [lowered.find(w.lower()) for w in words if w and w.lower() in lowered]
+    start = max(min(hits) - length // 3, 0) if hits else 0
+    excerpt = text[start : start + length]
+    if start > 0:
+        cut = excerpt.find(" ")
+        excerpt = "… " + (excerpt[cut + 1 :] if 0 <= cut < 30 else excerpt)
+    if start + length < len(text):
+        excerpt = excerpt.rsplit(" ", 1)[0] + " …"
+    return mark_words(excerpt, words)
+
+
+def query_words(q: str) -> list[str]:
+    """The words of a query for the SQLite fallback: quotes and a leading minus are ignored."""
+    words = [w.strip("\"'").lstrip("-") for w in q.split()]
+    return [w for w in words if w and w.lower() != "or"][:MAX_WORDS]
+
+
+# The search form and the search itself -----------------------------------------------------------
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label="Search for",
+        required=False,
+        max_length=MAX_QUERY_LENGTH,
+        help_text="Words from a comment or from the title of a discussion.",
+        error_messages={"max_length": f"Search for {MAX_QUERY_LENGTH} characters or fewer."},
+    )
+    theme = forms.ChoiceField(label="Theme", required=False)
+    group = forms.ChoiceField(
+        label="Stakeholder group of the writer",
+        required=False,
+        choices=[("", "All groups"), *StakeholderGroup.choices],
+    )
+    stance = forms.ChoiceField(label="Tag", required=False, choices=[("", "Any tag"), *Stance.choices])
+    date_from = forms.DateField(
+        label="Written on or after",
+        required=False,
+        help_text="For example, 2025-03-27.",
+        widget=forms.DateInput(attrs={"type": "date", "class": "nhsuk-input--width-10"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter the ‘written on or after’ date as a real date, like 2025-03-27."},
+    )
+    date_to = forms.DateField(
+        label="Written on or before",
+        required=False,
+        help_text="For example, 2025-04-30.",
+        widget=forms.DateInput(attrs={"type": "date", "class": "nhsuk-input--width-10"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter the ‘written on or before’ date as a real date, like 2025-04-30."},
+    )
+
+    def __init__(self, *args, themes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.themes = {theme.slug: theme for theme in themes}
+        self.fields["theme"].choices = [("", "All themes"), *((t.slug, t.title) for t in themes)]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The ‘written on or before’ date must be the same as or after the other date.")
+        return cleaned
+
+    def criteria(self) -> SearchCriteria:
+        data = self.cleaned_data
+        return SearchCriteria(
+            q=" ".join(_CONTROL.sub("", data.get("q") or "").split()),
+            theme=self.themes.get(data.get("theme") or ""),
+            group=data.get("group") or "",
+            stance=data.get("stance") or "",
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+        )
+
+
+@dataclass
+class SearchCriteria:
+    q: str = ""
+    theme: Theme | None = None
+    group: str = ""
+    stance: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @property
+    def filters_comments(self) -> bool:
+        """Whether a filter other than the theme narrows the comments (threads ignore those)."""
+        return bool(self.group or self.stance or self.date_from or self.date_to)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.q or self.theme or self.filters_comments)
+
+
+def searchable_comments(user):
+    """Comments the reader may see, never hidden or deleted ones, in discussions they may see."""
+    return (
+        Comment.objects.visible_to(user)
+        .filter(is_hidden=False, is_deleted=False)
+        .filter(thread__in=Thread.objects.visible_to(user).filter(is_hidden=False))
+    )
+
+
+def search_comments(user, criteria: SearchCriteria):
+    """The matching comments, best first, each with `snippet_marked` and `title_marked`.
+
+    Lazy: the caller paginates. With no words, the filters alone list comments newest first.
+    """
+    comments = searchable_comments(user).select_related("thread__theme", "author")
+    if criteria.theme is not None:
+        comments = comments.filter(thread__theme=criteria.theme)
+    if criteria.group:
+        comments = comments.filter(author__stakeholder_group=criteria.group)
+    if criteria.stance:
+        comments = comments.filter(stance=criteria.stance)
+    if criteria.date_from:
+        comments = comments.filter(created_at__date__gte=criteria.date_from)
+    if criteria.date_to:
+        comments = comments.filter(created_at__date__lte=criteria.date_to)
+    if not criteria.q:
+        return comments.order_by("-created_at", "-pk")
+    if full_text_available():
+        query = SearchQuery(criteria.q, search_type="websearch", config=CONFIG)
+        return (
+            comments.filter(search_vector=query)
+            .annotate(
+                rank=SearchRank(F("search_vector"), query),
+                snippet_marked=SearchHeadline(
+                    "body",
+                    query,
+                    config=CONFIG,
+                    start_sel=START,
+                    stop_sel=STOP,
+                    max_words=35,
+                    min_words=15,
+                    max_fragments=2,
+                    fragment_delimiter=" … ",
+                ),
+                title_marked=SearchHeadline(
+                    "thread__title", query, config=CONFIG, start_sel=START, stop_sel=STOP, highlight_all=True
+                ),
+            )
+            .order_by("-rank", "-created_at", "-pk")
+        )
+    for word in query_words(criteria.q):
+        comments = comments.filter(Q(body__icontains=word) | Q(position=1, thread__title__icontains=word))
+    return comments.order_by("-created_at", "-pk")
+
+
+def matching_threads(user, criteria: SearchCriteria, limit: int = TITLE_MATCHES) -> list[Thread]:
+    """Up to `limit` discussions whose titles match the words (only asked when there are words)."""
+    if not criteria.q:
+        return []
+    threads = Thread.objects.visible_to(user).filter(is_hidden=False).select_related("theme")
+    if criteria.theme is not None:
+        threads = threads.filter(theme=criteria.theme)
+    if full_text_available():
+        query = SearchQuery(criteria.q, search_type="websearch", config=CONFIG)
+        threads = (
+            threads.filter(search_vector=query)
+            .annotate(
+                rank=SearchRank(F("search_vector"), query),
+                title_marked=SearchHeadline(
+                    "title", query, config=CONFIG, start_sel=START, stop_sel=STOP, highlight_all=True
+                ),
+            )
+            .order_by("-rank", "-last_activity_at")
+        )
+        found = list(threads[:limit])
+    else:
+        words = query_words(criteria.q)
+        for word in words:
+            threads = threads.filter(title__icontains=word)
+        found = list(threads.order_by("-last_activity_at")[:limit])
+        for thread in found:
+            thread.title_marked = mark_words(thread.title, words)
+    for thread in found:
+        thread.title_html = highlight(thread.title_marked)
+    return found
+
+
+def decorate(results, criteria: SearchCriteria) -> None:
+    """Give each comment on the page `snippet_html` and `title_html`, safe to print."""
+    words = query_words(criteria.q)
+    for comment in results:
+        if full_text_available() and criteria.q:
+            snippet = " ".join((getattr(comment, "snippet_marked", "") or "").split())
+            title = getattr(comment, "title_marked", "") or comment.thread.title
+        else:
+            snippet = python_snippet(comment.body, words)
+            title = mark_words(comment.thread.title, words)
+        comment.snippet_html = highlight(snippet)
+        comment.title_html = highlight(title)
