@@ -30,6 +30,9 @@ class Draft(models.Model):
     context = models.CharField(max_length=100)
     title = models.CharField(max_length=150, blank=True)
     body = models.TextField(blank=True, max_length=20_000)
+    # For an edit draft: the revision the member started from, so coming back to it later still
+    # notices a newer revision instead of saving over it.
+    base_revision = models.PositiveBigIntegerField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
