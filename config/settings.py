@@ -371,6 +371,9 @@ BENCHMARK_ENDPOINTS = env_bool("BENCHMARK_ENDPOINTS", False)
 
 # Forum settings
 COMMENTS_PER_PAGE = env_int("COMMENTS_PER_PAGE", 30)
+# Downloads of the discussion (CSV, JSON) are open to every signed-in member; set this to the name
+# of a Django group (for example "Planners") to open them to that group only.
+EXPORT_REQUIRES_GROUP = env_str("EXPORT_REQUIRES_GROUP", "")
 
 # Moderation (docs/moderation.md). A comment reported by this many different members is hidden
 # until a moderator reviews it; one report of patient-identifiable information hides it at once.

@@ -189,3 +189,72 @@ def can_see_thread(user, thread) -> bool:
 def can_see_history(user, comment) -> bool:
     """Revision history is public for a visible comment, and gone once its author deletes it."""
     return can_see_comment(user, comment) and not comment.is_deleted
+
+
+# --- Common-ground signals (agreeing with comments) and downloads ------------------------------
+
+
+def _agreement_frozen_refusal(comment) -> str | None:
+    """Why agreements with this comment cannot change now (its state, its thread's or theme's)."""
+    if comment.is_deleted:
+        return "This comment has been deleted, so agreements with it can no longer change."
+    if not comment.is_public:
+        return "This comment is not published, so agreements with it cannot change."
+    thread = comment.thread
+    if not thread.is_public:
+        return "This discussion is not published, so agreements with its comments cannot change."
+    if not thread.theme.is_accepting_posts:
+        return f"The theme “{thread.theme.title}” is no longer open, so agreements with its comments cannot change."
+    if thread.is_locked:
+        return "This discussion has been locked, so agreements with its comments cannot change."
+    return None
+
+
+def agree_refusal(user, comment) -> str | None:
+    """Why this person may not agree with this comment: members who may take part (and are not
+    suspended) agree with other people's published comments while the discussion is open."""
+    reason = participation_refusal(user)  # includes suspensions
+    if reason:
+        return reason
+    if comment.author_id == user.pk:
+        return "You cannot agree with your own comment."
+    return _agreement_frozen_refusal(comment)
+
+
+def can_agree(user, comment) -> bool:
+    return agree_refusal(user, comment) is None
+
+
+def withdraw_agreement_refusal(user, comment) -> str | None:
+    """Anyone signed in may take back their own agreement while agreements can still change."""
+    if user is None or not user.is_authenticated:
+        return "Sign in to change your agreements."
+    return _agreement_frozen_refusal(comment)
+
+
+def can_withdraw_agreement(user, comment) -> bool:
+    return withdraw_agreement_refusal(user, comment) is None
+
+
+def export_refusal(user) -> str | None:
+    """Downloads are for signed-in members; EXPORT_REQUIRES_GROUP narrows them to one group."""
+    from django.conf import settings
+
+    if user is None or not user.is_authenticated:
+        return "Sign in to download the discussion."
+    if not user.is_active:
+        return "Your account is not active, so you cannot download the discussion."
+    group = getattr(settings, "EXPORT_REQUIRES_GROUP", "")
+    if not group or user.is_superuser:
+        return None
+    allowed = getattr(user, "_forum_in_export_group", None)
+    if allowed is None:
+        allowed = user.groups.filter(name=group).exists()
+        user._forum_in_export_group = allowed
+    if not allowed:
+        return f"Downloads are open to the “{group}” group only. Ask an administrator if you need them."
+    return None
+
+
+def can_export(user) -> bool:
+    return export_refusal(user) is None

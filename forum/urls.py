@@ -1,6 +1,8 @@
 from django.urls import path
 
 from forum.views import comments, paragraphs, themes, threads
+from forum.views import exports as export_views
+from forum.views import signals as signal_views
 
 app_name = "forum"
 
@@ -15,4 +17,12 @@ urlpatterns = [
     path("comments/<int:pk>/delete/", comments.comment_delete, name="comment_delete"),
     path("comments/<int:pk>/history/", comments.comment_history, name="comment_history"),
     path("paragraphs/<str:key>/discuss/", paragraphs.paragraph_discuss, name="paragraph_discuss"),
+    # Common-ground signals, theme summaries, downloads and search.
+    path("comments/<int:pk>/agree/", signal_views.agree, name="agree"),
+    path("comments/<int:pk>/agree/withdraw/", signal_views.withdraw_agreement, name="withdraw_agreement"),
+    path("themes/<slug:slug>/common-ground/", signal_views.common_ground, name="common_ground"),
+    path("themes/<slug:slug>/summary/", signal_views.theme_summary, name="theme_summary"),
+    path("themes/<slug:slug>/comments.<str:fmt>", export_views.theme_export, name="theme_export"),
+    path("downloads/", export_views.export_list, name="exports"),
+    path("downloads/all-themes.<str:fmt>", export_views.all_themes_export, name="export_all"),
 ]

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from forum import permissions, services
+from forum.agreements import with_agreement_of
 from forum.forms import CommentForm
 from forum.models import Comment
 from forum.views.access import get_thread_for_reader
@@ -40,7 +41,9 @@ def _initial_reply(request, thread) -> tuple[dict, Comment | None]:
 def _render_thread(request, thread, page: int, form: CommentForm, *, preview=None, reply_target=None, status=200):
     per_page = settings.COMMENTS_PER_PAGE
     comments = list(
-        thread.comments.visible_to(request.user).on_page(thread, page, per_page).select_related("author", "parent")
+        with_agreement_of(thread.comments.visible_to(request.user), request.user)  # for Agree / Withdraw
+        .on_page(thread, page, per_page)
+        .select_related("author", "parent")
     )
     last_read = getattr(thread, "last_read_position", None)
     first_unread_id = None

@@ -1,0 +1,56 @@
+"""Downloading the discussion as CSV or JSON: one theme, or every theme at once."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from forum import exports, permissions
+from forum.models import Theme
+
+CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8"}
+
+
+def check_export_allowed(request) -> None:
+    """403 with the reason when this member may not download (see EXPORT_REQUIRES_GROUP)."""
+    if reason := permissions.export_refusal(request.user):
+        raise PermissionDenied(reason)
+
+
+def _download(fmt: str, comments, *, name: str, scope: str) -> StreamingHttpResponse:
+    if fmt not in CONTENT_TYPES:
+        raise Http404("Downloads come as .csv or .json.")
+    rows = exports.iterate(comments)
+    body = exports.stream_csv(rows) if fmt == "csv" else exports.stream_json(rows, scope=scope)
+    response = StreamingHttpResponse(body, content_type=CONTENT_TYPES[fmt])
+    filename = f"common-ground-{name}-{timezone.localdate():%Y-%m-%d}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def export_list(request):
+    check_export_allowed(request)
+    themes = Theme.objects.listed()
+    return render(request, "forum/signals/exports.html", {"themes": themes, "columns": exports.column_meanings()})
+
+
+@login_required
+@require_GET
+def theme_export(request, slug: str, fmt: str):
+    check_export_allowed(request)
+    theme = get_object_or_404(Theme, slug=slug)
+    return _download(fmt, exports.exported_comments(theme), name=theme.slug, scope=theme.slug)
+
+
+@login_required
+@require_GET
+def all_themes_export(request, fmt: str):
+    check_export_allowed(request)
+    return _download(fmt, exports.exported_comments(), name="all-themes", scope="all-themes")
