@@ -12,11 +12,13 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from forum import moderation
 from forum.models import (
     Comment,
     CommentRevision,
     Mention,
     ParagraphDiscussion,
+    PostedAs,
     Theme,
     Thread,
     ThreadReadState,
@@ -130,14 +132,18 @@ def create_comment(
     parent: Comment | None = None,
     quoted_comment: Comment | None = None,
     stance: str = "",
-    needs_approval: bool = False,
+    needs_approval: bool | None = None,
+    posted_as: str = PostedAs.MEMBER,
     _new_thread: bool = False,
 ) -> Comment:
     """Add a comment at the next position of `thread`, with its first revision and mentions.
 
     Locks the thread row to hand out the position. A comment waiting for approval takes its
-    position but is left out of the public counters until a moderator approves it.
+    position but is left out of the public counters until a moderator approves it; when the
+    caller does not say, the moderation rules decide (`moderation.needs_premoderation`).
     """
+    if needs_approval is None:
+        needs_approval = moderation.needs_premoderation(author=author, body=body)
     locked = Thread.objects.select_for_update().get(pk=thread.pk)
     thread.last_position = locked.last_position + 1
     thread.participant_groups = locked.participant_groups
@@ -153,6 +159,7 @@ def create_comment(
         quoted_text=quoted_text,
         stance=stance,
         needs_approval=needs_approval,
+        posted_as=posted_as,
         **_author_fields(author),
     )
     comment.save()
@@ -175,13 +182,15 @@ def start_thread(
     body: str,
     stance: str = "",
     paragraph=None,
-    needs_approval: bool = False,
+    needs_approval: bool | None = None,
 ) -> Thread:
     """Open a discussion in `theme` with its first comment, optionally anchored to a paragraph.
 
     The anchor copies the paragraph's key, text and link so the thread still shows what it
     discussed if the source text changes later.
     """
+    if needs_approval is None:
+        needs_approval = moderation.needs_premoderation(author=author, body=body)
     now = timezone.now()
     thread = Thread(
         theme=theme,
@@ -225,6 +234,7 @@ def edit_comment(*, comment: Comment, editor, body: str, stance: str | None = No
     comment.save(update_fields=fields)
     CommentRevision.objects.create(comment=comment, body=comment.body, body_html=comment.body_html, edited_by=editor)
     _sync_mentions(comment)
+    moderation.review_after_edit(comment=comment, editor=editor)
     return comment
 
 

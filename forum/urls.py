@@ -2,6 +2,7 @@ from django.urls import path
 
 from forum.views import comments, paragraphs, themes, threads
 from forum.views import exports as export_views
+from forum.views import search as search_views
 from forum.views import signals as signal_views
 
 app_name = "forum"
@@ -25,4 +26,5 @@ urlpatterns = [
     path("themes/<slug:slug>/comments.<str:fmt>", export_views.theme_export, name="theme_export"),
     path("downloads/", export_views.export_list, name="exports"),
     path("downloads/all-themes.<str:fmt>", export_views.all_themes_export, name="export_all"),
+    path("search/", search_views.search, name="search"),
 ]
