@@ -1,0 +1,139 @@
+"""Following themes and threads: the follow forms on their pages and the Following page."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import F, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from forum import following, permissions
+from forum.models import FollowLevel, ThemeFollow, Thread, ThreadFollow, ThreadReadState
+from forum.views.access import get_theme, get_thread_for_reader
+
+THREADS_PER_PAGE = 50
+
+
+class FollowForm(forms.Form):
+    level = forms.ChoiceField(choices=FollowLevel.choices, label="Notifications")
+
+
+def _back(request, fallback: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    return fallback
+
+
+def _follow_refusal(user) -> str | None:
+    return permissions.participation_refusal(user)
+
+
+def follow_context(user, *, theme=None, thread=None, next_url: str = "") -> dict:
+    """What the follow form for a theme or a thread needs (one query for a member)."""
+    if thread is not None:
+        own, from_theme = following.levels_for(user, thread)
+        current = following.combine(own, from_theme)
+        kind = "thread"
+        target = thread
+    else:
+        own = following.theme_level(user, theme) if user.is_authenticated else None
+        from_theme = None
+        current = FollowLevel(own or FollowLevel.NORMAL)
+        kind = "theme"
+        target = theme
+    return {
+        "follow_kind": kind,
+        "follow_target": target,
+        "follow_level": current,
+        "follow_inherited": thread is not None and own is None and from_theme is not None,
+        "follow_levels": [
+            {"value": value, "label": label, "description": following.LEVEL_DESCRIPTIONS[kind][value]}
+            for value, label in FollowLevel.choices
+        ],
+        "follow_description": following.LEVEL_DESCRIPTIONS[kind][current],
+        "follow_refusal": _follow_refusal(user),
+        "follow_next": next_url,
+    }
+
+
+def _respond(request, context: dict, fallback: str):
+    if request.headers.get("HX-Request") == "true":
+        return render(request, "forum/following/includes/follow_form.html", context)
+    return redirect(_back(request, fallback))
+
+
+@require_POST
+def follow_theme(request, slug: str):
+    theme = get_theme(slug)
+    if not request.user.is_authenticated:
+        return redirect_to_login(theme.get_absolute_url())
+    if reason := _follow_refusal(request.user):
+        raise PermissionDenied(reason)
+    form = FollowForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose how you want to follow this theme.")
+        return redirect(_back(request, theme.get_absolute_url()))
+    level = following.set_theme_follow_level(request.user, theme, form.cleaned_data["level"])
+    messages.success(request, f"You now follow the theme “{theme.title}” at the level {level.label}.")
+    context = follow_context(request.user, theme=theme, next_url=request.POST.get("next", ""))
+    context["follow_saved"] = True
+    return _respond(request, context, theme.get_absolute_url())
+
+
+@require_POST
+def follow_thread(request, pk: int):
+    thread = get_thread_for_reader(request, pk)
+    if not request.user.is_authenticated:
+        return redirect_to_login(thread.get_absolute_url())
+    if reason := _follow_refusal(request.user):
+        raise PermissionDenied(reason)
+    form = FollowForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose how you want to follow this discussion.")
+        return redirect(_back(request, thread.get_absolute_url()))
+    level = following.set_thread_follow_level(request.user, thread, form.cleaned_data["level"])
+    messages.success(request, f"You now follow the discussion “{thread.title}” at the level {level.label}.")
+    context = follow_context(request.user, thread=thread, next_url=request.POST.get("next", ""))
+    context["follow_saved"] = True
+    return _respond(request, context, thread.get_absolute_url())
+
+
+@login_required
+@require_GET
+def following_list(request):
+    """Every theme and discussion the member follows (or muted), with unread counts."""
+    user = request.user
+    themes = (
+        ThemeFollow.objects.filter(user=user).select_related("theme").order_by("theme__position", "theme__title")
+    )
+    read = ThreadReadState.objects.filter(user=user, thread=OuterRef("thread_id")).values("last_read_position")[:1]
+    threads = (
+        ThreadFollow.objects.filter(user=user, thread__in=Thread.objects.visible_to(user))
+        .exclude(level=FollowLevel.NORMAL)
+        .select_related("thread__theme")
+        .annotate(
+            unread_count=Greatest(F("thread__last_position") - Coalesce(Subquery(read), Value(0)), Value(0))
+        )
+        .order_by("-thread__last_activity_at", "-pk")
+    )
+    page = Paginator(threads, THREADS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "forum/following/following.html",
+        {
+            "theme_follows": list(themes),
+            "thread_follows": page,
+            "levels": FollowLevel.choices,
+            "level_help": [
+                (label, following.LEVEL_DESCRIPTIONS["thread"][value]) for value, label in FollowLevel.choices
+            ],
+        },
+    )
