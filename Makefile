@@ -56,7 +56,10 @@ content: migrate
 run: install assets content
 	@echo ""
 	@echo "  Common Ground is running at http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
-	@echo "  Emails are printed in this terminal. Background tasks run in the web process in development."
+	@echo "  Emails are printed in this terminal. Background tasks (notifications and their emails) run"
+	@echo "  in-process in development. To try the database queue instead, start with"
+	@echo "  TASKS_BACKEND=django_tasks_db.DatabaseBackend make run, and in another terminal run"
+	@echo "  DEBUG=true TASKS_BACKEND=django_tasks_db.DatabaseBackend $(PY) manage.py db_worker --queue-name '*'"
 	@echo ""
 	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
 

@@ -85,7 +85,15 @@ def export_member_data(user) -> dict:
             }
             for state in read_states
         ],
+        **_following_data(user),
     }
+
+
+def _following_data(user) -> dict:
+    """Follows, notifications and email settings (kept by forum.notifications)."""
+    from forum import notifications
+
+    return notifications.member_export(user)
 
 
 @transaction.atomic
@@ -112,7 +120,14 @@ def erase_member_data(user, *, remove_text: bool) -> None:
     Thread.objects.filter(author=user).update(author_name=FORMER_MEMBER)
     CommentRevision.objects.filter(edited_by=user).update(edited_by=None)
     ThreadReadState.objects.filter(user=user).delete()
+    _erase_following_data(user)
     Mention.objects.filter(member=user).delete()
+
+
+def _erase_following_data(user) -> None:
+    from forum import notifications
+
+    notifications.member_erase(user)
 
 
 def public_activity(member, *, viewer) -> dict:

@@ -11,8 +11,9 @@ show SearchHeadline snippets.
 On SQLite (the embedded default) there is no vector: every word must appear in the comment or its
 discussion's title, ignoring case, and results come newest first. Snippets are cut in Python.
 
-Snippets are built safely: the database marks matches with two control characters that cannot
-be typed in a form; `highlight()` escapes everything and only then turns the marks into <mark>.
+Snippets quote the stored HTML's text (so Markdown syntax does not show) and are built safely: the
+database marks matches with two control characters; `highlight()` escapes all the text and only
+then turns those marks into balanced <mark> tags, so nothing a member wrote becomes markup.
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from html import unescape
 
 from django import forms
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connection, transaction
 from django.db.models import F, Max, OuterRef, Q, Subquery, Value
-from django.utils.html import escape
+from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import StakeholderGroup
@@ -39,6 +41,8 @@ SNIPPET_CHARS = 240
 RESULTS_PER_PAGE = 20
 TITLE_MATCHES = 5
 REBUILD_BATCH = 2000
+# Date pickers send ISO dates; a browser without one sends what the member typed.
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d %m %Y", "%d %B %Y", "%d %b %Y"]
 
 _MARKS = re.compile(f"([{START}{STOP}])")
 _CONTROL = re.compile(f"[{START}{STOP}]")
@@ -142,6 +146,11 @@ def highlight(marked: str) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 - every piece of text above was escaped
 
 
+def plain_text(html: str) -> str:
+    """The words of stored comment HTML, without its tags or entities (what snippets quote)."""
+    return unescape(strip_tags(html or ""))
+
+
 def _plain(text: str) -> str:
     return " ".join(_CONTROL.sub("", text or "").split())
 
@@ -197,16 +206,18 @@ class SearchForm(forms.Form):
     date_from = forms.DateField(
         label="Written on or after",
         required=False,
-        help_text="For example, 2025-03-27.",
+        help_text="For example, 27/03/2025.",
+        input_formats=DATE_FORMATS,
         widget=forms.DateInput(attrs={"type": "date", "class": "nhsuk-input--width-10"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Enter the ‘written on or after’ date as a real date, like 2025-03-27."},
+        error_messages={"invalid": "Enter the ‘written on or after’ date as a real date, like 27/03/2025."},
     )
     date_to = forms.DateField(
         label="Written on or before",
         required=False,
-        help_text="For example, 2025-04-30.",
+        help_text="For example, 30/04/2025.",
+        input_formats=DATE_FORMATS,
         widget=forms.DateInput(attrs={"type": "date", "class": "nhsuk-input--width-10"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Enter the ‘written on or before’ date as a real date, like 2025-04-30."},
+        error_messages={"invalid": "Enter the ‘written on or before’ date as a real date, like 30/04/2025."},
     )
 
     def __init__(self, *args, themes, **kwargs):
@@ -286,7 +297,7 @@ def search_comments(user, criteria: SearchCriteria):
             .annotate(
                 rank=SearchRank(F("search_vector"), query),
                 snippet_marked=SearchHeadline(
-                    "body",
+                    "body_html",
                     query,
                     config=CONFIG,
                     start_sel=START,
@@ -344,10 +355,12 @@ def decorate(results, criteria: SearchCriteria) -> None:
     words = query_words(criteria.q)
     for comment in results:
         if full_text_available() and criteria.q:
-            snippet = " ".join((getattr(comment, "snippet_marked", "") or "").split())
+            # The headline drops the stored HTML's tags but keeps its entities: decode them, and
+            # highlight() escapes the text again.
+            snippet = " ".join(unescape(getattr(comment, "snippet_marked", "") or "").split())
             title = getattr(comment, "title_marked", "") or comment.thread.title
         else:
-            snippet = python_snippet(comment.body, words)
+            snippet = python_snippet(plain_text(comment.body_html), words)
             title = mark_words(comment.thread.title, words)
         comment.snippet_html = highlight(snippet)
         comment.title_html = highlight(title)

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from forum import moderation
+from forum import following, moderation, notifications
 from forum.models import (
     Comment,
     CommentRevision,
@@ -170,6 +170,9 @@ def create_comment(
     Thread.objects.filter(pk=thread.pk).update(last_position=thread.last_position)
     if not needs_approval:
         _count_in(comment, new_thread=_new_thread)
+    following.follow_by_default(author, thread, started=_new_thread)
+    if not needs_approval and not _new_thread:
+        notifications.on_comment_published(comment)  # queued for after commit
     return comment
 
 
@@ -213,6 +216,8 @@ def start_thread(
     create_comment(
         thread=thread, author=author, body=body, stance=stance, needs_approval=needs_approval, _new_thread=True
     )
+    if not needs_approval:
+        notifications.on_thread_published(thread)  # queued for after commit; covers the opening comment
     return thread
 
 

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from forum.views import comments, paragraphs, themes, threads
 from forum.views import exports as export_views
@@ -27,4 +27,5 @@ urlpatterns = [
     path("downloads/", export_views.export_list, name="exports"),
     path("downloads/all-themes.<str:fmt>", export_views.all_themes_export, name="export_all"),
     path("search/", search_views.search, name="search"),
+    path("", include("forum.following_urls")),
 ]

@@ -9,17 +9,18 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from articles.models import Paragraph
-from forum import permissions
+from forum import following, permissions
 from forum.models import Comment, Theme, ThemePassage, Thread
 
 
-def get_theme(slug: str) -> Theme:
-    """A theme with the passages it quotes (every theme is public, whatever its status)."""
+def get_theme(slug: str, user=None) -> Theme:
+    """A theme with the passages it quotes (every theme is public, whatever its status), and how
+    `user` follows it when given."""
     passages = ThemePassage.objects.select_related("paragraph__section__article", "section__article").order_by(
         "position", "pk"
     )
     queryset = Theme.objects.prefetch_related(Prefetch("passages", queryset=passages))
-    return get_object_or_404(queryset, slug=slug)
+    return get_object_or_404(following.with_theme_level(queryset, user), slug=slug)
 
 
 def get_thread_for_reader(request, pk: int) -> Thread:
@@ -30,7 +31,7 @@ def get_thread_for_reader(request, pk: int) -> Thread:
         .with_read_state(request.user)
         .with_viewer_status(request.user)
     )
-    thread = get_object_or_404(queryset, pk=pk)
+    thread = get_object_or_404(following.with_follow_levels(queryset, request.user), pk=pk)
     if hasattr(thread, "viewer_is_moderator"):
         permissions.remember_moderator_status(request.user, thread.viewer_is_moderator)
     return thread

@@ -24,7 +24,7 @@ def theme_list(request):
 
 @require_GET
 def theme_detail(request, slug: str):
-    theme = get_theme(slug)
+    theme = get_theme(slug, request.user)
     page = page_number(request)
     start = (page - 1) * THREADS_PER_PAGE
     # One row more than a page tells whether there is a next page without a COUNT query.

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from forum import permissions, services
+from forum import notifications, permissions, services
 from forum.agreements import with_agreement_of
 from forum.forms import CommentForm
 from forum.models import Comment
@@ -83,6 +83,7 @@ def thread_detail(request, pk: int, slug: str):
         raise Http404("No such page.")
     initial, reply_target = _initial_reply(request, thread)
     form = CommentForm(initial=initial, user=request.user, thread=thread)
+    notifications.mark_read_on_page(request.user, thread, page)  # before the header counts them
     response = _render_thread(request, thread, page, form, reply_target=reply_target)
     last_on_page = min(page * settings.COMMENTS_PER_PAGE, thread.last_position)
     services.mark_thread_read(user=request.user, thread=thread, position=last_on_page)

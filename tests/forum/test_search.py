@@ -151,6 +151,10 @@ class TestFilters:
         soup = page(find(client, date_from="not-a-date"))
         assert "as a real date" in soup.get_text()
 
+    def test_a_date_typed_the_british_way_is_understood(self, client, corpus):
+        today = timezone.localdate()
+        assert len(result_ids(find(client, date_from=today.strftime("%d/%m/%Y")))) == 3
+
     def test_the_date_inputs_are_real_date_fields(self, client):
         soup = page(client.get(reverse("forum:search")))
         assert soup.find("input", attrs={"name": "date_from"})["type"] == "date"
@@ -165,10 +169,9 @@ class TestSnippets:
         response = find(client, q="planning")
         assert "<script>alert" not in response.content.decode()
         snippet = page(response).select_one("main ol.nhsuk-list .nhsuk-card__description")
-        assert snippet.find("script") is None and snippet.find("b") is None
+        assert {tag.name for tag in snippet.find_all(True)} == {"mark"}
         assert [m.get_text() for m in snippet.find_all("mark")] == ["planning"]
-        # SQLite's snippet shows the tags as text; PostgreSQL's headline leaves them out.
-        assert snippet.get_text().endswith("planning <b>together</b>") or snippet.get_text() == "planning together"
+        assert "<b>together" in snippet.get_text()  # what the member typed shows as text
 
     def test_highlight_escapes_text_and_balances_marks(self):
         marked = f"a <i>{search.START}x{search.STOP}</i> {search.STOP}{search.START}y"
