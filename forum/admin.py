@@ -53,3 +53,6 @@ class CommentAdmin(admin.ModelAdmin):
     readonly_fields = ("position", "body_html", "renderer_version", "created_at", "edited_at", "deleted_at")
     inlines = [CommentRevisionInline]
     date_hierarchy = "created_at"
+
+
+from forum import moderation_admin  # noqa: E402, F401 - reports, filters and the log

@@ -7,8 +7,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.html import format_html
 
-from forum import permissions
-from forum.models import COMMENT_MAX_LENGTH, TITLE_MAX_LENGTH, Comment, Stance
+from forum import moderation, permissions
+from forum.models import COMMENT_MAX_LENGTH, TITLE_MAX_LENGTH, Comment, PostedAs, Stance
 
 BODY_HELP = format_html(
     "Write in Markdown: <code>**bold**</code>, <code>*italic*</code>, <code>- lists</code>, "
@@ -71,6 +71,7 @@ class ThreadForm(CommentBodyMixin):
         theme = self.get_theme(cleaned)
         if theme is not None and (reason := permissions.start_thread_refusal(self.user, theme)):
             self.add_error("body", reason)
+        moderation.screen_post(self, author=self.user, action="thread")
         return cleaned
 
     def get_theme(self, cleaned):
@@ -110,6 +111,16 @@ class CommentForm(CommentBodyMixin):
         self.thread = thread
         self.parent_comment: Comment | None = None
         self.quoted: Comment | None = None
+        roles = [(PostedAs.MEMBER, "As a member")]
+        if permissions.can_post_as_moderator(user):
+            roles.append((PostedAs.MODERATOR, "As a moderator (shown with a Moderator tag)"))
+        if permissions.can_respond_to_theme(user):
+            roles.append((PostedAs.FACILITATOR, "As a facilitator (shown with a Facilitator tag)"))
+        if len(roles) > 1:
+            self.fields["posted_as"] = forms.ChoiceField(
+                label="Post this comment", choices=roles, initial=PostedAs.MEMBER, required=False,
+                widget=forms.RadioSelect,
+            )
 
     def _thread_comment(self, pk):
         if not pk:
@@ -136,7 +147,12 @@ class CommentForm(CommentBodyMixin):
                 reason = "The comment you are quoting has been deleted. Remove the quote and post again."
         if reason:
             self.add_error("body", reason)
+        moderation.screen_post(self, author=self.user, action="comment")
         return cleaned
+
+    @property
+    def posted_as_choice(self) -> str:
+        return (self.cleaned_data.get("posted_as") if "posted_as" in self.fields else "") or PostedAs.MEMBER
 
 
 class EditCommentForm(CommentBodyMixin):
@@ -151,4 +167,5 @@ class EditCommentForm(CommentBodyMixin):
         cleaned = super().clean()
         if reason := permissions.edit_refusal(self.user, self.comment):
             self.add_error("body", reason)
+        moderation.screen_post(self, author=self.user, action=None)
         return cleaned

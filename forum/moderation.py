@@ -157,6 +157,7 @@ def _target_fields(target) -> dict:
 
 def log_action(*, actor, action: str, target, reason: str = "", automatic: bool = False) -> ModerationLogEntry:
     """Append one entry to the moderation log: who, what, on what, why, when, automatic or not."""
+    forget_queue_count()
     return ModerationLogEntry.objects.create(
         actor=actor,
         actor_name=actor.public_name if actor is not None else "Automatic",
@@ -209,10 +210,14 @@ def _tell(member, message: str, *, comment=None, thread=None, actor=None, appeal
     notifications.notify_moderation(member, message=message, comment=comment, thread=thread, actor=actor)
 
 
-def _published(comment: Comment) -> None:
+def _published(comment: Comment, *, opening: bool) -> None:
+    """The notifications posting would have sent (queued by notifications for after the commit)."""
     from forum import notifications
 
-    notifications.on_comment_published(comment)
+    if opening:
+        notifications.on_thread_published(comment.thread)
+    else:
+        notifications.on_comment_published(comment)
 
 
 def _reason_sentence(reason: str) -> str:
@@ -306,6 +311,7 @@ def flag_comment(*, comment: Comment, flagger, reason: str, detail: str = "") ->
             flag = Flag.objects.create(comment=comment, flagger=flagger, reason=reason, detail=detail.strip())
     except IntegrityError:
         raise ModerationError("You have already reported this comment. A moderator will look at it.") from None
+    forget_queue_count()
     locked = _locked(comment)
     if not locked.is_hidden and not locked.needs_approval and not locked.is_deleted:
         patient = reason == FlagReason.PATIENT_INFORMATION
@@ -342,9 +348,11 @@ def flag_thread(*, thread: Thread, flagger, reason: str, detail: str = "") -> Fl
         raise ModerationError("Tell us what is wrong with it.")
     try:
         with transaction.atomic():
-            return Flag.objects.create(thread=thread, flagger=flagger, reason=reason, detail=detail.strip())
+            flag = Flag.objects.create(thread=thread, flagger=flagger, reason=reason, detail=detail.strip())
     except IntegrityError:
         raise ModerationError("You have already reported this discussion. A moderator will look at it.") from None
+    forget_queue_count()
+    return flag
 
 
 def _resolve_flags(flags, *, moderator, status: str) -> None:
@@ -565,7 +573,7 @@ def approve_comment(*, comment: Comment, moderator, reason: str = "") -> Comment
         actor=moderator,
         appealable=was_hidden,
     )
-    transaction.on_commit(lambda: _published(locked))
+    _published(locked, opening=opening)
     return _copy_state(comment, locked)
 
 
@@ -639,6 +647,12 @@ def _filters() -> list[tuple[str, str, str, str, re.Pattern]]:
         except re.error:
             continue  # refused when saved; an old bad row must not stop everyone posting
     return compiled
+
+
+def forget_filters() -> None:
+    """Drop the cached list now, and again after commit so no request re-caches the old list."""
+    cache.delete(FILTER_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(FILTER_CACHE_KEY))
 
 
 def count_links(body: str) -> int:
@@ -734,7 +748,7 @@ def add_filter(
     )
     log_action(actor=moderator, action=Action.FILTER_ADD, target=word_filter,
                reason=f"{word_filter.get_action_display()}")
-    transaction.on_commit(lambda: cache.delete(FILTER_CACHE_KEY))
+    forget_filters()
     return word_filter
 
 
@@ -742,7 +756,7 @@ def add_filter(
 def delete_filter(*, word_filter: WordFilter, moderator) -> None:
     log_action(actor=moderator, action=Action.FILTER_DELETE, target=word_filter)
     word_filter.delete()
-    transaction.on_commit(lambda: cache.delete(FILTER_CACHE_KEY))
+    forget_filters()
 
 
 # Members -----------------------------------------------------------------------------------------
@@ -918,13 +932,9 @@ def post_theme_response(*, theme: Theme, facilitator, body: str) -> ThemeRespons
     Theme.objects.filter(pk=theme.pk).update(status=ThemeStatus.RESPONDED)
     theme.status = ThemeStatus.RESPONDED
     log_action(actor=facilitator, action=Action.THEME_RESPONSE, target=theme)
+    from forum import notifications
 
-    def notify():
-        from forum import notifications
-
-        notifications.on_theme_response(theme)
-
-    transaction.on_commit(notify)
+    notifications.on_theme_response(theme)
     return response
 
 
@@ -937,9 +947,11 @@ def submit_appeal(*, entry: ModerationLogEntry, member, text: str) -> Appeal:
     text = _required(text, "Write your appeal.")
     try:
         with transaction.atomic():
-            return Appeal.objects.create(log_entry=entry, member=member, text=text)
+            appeal = Appeal.objects.create(log_entry=entry, member=member, text=text)
     except IntegrityError:
         raise ModerationError("You have already appealed this decision.") from None
+    forget_queue_count()
+    return appeal
 
 
 @transaction.atomic
@@ -1064,6 +1076,21 @@ def flaggers_with_open_reports():
     from accounts.models import User
 
     return User.objects.filter(flags__status=FlagStatus.OPEN).distinct().order_by("display_name", "pk")
+
+
+QUEUE_COUNT_KEY = "forum:moderation-queue-count"
+QUEUE_COUNT_SECONDS = 30
+
+
+def header_queue_count() -> int:
+    """`queue_count()` for the header, kept for half a minute and dropped whenever a report, an
+    appeal or a moderation action changes the queue, so most pages cost moderators no query."""
+    return cache.get_or_set(QUEUE_COUNT_KEY, queue_count, QUEUE_COUNT_SECONDS)
+
+
+def forget_queue_count() -> None:
+    cache.delete(QUEUE_COUNT_KEY)
+    transaction.on_commit(lambda: cache.delete(QUEUE_COUNT_KEY))
 
 
 def queue_count() -> int:

@@ -6,10 +6,10 @@ action is logged). Filter changes made here are logged and take effect at once, 
 """
 
 from django.contrib import admin
-from django.core.cache import cache
 
 from forum import moderation
 from forum.models import Flag, ModerationLogEntry, WordFilter
+from forum.moderation_forms import WordFilterForm
 
 
 @admin.register(ModerationLogEntry)
@@ -47,6 +47,7 @@ class FlagAdmin(admin.ModelAdmin):
 
 @admin.register(WordFilter)
 class WordFilterAdmin(admin.ModelAdmin):
+    form = WordFilterForm
     list_display = ("pattern", "is_regex", "action", "replacement", "created_by", "created_at")
     list_filter = ("action", "is_regex")
     search_fields = ("pattern",)
@@ -58,12 +59,12 @@ class WordFilterAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         action = moderation.Action.FILTER_CHANGE if change else moderation.Action.FILTER_ADD
         moderation.log_action(actor=request.user, action=action, target=obj, reason=obj.get_action_display())
-        cache.delete(moderation.FILTER_CACHE_KEY)
+        moderation.forget_filters()
 
     def delete_model(self, request, obj):
         moderation.log_action(actor=request.user, action=moderation.Action.FILTER_DELETE, target=obj)
         super().delete_model(request, obj)
-        cache.delete(moderation.FILTER_CACHE_KEY)
+        moderation.forget_filters()
 
     def delete_queryset(self, request, queryset):
         for obj in queryset:

@@ -58,6 +58,28 @@ def active_suspension(user):
     return suspension
 
 
+def suspension_exists(user):
+    """An SQL EXISTS that is true when `user` is suspended now, so a page's own query can answer
+    the question (see `ThreadQuerySet.with_viewer_status`) instead of a query of its own."""
+    from django.db.models import Exists, Q
+
+    from forum.models import Suspension
+
+    now = timezone.now()
+    return Exists(
+        Suspension.objects.filter(member_id=user.pk, lifted_at__isnull=True, starts_at__lte=now).filter(
+            Q(ends_at__isnull=True) | Q(ends_at__gt=now)
+        )
+    )
+
+
+def remember_suspension_status(user, suspended: bool) -> None:
+    """Keep the answer `suspension_exists` gave. "Not suspended" needs nothing more; a suspended
+    member's suspension (reason, end) is loaded when a page first needs it."""
+    if user is not None and user.is_authenticated and not suspended:
+        user._forum_suspension = None
+
+
 def forget_suspension(user) -> None:
     """Drop the remembered answer (after suspending or lifting a suspension in this request)."""
     if user is not None and hasattr(user, "_forum_suspension"):

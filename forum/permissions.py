@@ -70,7 +70,7 @@ def participation_refusal(user) -> str | None:
         return "Confirm your email address before you take part. We sent you a link when you signed up."
     if not user.profile_complete:
         return "Add your display name and stakeholder group to your profile before you take part."
-    return None
+    return suspension_refusal(user)
 
 
 def can_participate(user) -> bool:
@@ -258,3 +258,27 @@ def export_refusal(user) -> str | None:
 
 def can_export(user) -> bool:
     return export_refusal(user) is None
+
+
+# Moderation rules (suspensions, reports, appeals, staff roles) are written in their own module and
+# re-exported here, so views and templates still ask this one.
+from forum.moderation_permissions import (  # noqa: E402, F401
+    active_suspension,
+    appeal_refusal,
+    can_change_theme_status,
+    can_flag_comment,
+    can_flag_thread,
+    can_moderate,
+    can_post_as_moderator,
+    can_respond_to_theme,
+    can_suspend,
+    flag_comment_refusal,
+    flag_thread_refusal,
+    forget_suspension,
+    is_admin,
+    is_suspended,
+    remember_suspension_status,
+    suspend_refusal,
+    suspension_exists,
+    suspension_refusal,
+)

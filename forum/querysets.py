@@ -13,7 +13,7 @@ from django.db.models import F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from forum.permissions import known_moderator_status, moderator_exists
+from forum.permissions import known_moderator_status, moderator_exists, suspension_exists
 
 PUBLIC_COMMENT = Q(is_hidden=False, needs_approval=False)
 PUBLIC_THREAD = Q(is_hidden=False, needs_approval=False)
@@ -52,11 +52,17 @@ class ThreadQuerySet(models.QuerySet):
         return self.filter(PUBLIC_THREAD | own)
 
     def with_viewer_status(self, user):
-        """Annotate `viewer_is_moderator` when that is not yet known, so the caller can remember it
-        (`permissions.remember_moderator_status`) and later checks cost nothing."""
-        if user is None or not user.is_authenticated or known_moderator_status(user) is not None:
+        """Annotate `viewer_is_moderator` and `viewer_is_suspended` when they are not yet known, so
+        the caller can remember them (`permissions.remember_moderator_status`,
+        `remember_suspension_status`) and later checks cost nothing."""
+        if user is None or not user.is_authenticated:
             return self
-        return self.annotate(viewer_is_moderator=moderator_exists(user))
+        queryset = self
+        if known_moderator_status(user) is None:
+            queryset = queryset.annotate(viewer_is_moderator=moderator_exists(user))
+        if not hasattr(user, "_forum_suspension"):
+            queryset = queryset.annotate(viewer_is_suspended=suspension_exists(user))
+        return queryset
 
     def in_theme_order(self):
         """Pinned first, then the most recently active (matches the theme page index)."""
@@ -97,6 +103,12 @@ class CommentQuerySet(models.QuerySet):
         if moderator is None:
             return self.filter(PUBLIC_COMMENT | own_pending | Q(moderator_exists(user)))
         return self.filter(PUBLIC_COMMENT | own_pending)
+
+    def listed_for(self, user):
+        """What a thread page lists: what `visible_to` allows, plus hidden comments as placeholders
+        ("Hidden by moderators: <reason>"). Only the thread template shows these, never their text;
+        every other use (quotes, search, exports, feeds) keeps to `visible_to`."""
+        return self.visible_to(user) | self.filter(is_hidden=True, needs_approval=False)
 
     def on_page(self, thread, page: int, per_page: int):
         """Comments of one page, found by position range on the (thread, position) index.

@@ -27,5 +27,6 @@ urlpatterns = [
     path("downloads/", export_views.export_list, name="exports"),
     path("downloads/all-themes.<str:fmt>", export_views.all_themes_export, name="export_all"),
     path("search/", search_views.search, name="search"),
+    path("", include("forum.moderation_urls")),
     path("", include("forum.following_urls")),
 ]

@@ -4,23 +4,35 @@ what they may see but not change."""
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from articles.models import Paragraph
 from forum import following, permissions
-from forum.models import Comment, Theme, ThemePassage, Thread
+from forum.models import Comment, Theme, ThemePassage, ThemeResponse, Thread
 
 
 def get_theme(slug: str, user=None) -> Theme:
     """A theme with the passages it quotes (every theme is public, whatever its status), and how
-    `user` follows it when given."""
+    `user` follows it when given.
+
+    Also annotated with `has_response` (whether a facilitator has responded) and, given the
+    reader, whether they are suspended, so the page asks neither in a query of its own.
+    """
     passages = ThemePassage.objects.select_related("paragraph__section__article", "section__article").order_by(
         "position", "pk"
     )
-    queryset = Theme.objects.prefetch_related(Prefetch("passages", queryset=passages))
-    return get_object_or_404(following.with_theme_level(queryset, user), slug=slug)
+    queryset = Theme.objects.prefetch_related(Prefetch("passages", queryset=passages)).annotate(
+        has_response=Exists(ThemeResponse.objects.filter(theme=OuterRef("pk")))
+    )
+    track = user is not None and user.is_authenticated and not hasattr(user, "_forum_suspension")
+    if track:
+        queryset = queryset.annotate(viewer_is_suspended=permissions.suspension_exists(user))
+    theme = get_object_or_404(following.with_theme_level(queryset, user), slug=slug)
+    if track:
+        permissions.remember_suspension_status(user, theme.viewer_is_suspended)
+    return theme
 
 
 def get_thread_for_reader(request, pk: int) -> Thread:
@@ -34,6 +46,8 @@ def get_thread_for_reader(request, pk: int) -> Thread:
     thread = get_object_or_404(following.with_follow_levels(queryset, request.user), pk=pk)
     if hasattr(thread, "viewer_is_moderator"):
         permissions.remember_moderator_status(request.user, thread.viewer_is_moderator)
+    if hasattr(thread, "viewer_is_suspended"):
+        permissions.remember_suspension_status(request.user, thread.viewer_is_suspended)
     return thread
 
 

@@ -73,6 +73,12 @@ theme_steward_required = _staff_gate(
 )
 
 
+def _posted(request):
+    """The submitted data for a POST (bound even when empty, so required fields are reported),
+    None for a GET."""
+    return request.POST if request.method == "POST" else None
+
+
 def _comment_in_thread_url(comment: Comment) -> str:
     return f"{comment.thread.get_page_url(comment.page)}#{comment.anchor}"
 
@@ -96,7 +102,7 @@ def _report(request, *, target, kind: str, refusal: str | None, back_url: str, a
         raise PermissionDenied(refusal)
     lookup = {"comment": target} if kind == "comment" else {"thread": target}
     already = Flag.objects.filter(flagger=request.user, **lookup).first()
-    form = FlagForm(request.POST or None)
+    form = FlagForm(_posted(request))
     if request.method == "POST" and already is None:
         if reason := ratelimits.refusal(request.user, ratelimits.FLAG):
             form.is_valid()
@@ -178,7 +184,7 @@ def appeal(request, pk: int):
         raise Http404("No such decision.")
     if refusal := permissions.appeal_refusal(request.user, entry, subject_id):
         raise PermissionDenied(refusal)
-    form = AppealForm(request.POST or None)
+    form = AppealForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             moderation.submit_appeal(entry=entry, member=request.user, text=form.cleaned_data["text"])
@@ -362,7 +368,7 @@ def comment_action(request, pk: int, action: str):
     if not comment_action_available(comment, action, has_open_flags=has_open):
         messages.info(request, "That action does not apply to this comment any more.")
         return redirect("forum:moderation_comment", pk=comment.pk)
-    form = ReasonForm(request.POST or None, required=spec.reason_required, label=spec.reason_label,
+    form = ReasonForm(_posted(request), required=spec.reason_required, label=spec.reason_label,
                       help_text=spec.reason_help)
     if request.method == "POST" and form.is_valid():
         reason = form.cleaned_data["reason"]
@@ -400,7 +406,7 @@ def comment_edit(request, pk: int):
     comment = _moderated_comment(pk)
     if comment.is_deleted:
         raise PermissionDenied("This comment has been deleted, so it cannot be edited.")
-    form = ModeratorEditForm(request.POST or None, initial={"body": comment.body})
+    form = ModeratorEditForm(_posted(request), initial={"body": comment.body})
     if request.method == "POST" and form.is_valid():
         call = lambda: moderation.edit_comment(  # noqa: E731
             comment=comment, moderator=request.user, body=form.cleaned_data["body"], reason=form.cleaned_data["reason"]
@@ -479,7 +485,7 @@ def thread_action(request, pk: int, action: str):
     if not thread_action_available(thread, action, has_open_flags=has_open):
         messages.info(request, "That action does not apply to this discussion any more.")
         return redirect("forum:moderation_thread", pk=thread.pk)
-    form = ReasonForm(request.POST or None, required=spec.reason_required, label=spec.reason_label,
+    form = ReasonForm(_posted(request), required=spec.reason_required, label=spec.reason_label,
                       help_text=spec.reason_help)
     if request.method == "POST" and form.is_valid():
         reason, user = form.cleaned_data["reason"], request.user
@@ -513,7 +519,7 @@ def thread_action(request, pk: int, action: str):
 @require_http_methods(["GET", "POST"])
 def thread_move(request, pk: int):
     thread = _moderated_thread(pk)
-    form = MoveThreadForm(request.POST or None, thread=thread)
+    form = MoveThreadForm(_posted(request), thread=thread)
     if request.method == "POST" and form.is_valid():
         call = lambda: moderation.move_thread(  # noqa: E731
             thread=thread, moderator=request.user, theme=form.cleaned_data["theme"], reason=form.cleaned_data["reason"]
@@ -532,7 +538,7 @@ def thread_move(request, pk: int):
 def theme_status(request, slug: str):
     """Open or close a theme for comment, or mark it under review."""
     theme = get_theme(slug)
-    form = ThemeStatusForm(request.POST or None, initial={"status": theme.status})
+    form = ThemeStatusForm(_posted(request), initial={"status": theme.status})
     if request.method == "POST" and form.is_valid():
         call = lambda: moderation.set_theme_status(  # noqa: E731
             theme=theme, actor=request.user, status=form.cleaned_data["status"], reason=form.cleaned_data["reason"]
@@ -548,7 +554,7 @@ def theme_status(request, slug: str):
 def theme_respond(request, slug: str):
     """Post the official "you said, we did" response at the top of a theme."""
     theme = get_theme(slug)
-    form = ThemeResponseForm(request.POST or None)
+    form = ThemeResponseForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         call = lambda: moderation.post_theme_response(  # noqa: E731
             theme=theme, facilitator=request.user, body=form.cleaned_data["body"]
@@ -596,7 +602,7 @@ def member_suspend(request, pk: int):
     person = _member(pk)
     if refusal := permissions.suspend_refusal(request.user, person):
         raise PermissionDenied(refusal)
-    form = SuspendForm(request.POST or None)
+    form = SuspendForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         call = lambda: moderation.suspend_member(  # noqa: E731
             member=person, moderator=request.user, reason=form.cleaned_data["reason"], days=form.days
@@ -616,7 +622,7 @@ def member_unsuspend(request, pk: int):
         return redirect("forum:moderation_member", pk=person.pk)
     spec = ActionSpec("Lift the suspension", "Lift suspension", False,
                       explanation="The member can take part again at once, and is told.")
-    form = ReasonForm(request.POST or None, required=False)
+    form = ReasonForm(_posted(request), required=False)
     if request.method == "POST" and form.is_valid():
         call = lambda: moderation.unsuspend_member(  # noqa: E731
             member=person, moderator=request.user, reason=form.cleaned_data["reason"]
@@ -645,7 +651,7 @@ def member_unsuspend(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def appeal_decide(request, pk: int):
     item = get_object_or_404(Appeal.objects.select_related("log_entry", "member", "decided_by"), pk=pk)
-    form = AppealDecisionForm(request.POST or None)
+    form = AppealDecisionForm(_posted(request))
     if item.status == AppealStatus.OPEN and request.method == "POST" and form.is_valid():
         call = lambda: moderation.decide_appeal(  # noqa: E731
             appeal=item, moderator=request.user, uphold=form.cleaned_data["decision"] == "uphold",
@@ -669,7 +675,7 @@ def appeal_decide(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def filters(request):
     """The word and pattern filters: list, add (POST), delete (POST to filter_delete)."""
-    form = WordFilterForm(request.POST or None)
+    form = WordFilterForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         moderation.add_filter(

@@ -41,7 +41,7 @@ def _initial_reply(request, thread) -> tuple[dict, Comment | None]:
 def _render_thread(request, thread, page: int, form: CommentForm, *, preview=None, reply_target=None, status=200):
     per_page = settings.COMMENTS_PER_PAGE
     comments = list(
-        with_agreement_of(thread.comments.visible_to(request.user), request.user)  # for Agree / Withdraw
+        with_agreement_of(thread.comments.listed_for(request.user), request.user)  # for Agree / Withdraw
         .on_page(thread, page, per_page)
         .select_related("author", "parent")
     )
@@ -108,5 +108,6 @@ def reply(request, pk: int):
         parent=form.parent_comment,
         quoted_comment=form.quoted,
         stance=form.cleaned_data["stance"],
+        posted_as=form.posted_as_choice,
     )
     return redirect(f"{thread.get_page_url(comment.page)}#{comment.anchor}")

@@ -1,0 +1,128 @@
+"""Rate limits on comments, new discussions and reports: stricter for new members, with a clear
+time to wait, and the text kept."""
+# ruff: noqa: F811 - the fixtures imported from tests.forum.moderation_support are used as arguments
+
+
+from __future__ import annotations
+
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from bs4 import BeautifulSoup
+from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse
+from django.utils import timezone
+
+from forum import ratelimits
+from forum.models import Comment, Thread
+from tests.conftest import make_member
+from tests.forum.moderation_support import totp_moderator  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def limits(settings):
+    settings.FORUM_RATE_LIMITS = {
+        "comment": "3/10m",
+        "comment_new": "2/10m",
+        "thread": "2/h",
+        "thread_new": "1/h",
+        "flag": "5/h",
+        "flag_new": "2/h",
+    }
+    return settings.FORUM_RATE_LIMITS
+
+
+@pytest.fixture
+def established(db):
+    user = make_member("old@example.org", display_name="Olu Established")
+    user.date_joined = timezone.now() - timedelta(days=30)
+    user.save(update_fields=["date_joined"])
+    return user
+
+
+def post(client, thread, body):
+    return client.post(reverse("forum:reply", args=[thread.pk]), {"action": "post", "body": body})
+
+
+class TestParsing:
+    @pytest.mark.parametrize(
+        ("spec", "count", "seconds"),
+        [("10/10m", 10, 600), ("1/h", 1, 3600), ("5/30s", 5, 30), ("2/d", 2, 86400)],
+    )
+    def test_specs(self, spec, count, seconds):
+        assert ratelimits.parse_limit(spec) == ratelimits.Limit(count, seconds)
+
+    @pytest.mark.parametrize("spec", ["", "ten/m", "10", "0/m", "10/0m", "10/w"])
+    def test_bad_specs_are_refused(self, spec):
+        with pytest.raises(ImproperlyConfigured):
+            ratelimits.parse_limit(spec)
+
+
+class TestComments:
+    def test_a_new_member_is_stopped_sooner_and_keeps_the_text(self, limits, client, thread, member):
+        client.force_login(member)
+        assert post(client, thread, "One.").status_code == 302
+        assert post(client, thread, "Two.").status_code == 302
+        response = post(client, thread, "Three, which I would hate to lose.")
+        assert response.status_code == 200
+        soup = BeautifulSoup(response.content, "html.parser")
+        error = soup.select_one("#id_body-error").get_text()
+        assert "You can post 2 comments every 10 minutes while you are a new member." in error
+        assert "Try again in 10 minutes." in error
+        assert soup.find("textarea", attrs={"name": "body"}).get_text().strip() == "Three, which I would hate to lose."
+        assert Comment.objects.filter(author=member).count() == 2 + 1  # two replies and the opening comment
+
+    def test_an_established_member_has_the_higher_limit(self, limits, client, thread, established):
+        client.force_login(established)
+        for body in ("One.", "Two.", "Three."):
+            assert post(client, thread, body).status_code == 302
+        assert post(client, thread, "Four.").status_code == 200
+
+    def test_previews_do_not_count(self, limits, client, thread, member):
+        client.force_login(member)
+        for _ in range(5):
+            client.post(reverse("forum:reply", args=[thread.pk]), {"action": "preview", "body": "Draft."})
+        assert post(client, thread, "Posted.").status_code == 302
+
+    def test_the_wait_shrinks_as_time_passes(self, limits, member):
+        start = 1_000_000.0
+        with mock.patch("forum.ratelimits.time.time", return_value=start):
+            ratelimits.record(member, ratelimits.COMMENT)
+            ratelimits.record(member, ratelimits.COMMENT)
+        with mock.patch("forum.ratelimits.time.time", return_value=start + 7 * 60):
+            assert "Try again in 3 minutes." in ratelimits.refusal(member, ratelimits.COMMENT)
+        with mock.patch("forum.ratelimits.time.time", return_value=start + 10 * 60 + 1):
+            assert ratelimits.refusal(member, ratelimits.COMMENT) is None
+
+    def test_limits_are_per_member(self, limits, client, thread, member, other_member):
+        client.force_login(member)
+        post(client, thread, "One.")
+        post(client, thread, "Two.")
+        client.force_login(other_member)
+        assert post(client, thread, "Mine.").status_code == 302
+
+    def test_moderators_are_not_limited(self, limits, client, thread, totp_moderator):
+        client.force_login(totp_moderator)
+        for number in range(4):
+            assert post(client, thread, f"Note {number}.").status_code == 302
+
+    def test_the_switch_turns_limits_off(self, limits, settings, member):
+        settings.FORUM_RATE_LIMITS_ENABLED = False
+        for _ in range(5):
+            ratelimits.record(member, ratelimits.COMMENT)
+        assert ratelimits.refusal(member, ratelimits.COMMENT) is None
+
+
+class TestNewDiscussions:
+    def test_a_new_member_may_start_one_discussion_an_hour(self, limits, client, theme, member):
+        client.force_login(member)
+        url = reverse("forum:start_thread", args=[theme.slug])
+        assert client.post(url, {"action": "post", "title": "First", "body": "Words."}).status_code == 302
+        response = client.post(url, {"action": "post", "title": "Second", "body": "More words."})
+        assert response.status_code == 200
+        assert "You can start 1 discussion every hour" in response.content.decode()
+        assert "Try again in 60 minutes." in response.content.decode()
+        assert not Thread.objects.filter(title="Second").exists()
