@@ -24,6 +24,7 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
 from forum.models import ERASED_PLACEHOLDER, FORMER_MEMBER, Comment, CommentRevision, Mention, Thread, ThreadReadState
+from forum.search import reindex_comments
 
 RECENT_POSTS = 10
 
@@ -112,6 +113,7 @@ def erase_member_data(user, *, remove_text: bool) -> None:
             comment.save(update_fields=["body", "quoted_text"])
         CommentRevision.objects.filter(comment_id__in=comment_ids).delete()[0]
         Mention.objects.filter(comment_id__in=comment_ids).delete()
+        reindex_comments(Comment.objects.filter(pk__in=comment_ids))  # erased words must not stay findable
     else:
         CommentRevision.objects.filter(comment_id__in=comment_ids).update(edited_by=None)
     # The author link stays (accounts keeps the emptied row so nothing cascades); the copied name

@@ -247,6 +247,14 @@ class TestPostgresFullText:
         assert result_ids(find(client, q="original")) == []
         assert result_ids(find(client, q="rewritten")) == [link(comment)]
 
+    def test_erased_words_cannot_be_found(self, client, theme, member):
+        from forum.member_data import erase_member_data
+
+        thread = services.start_thread(theme=theme, author=member, title="Erasure", body="Confidential wording.")
+        erase_member_data(member, remove_text=True)
+        assert result_ids(find(client, q="confidential")) == []
+        assert result_ids(find(client, q="erasure")) == [link(thread.comments.get())]
+
     def test_the_gin_indexes_exist(self):
         with connection.cursor() as cursor:
             cursor.execute(
