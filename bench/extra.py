@@ -106,8 +106,13 @@ def run(members: int) -> dict:
         ThemeFollow.objects.bulk_create(
             [ThemeFollow(user=m, theme=theme, level=FollowLevel.WATCHING) for m in watchers], batch_size=2_000
         )
-        thread = services.start_thread(theme=theme, author=author, title="Benchmark discussion", body="Opening.")
-        comment = services.create_comment(thread=thread, author=author, body="A comment every watcher hears about.")
+        # Published at once: the benchmark measures fan-out, not the first-comment moderation queue.
+        thread = services.start_thread(
+            theme=theme, author=author, title="Benchmark discussion", body="Opening.", needs_approval=False
+        )
+        comment = services.create_comment(
+            thread=thread, author=author, body="A comment every watcher hears about.", needs_approval=False
+        )
         setup_seconds = time.perf_counter() - started
 
         with CaptureQueriesContext(connection) as fan_out_queries:
@@ -162,8 +167,9 @@ def run(members: int) -> dict:
 
 def table(figures: dict) -> str:
     n = f"{figures['members']:,}"
-    fan_ok = figures["fan_out_seconds"] < FANOUT_TARGET_SECONDS
-    digest_ok = figures["digest_seconds"] < DIGEST_TARGET_SECONDS
+    members = figures["members"]
+    fan_ok = figures["fan_out_seconds"] < FANOUT_TARGET_SECONDS and figures["notified"] == members
+    digest_ok = figures["digest_seconds"] < DIGEST_TARGET_SECONDS and figures["digest_emails"] == members
     rows = [
         "| Measure | Result | Target | Met |",
         "| --- | ---: | --- | --- |",
