@@ -7,7 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.html import format_html
 
-from forum import moderation, permissions
+from forum import moderation, permissions, reliability
 from forum.models import COMMENT_MAX_LENGTH, TITLE_MAX_LENGTH, Comment, PostedAs, Stance
 
 BODY_HELP = format_html(
@@ -45,7 +45,16 @@ class CommentBodyMixin(forms.Form):
     )
 
 
-class ThreadForm(CommentBodyMixin):
+class SubmissionKeyMixin(forms.Form):
+    """A one-time key, new each time the empty form is shown and sent back with it (also through
+    a preview or an error), so a repeated POST finds the comment it already made."""
+
+    submission_key = forms.CharField(
+        required=False, max_length=64, widget=forms.HiddenInput, initial=reliability.new_submission_key
+    )
+
+
+class ThreadForm(SubmissionKeyMixin, CommentBodyMixin):
     """Start a discussion: a title and the opening comment, saved together."""
 
     title = forms.CharField(
@@ -99,7 +108,7 @@ class ParagraphThreadForm(ThreadForm):
         return self.themes.get(cleaned.get("theme"))
 
 
-class CommentForm(CommentBodyMixin):
+class CommentForm(SubmissionKeyMixin, CommentBodyMixin):
     """A reply in a thread, optionally to one comment and quoting it."""
 
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -156,6 +165,9 @@ class CommentForm(CommentBodyMixin):
 
 
 class EditCommentForm(CommentBodyMixin):
+    # The newest revision when the form was opened: saving over a newer one is refused.
+    base_revision = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
     def __init__(self, *args, user, comment, **kwargs):
         kwargs.setdefault("initial", {"body": comment.body, "stance": comment.stance})
         super().__init__(*args, **kwargs)

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from forum.views import comments, paragraphs, themes, threads
+from forum.views import comments, drafts, paragraphs, themes, threads
 from forum.views import exports as export_views
 from forum.views import search as search_views
 from forum.views import signals as signal_views
@@ -18,6 +18,8 @@ urlpatterns = [
     path("comments/<int:pk>/delete/", comments.comment_delete, name="comment_delete"),
     path("comments/<int:pk>/history/", comments.comment_history, name="comment_history"),
     path("paragraphs/<str:key>/discuss/", paragraphs.paragraph_discuss, name="paragraph_discuss"),
+    path("drafts/", drafts.save_draft, name="save_draft"),
+    path("drafts/discard/", drafts.discard_draft, name="discard_draft"),
     # Common-ground signals, theme summaries, downloads and search.
     path("comments/<int:pk>/agree/", signal_views.agree, name="agree"),
     path("comments/<int:pk>/agree/withdraw/", signal_views.withdraw_agreement, name="withdraw_agreement"),

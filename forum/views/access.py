@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from articles.models import Paragraph
-from forum import following, permissions
+from forum import following, permissions, reliability
 from forum.models import Comment, Theme, ThemePassage, ThemeResponse, Thread
 
 
@@ -35,14 +35,17 @@ def get_theme(slug: str, user=None) -> Theme:
     return theme
 
 
-def get_thread_for_reader(request, pk: int) -> Thread:
-    """A thread the reader may see, with its theme, paragraph anchor and their read position."""
+def get_thread_for_reader(request, pk: int, *, with_draft: bool = False) -> Thread:
+    """A thread the reader may see, with its theme, paragraph anchor and their read position
+    (and, `with_draft`, their reply draft as `draft_body`, in the same query)."""
     queryset = (
         Thread.objects.visible_to(request.user)
         .select_related("theme", "anchor_paragraph__section__article")
         .with_read_state(request.user)
         .with_viewer_status(request.user)
     )
+    if with_draft:
+        queryset = reliability.with_thread_draft(queryset, request.user)
     thread = get_object_or_404(following.with_follow_levels(queryset, request.user), pk=pk)
     if hasattr(thread, "viewer_is_moderator"):
         permissions.remember_moderator_status(request.user, thread.viewer_is_moderator)

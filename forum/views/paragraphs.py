@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from forum import permissions, services
+from forum import permissions, reliability, services
 from forum.forms import ParagraphThreadForm
 from forum.models import Theme, Thread
 from forum.views.access import get_paragraph
@@ -28,8 +27,18 @@ def themes_for_paragraph(paragraph) -> tuple[list[Theme], bool]:
 @require_http_methods(["GET", "POST"])
 def paragraph_discuss(request, key: str):
     paragraph = get_paragraph(key)
-    if request.method == "POST" and not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
+    context = reliability.paragraph_context(paragraph)
+    restored = reliability.Restored()
+    if request.method == "POST":
+        if not request.user.is_authenticated:  # signed out while writing: keep the text
+            return reliability.hold_for_sign_in(
+                request, context=context, title=request.POST.get("title", ""), body=request.POST.get("body", ""),
+                next_url=request.get_full_path(),
+            )
+        if (done := reliability.submitted_comment(request.user, request.POST.get(reliability.KEY_FIELD))) is not None:
+            return redirect(done.thread)  # this form was posted already
+    else:
+        restored = reliability.restore(request, context)
     themes, themes_draw_on_it = themes_for_paragraph(paragraph)
     discussions = list(
         Thread.objects.visible_to(request.user)
@@ -38,21 +47,28 @@ def paragraph_discuss(request, key: str):
         .in_theme_order()
         .with_unread_count(request.user)
     )
-    form = ParagraphThreadForm(request.POST or None, user=request.user, themes=themes)
+    initial = {"title": restored.title, "body": restored.body} if restored else None
+    form = ParagraphThreadForm(request.POST or None, initial=initial, user=request.user, themes=themes)
     preview = None
     if request.method == "POST":
         if wants_preview(request):
             preview = preview_html(form)
         elif form.is_valid():
-            thread = services.start_thread(
-                theme=form.get_theme(form.cleaned_data),
-                author=request.user,
-                title=form.cleaned_data["title"],
-                body=form.cleaned_data["body"],
-                stance=form.cleaned_data["stance"],
-                paragraph=paragraph,
+            thread = reliability.start_thread_once(
+                user=request.user,
+                key=form.cleaned_data["submission_key"],
+                context=context,
+                start=lambda: services.start_thread(
+                    theme=form.get_theme(form.cleaned_data),
+                    author=request.user,
+                    title=form.cleaned_data["title"],
+                    body=form.cleaned_data["body"],
+                    stance=form.cleaned_data["stance"],
+                    paragraph=paragraph,
+                ),
             )
-            return redirect(thread)
+            return redirect(thread or paragraph.get_absolute_url())
+        reliability.keep_unposted(request, context)
     refusal = permissions.participation_refusal(request.user)
     if not refusal and not themes:
         refusal = "No theme is open for discussion at the moment, so a new discussion cannot be started."
@@ -68,5 +84,7 @@ def paragraph_discuss(request, key: str):
             "form": form,
             "preview_html": preview,
             "refusal": refusal,
+            "draft_context": context if request.user.is_authenticated else "",
+            "restored": restored,
         },
     )

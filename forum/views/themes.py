@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from forum import permissions, services
+from forum import permissions, reliability, services
 from forum.forms import ThreadForm
 from forum.models import Theme
 from forum.views.access import get_theme
@@ -55,22 +54,39 @@ def theme_detail(request, slug: str):
 @require_http_methods(["GET", "POST"])
 def start_thread(request, slug: str):
     theme = get_theme(slug)
-    if request.method == "POST" and not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    form = ThreadForm(request.POST or None, user=request.user, theme=theme)
+    context = reliability.theme_context(theme)
+    restored = reliability.Restored()
+    if request.method == "POST":
+        if not request.user.is_authenticated:  # signed out while writing: keep the text
+            return reliability.hold_for_sign_in(
+                request, context=context, title=request.POST.get("title", ""), body=request.POST.get("body", ""),
+                next_url=request.get_full_path(),
+            )
+        if (done := reliability.submitted_comment(request.user, request.POST.get(reliability.KEY_FIELD))) is not None:
+            return redirect(done.thread)  # this form was posted already
+    else:
+        restored = reliability.restore(request, context)
+    initial = {"title": restored.title, "body": restored.body} if restored else None
+    form = ThreadForm(request.POST or None, initial=initial, user=request.user, theme=theme)
     preview = None
     if request.method == "POST":
         if wants_preview(request):
             preview = preview_html(form)
         elif form.is_valid():
-            thread = services.start_thread(
-                theme=theme,
-                author=request.user,
-                title=form.cleaned_data["title"],
-                body=form.cleaned_data["body"],
-                stance=form.cleaned_data["stance"],
+            thread = reliability.start_thread_once(
+                user=request.user,
+                key=form.cleaned_data["submission_key"],
+                context=context,
+                start=lambda: services.start_thread(
+                    theme=theme,
+                    author=request.user,
+                    title=form.cleaned_data["title"],
+                    body=form.cleaned_data["body"],
+                    stance=form.cleaned_data["stance"],
+                ),
             )
-            return redirect(thread)
+            return redirect(thread or theme)
+        reliability.keep_unposted(request, context)
     return render(
         request,
         "forum/thread_form.html",
@@ -79,5 +95,7 @@ def start_thread(request, slug: str):
             "form": form,
             "preview_html": preview,
             "refusal": permissions.start_thread_refusal(request.user, theme),
+            "draft_context": context if request.user.is_authenticated else "",
+            "restored": restored,
         },
     )

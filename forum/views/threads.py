@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from forum import notifications, permissions, services
+from forum import notifications, permissions, reliability, services
 from forum.agreements import with_agreement_of
 from forum.forms import CommentForm
-from forum.models import Comment
+from forum.models import Comment, Draft
 from forum.views.access import get_thread_for_reader
 from forum.views.common import page_number, pagination_items, preview_html, wants_preview
 
@@ -38,7 +37,8 @@ def _initial_reply(request, thread) -> tuple[dict, Comment | None]:
     return initial, target
 
 
-def _render_thread(request, thread, page: int, form: CommentForm, *, preview=None, reply_target=None, status=200):
+def _render_thread(request, thread, page: int, form: CommentForm, *, preview=None, reply_target=None, status=200,
+                   restored=None):
     per_page = settings.COMMENTS_PER_PAGE
     comments = list(
         with_agreement_of(thread.comments.listed_for(request.user), request.user)  # for Agree / Withdraw
@@ -68,13 +68,30 @@ def _render_thread(request, thread, page: int, form: CommentForm, *, preview=Non
         "preview_html": preview,
         "reply_target": reply_target,
         "comment_refusal": permissions.comment_refusal(request.user, thread),
+        "draft_context": reliability.thread_context(thread) if request.user.is_authenticated else "",
+        "restored": restored,
     }
     return render(request, "forum/thread_detail.html", context, status=status)
 
 
+def _with_draft(request, thread, initial: dict) -> tuple[dict, reliability.Restored]:
+    """Start the reply box from the member's draft (or text kept over a sign-in); a quote the
+    member asked for goes after it, so neither is lost."""
+    draft_body = getattr(thread, "draft_body", None)
+    known = Draft(body=draft_body) if draft_body is not None else None
+    restored = reliability.restore(request, reliability.thread_context(thread), draft=known, look_up=False)
+    if restored:
+        quote = initial.get("body", "")
+        body = restored.body
+        if quote and quote.strip() not in body:
+            body = f"{body.rstrip()}\n\n{quote}"
+        initial = {**initial, "body": body}
+    return initial, restored
+
+
 @require_GET
 def thread_detail(request, pk: int, slug: str):
-    thread = get_thread_for_reader(request, pk)
+    thread = get_thread_for_reader(request, pk, with_draft=True)
     if slug != thread.slug:
         query = f"?{request.GET.urlencode()}" if request.GET else ""
         return redirect(thread.get_absolute_url() + query, permanent=True)
@@ -82,9 +99,10 @@ def thread_detail(request, pk: int, slug: str):
     if page > thread.num_pages:
         raise Http404("No such page.")
     initial, reply_target = _initial_reply(request, thread)
+    initial, restored = _with_draft(request, thread, initial)
     form = CommentForm(initial=initial, user=request.user, thread=thread)
     notifications.mark_read_on_page(request.user, thread, page)  # before the header counts them
-    response = _render_thread(request, thread, page, form, reply_target=reply_target)
+    response = _render_thread(request, thread, page, form, reply_target=reply_target, restored=restored)
     last_on_page = min(page * settings.COMMENTS_PER_PAGE, thread.last_position)
     services.mark_thread_read(user=request.user, thread=thread, position=last_on_page)
     return response
@@ -93,21 +111,38 @@ def thread_detail(request, pk: int, slug: str):
 @require_POST
 def reply(request, pk: int):
     thread = get_thread_for_reader(request, pk)
+    context = reliability.thread_context(thread)
     if not request.user.is_authenticated:
-        return redirect_to_login(thread.get_absolute_url())
+        # Signed out while writing (an expired session): keep the text for after the sign-in.
+        return reliability.hold_for_sign_in(
+            request, context=context, body=request.POST.get("body", ""), next_url=thread.get_absolute_url()
+        )
+    if (done := reliability.submitted_comment(request.user, request.POST.get(reliability.KEY_FIELD))) is not None:
+        return redirect(_comment_url(done))  # this form was posted already: go to what it made
     form = CommentForm(request.POST, user=request.user, thread=thread)
     last_page = thread.num_pages
-    if wants_preview(request):
-        return _render_thread(request, thread, last_page, form, preview=preview_html(form))
-    if not form.is_valid():
-        return _render_thread(request, thread, last_page, form)
-    comment = services.create_comment(
-        thread=thread,
-        author=request.user,
-        body=form.cleaned_data["body"],
-        parent=form.parent_comment,
-        quoted_comment=form.quoted,
-        stance=form.cleaned_data["stance"],
-        posted_as=form.posted_as_choice,
+    if wants_preview(request) or not form.is_valid():
+        reliability.keep_unposted(request, context)
+        preview = preview_html(form) if wants_preview(request) else None
+        return _render_thread(request, thread, last_page, form, preview=preview)
+    comment, _created = reliability.submit_once(
+        user=request.user,
+        key=form.cleaned_data["submission_key"],
+        context=context,
+        create=lambda: services.create_comment(
+            thread=thread,
+            author=request.user,
+            body=form.cleaned_data["body"],
+            parent=form.parent_comment,
+            quoted_comment=form.quoted,
+            stance=form.cleaned_data["stance"],
+            posted_as=form.posted_as_choice,
+        ),
     )
-    return redirect(f"{thread.get_page_url(comment.page)}#{comment.anchor}")
+    if comment is None:
+        return redirect(thread)
+    return redirect(_comment_url(comment))
+
+
+def _comment_url(comment) -> str:
+    return f"{comment.thread.get_page_url(comment.page)}#{comment.anchor}"
