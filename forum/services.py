@@ -78,6 +78,10 @@ def _count_in(comment: Comment, *, new_thread: bool = False) -> None:
         thread_changes["participant_groups"] = thread_groups
         thread.participant_groups = thread_groups
     Thread.objects.filter(pk=thread.pk).update(**thread_changes)
+    if not thread.is_public:
+        # A moderator's reply in a hidden discussion: the theme and paragraph figures count only
+        # published discussions (moderation recounts them when the discussion is shown again).
+        return
 
     theme_changes = {"comment_count": F("comment_count") + 1, "last_activity_at": now}
     if new_thread:
@@ -147,6 +151,7 @@ def create_comment(
     locked = Thread.objects.select_for_update().get(pk=thread.pk)
     thread.last_position = locked.last_position + 1
     thread.participant_groups = locked.participant_groups
+    thread.is_hidden, thread.needs_approval = locked.is_hidden, locked.needs_approval
     quoted_text = _extract_quote(body) if quoted_comment is not None else ""
     if quoted_comment is not None and not quoted_text:
         quoted_comment = None  # the member removed the quote before posting
