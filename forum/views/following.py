@@ -64,9 +64,15 @@ def follow_context(user, *, theme=None, thread=None, next_url: str = "") -> dict
     }
 
 
-def _respond(request, context: dict, fallback: str):
-    if request.headers.get("HX-Request") == "true":
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _respond(request, context: dict, fallback: str, message: str):
+    """htmx swaps in the form, which says what was saved; otherwise redirect with a message."""
+    if _is_htmx(request):
         return render(request, "forum/following/includes/follow_form.html", context)
+    messages.success(request, message)
     return redirect(_back(request, fallback))
 
 
@@ -82,10 +88,14 @@ def follow_theme(request, slug: str):
         messages.error(request, "Choose how you want to follow this theme.")
         return redirect(_back(request, theme.get_absolute_url()))
     level = following.set_theme_follow_level(request.user, theme, form.cleaned_data["level"])
-    messages.success(request, f"You now follow the theme “{theme.title}” at the level {level.label}.")
     context = follow_context(request.user, theme=theme, next_url=request.POST.get("next", ""))
     context["follow_saved"] = True
-    return _respond(request, context, theme.get_absolute_url())
+    return _respond(
+        request,
+        context,
+        theme.get_absolute_url(),
+        f"You now follow the theme “{theme.title}” at the level {level.label}.",
+    )
 
 
 @require_POST
@@ -100,10 +110,14 @@ def follow_thread(request, pk: int):
         messages.error(request, "Choose how you want to follow this discussion.")
         return redirect(_back(request, thread.get_absolute_url()))
     level = following.set_thread_follow_level(request.user, thread, form.cleaned_data["level"])
-    messages.success(request, f"You now follow the discussion “{thread.title}” at the level {level.label}.")
     context = follow_context(request.user, thread=thread, next_url=request.POST.get("next", ""))
     context["follow_saved"] = True
-    return _respond(request, context, thread.get_absolute_url())
+    return _respond(
+        request,
+        context,
+        thread.get_absolute_url(),
+        f"You now follow the discussion “{thread.title}” at the level {level.label}.",
+    )
 
 
 @login_required

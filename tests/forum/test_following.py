@@ -231,3 +231,10 @@ class TestFeeds:
         thread_page = soup(client.get(thread.get_absolute_url()))
         link = thread_page.find("link", rel="alternate", type="application/atom+xml")
         assert link["href"] == reverse("forum:thread_feed", kwargs={"pk": thread.pk})
+
+
+def test_an_htmx_save_leaves_no_message_for_the_next_page(client, thread, other_member):
+    client.force_login(other_member)
+    client.post(reverse("forum:follow_thread", kwargs={"pk": thread.pk}), {"level": "watching"},
+                HTTP_HX_REQUEST="true")
+    assert "You now follow" not in client.get(thread.get_absolute_url()).content.decode()
