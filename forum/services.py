@@ -24,6 +24,7 @@ from forum.models import (
     ThreadReadState,
 )
 from forum.rendering import extract_mentions
+from forum.search import index_comment, index_thread_title
 
 __all__ = [
     "create_comment",
@@ -172,6 +173,7 @@ def create_comment(
         comment=comment, body=comment.body, body_html=comment.body_html, edited_by=author, created_at=comment.created_at
     )
     _sync_mentions(comment)
+    index_comment(comment)  # stored search vector (PostgreSQL only)
     Thread.objects.filter(pk=thread.pk).update(last_position=thread.last_position)
     if not needs_approval:
         _count_in(comment, new_thread=_new_thread)
@@ -216,6 +218,7 @@ def start_thread(
         thread.anchor_source = article.title
         thread.anchor_url = paragraph.get_absolute_url()
     thread.save()
+    index_thread_title(thread)
     if paragraph is not None:
         ParagraphDiscussion.objects.get_or_create(paragraph=paragraph)
     create_comment(
@@ -244,6 +247,7 @@ def edit_comment(*, comment: Comment, editor, body: str, stance: str | None = No
     comment.save(update_fields=fields)
     CommentRevision.objects.create(comment=comment, body=comment.body, body_html=comment.body_html, edited_by=editor)
     _sync_mentions(comment)
+    index_comment(comment)
     moderation.review_after_edit(comment=comment, editor=editor)
     return comment
 
@@ -258,6 +262,7 @@ def delete_comment(*, comment: Comment, deleted_by) -> Comment:
     comment.quoted_text = ""
     comment.stance = ""
     comment.save(update_fields=["is_deleted", "deleted_at", "body", "quoted_text", "stance"])
+    index_comment(comment)  # the deleted text must not be findable
     comment.revisions.all().delete()
     comment.mentions.all().delete()
     if was_public:
