@@ -51,6 +51,7 @@ __all__ = [
     "build_event_email",
     "preference_for",
     "read_unsubscribe_token",
+    "retry_unsent",
     "send_digests",
     "send_immediately",
     "unsubscribe_token",
@@ -394,6 +395,17 @@ def send_immediately(notifications) -> int:
                     raise
                 sent += 1
     return sent
+
+
+def retry_unsent(*, now=None) -> int:
+    """Send the immediate emails that failed earlier (the mail server was down), once each.
+
+    A failed send leaves `emailed_at` empty; this picks up every such notification from the last
+    DIGEST_LOOKBACK that is still unread, for members who want emails at once. The daily
+    `send_digests` run calls it. Raises, like `send_immediately`, if sending still fails.
+    """
+    now = now or timezone.now()
+    return send_immediately(Notification.objects.filter(created_at__gte=now - DIGEST_LOOKBACK, read_at__isnull=True))
 
 
 @dataclass

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from forum.emails import send_digests
+from forum.emails import retry_unsent, send_digests
 from forum.models import EmailFrequency
 
 
@@ -25,11 +25,21 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=500, help="Members read per database round trip.")
 
     def handle(self, *args, frequency: str, batch_size: int, **options):
+        retry_failed = False
+        if frequency == EmailFrequency.DAILY.value:
+            # Emails that should have gone at once but met a mail server that was down.
+            try:
+                retried = retry_unsent()
+            except Exception as error:  # reported, and the emails wait for the next run
+                retry_failed = True
+                self.stderr.write(f"Retrying unsent emails failed ({type(error).__name__}); they wait.")
+            else:
+                self.stdout.write(f"Emails retried after an earlier failure: {retried}.")
         run = send_digests(frequency, batch_size=batch_size)
         self.stdout.write(
             f"{frequency.capitalize()} digests: {run.emails} sent ({run.items} items) "
             f"to {run.members} members with something new; {run.failures} failed."
         )
-        if run.failures:
+        if run.failures or retry_failed:
             # A non-zero exit makes the scheduler report it; the failed items wait for the next run.
             raise SystemExit(1)
