@@ -17,6 +17,7 @@ help:
 	@echo "make run    install, build, migrate, load the source texts and serve http://$(HOST):$(PORT)"
 	@echo "make test   install (with dev tools) and run the whole test suite"
 	@echo "make lint   ruff and the migrations check"
+	@echo "make bench  seed demo data into PostgreSQL and measure every page (writes docs/benchmarks.md)"
 	@echo "make serve  production-style: DEBUG off, gunicorn and the task worker (needs SECRET_KEY, see docs/deploy.md)"
 
 $(VENV)/bin/activate:
@@ -69,6 +70,19 @@ test: install-dev assets
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	TESTING=true $(PY) manage.py makemigrations --check --dry-run
+
+# The benchmark (docs/performance.md): seeds demo data into a fresh PostgreSQL database (cg_bench),
+# serves it with gunicorn like production and measures every page with wrk; writes
+# docs/benchmarks.md and docs/benchmarks.svg. Needs PostgreSQL on 127.0.0.1:5432; uses Redis when
+# it answers. A full run at the default scale takes about fifteen minutes.
+#   make bench BENCH_SCALE=10 BENCH_SECONDS=10 BENCH_REPS=3 [BENCH_OUTPUT=/tmp/benchmarks.md]
+BENCH_SCALE ?= 10
+BENCH_SECONDS ?= 10
+BENCH_REPS ?= 3
+BENCH_OUTPUT ?= docs/benchmarks.md
+bench: install assets
+	BENCH_SCALE=$(BENCH_SCALE) BENCH_SECONDS=$(BENCH_SECONDS) BENCH_REPS=$(BENCH_REPS) \
+	BENCH_OUTPUT="$(abspath $(BENCH_OUTPUT))" $(PY) bench/run.py
 
 # Production-style serving: DEBUG off, hashed and compressed static files, gunicorn
 # (config/gunicorn.py) and the background task worker side by side; Ctrl+C stops both.

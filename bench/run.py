@@ -250,7 +250,13 @@ def main() -> None:
         extra = json.loads(subprocess.run([PY, str(extra_path)], cwd=ROOT, env=env, capture_output=True,
                                           text=True, check=True).stdout.strip().splitlines()[-1])
     write_report(targets, summary, post, info, rss_start, rss_end, seed_seconds, extra)
-    log(f"wrote {OUT_MD.relative_to(ROOT)} and {OUT_SVG.relative_to(ROOT)}")
+    log(f"wrote {OUT_MD} and {OUT_SVG}")
+    # The CI smoke run relies on this: a page that fails or a reply that is lost fails the run.
+    problems = [f"{name}: {s['errors']} errors or non-2xx answers" for name, s in summary.items() if s["errors"]]
+    if post.get("created") != post.get("count") or post.get("failed"):
+        problems.append(f"replies: {post.get('created')} created of {post.get('count')} posted")
+    if problems:
+        sys.exit("Benchmark problems:\n  " + "\n  ".join(problems))
 
 
 def write_report(targets, summary, post, info, rss_start, rss_end, seed_seconds, extra) -> None:
