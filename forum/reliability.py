@@ -40,6 +40,7 @@ __all__ = [
     "PENDING_SESSION_KEY",
     "EditConflict",
     "Restored",
+    "Submission",
     "context_url",
     "discard_draft",
     "edit_context",
@@ -159,13 +160,28 @@ def submitted_comment(user, key) -> Comment | None:
     return record.comment if record is not None else None
 
 
-def submit_once(*, user, key, context: str, create) -> tuple[Comment | None, bool]:
-    """Run `create()` (which returns the new comment) once per form key, and clear the draft.
+@dataclass
+class Submission:
+    """What became of a posted form: the comment it made (or had already made), or nothing
+    because the form was not valid."""
 
-    Returns `(comment, created)`. With a key already used, nothing is created and the comment
-    made by the first POST is returned with `created=False` (None only if that comment was since
-    removed from the database). Everything happens in one transaction: the key, the comment and
-    its counters, and the draft's deletion stand or fall together.
+    comment: Comment | None = None
+    repeated: bool = False  # the key had been used: `comment` is the earlier one (None if since removed)
+
+    @property
+    def invalid(self) -> bool:
+        return self.comment is None and not self.repeated
+
+
+def submit_once(*, user, key, context: str, valid, create) -> Submission:
+    """Post a form once per one-time key: claim the key, check the form, create, clear the draft.
+
+    The key is claimed *before* `valid()` (the form's is_valid) runs, inside the transaction that
+    then creates the comment: a second POST racing the first waits at the claim until the first
+    commits, and finds its comment, instead of being judged on its own (a rate limit could refuse
+    it). When `valid()` is False everything is rolled back, the key too, so the re-rendered form
+    can be sent again with it. The key, the comment with its counters and the draft's deletion
+    stand or fall together.
     """
     key = _clean_key(key)
     with transaction.atomic():
@@ -175,25 +191,27 @@ def submit_once(*, user, key, context: str, create) -> tuple[Comment | None, boo
                 with transaction.atomic():
                     record = SubmissionKey.objects.create(user=user, key=key)
             except IntegrityError:
-                return submitted_comment(user, key), False
+                return Submission(comment=submitted_comment(user, key), repeated=True)
+        if not valid():
+            transaction.set_rollback(True)
+            return Submission()
         comment = create()
         if record is not None:
             record.comment = comment
             record.save(update_fields=["comment"])
         Draft.objects.filter(user=user, context=context).delete()
-    return comment, True
+    return Submission(comment=comment)
 
 
-def start_thread_once(*, user, key, context: str, start):
-    """`submit_once` for a new discussion: `start()` returns the thread, whose opening comment
-    the key records. Returns the thread (the earlier one for a repeated POST), or None."""
+def start_thread_once(*, user, key, context: str, valid, start) -> Submission:
+    """`submit_once` for a new discussion: `start()` returns the thread; the key records its
+    opening comment (whose `thread` the caller redirects to)."""
 
     def create():
         thread = start()
         return Comment.objects.select_related("thread").get(thread=thread, position=1)
 
-    comment, _created = submit_once(user=user, key=key, context=context, create=create)
-    return comment.thread if comment is not None else None
+    return submit_once(user=user, key=key, context=context, valid=valid, create=create)
 
 
 # --- Edit conflicts --------------------------------------------------------------------------
@@ -248,10 +266,14 @@ def save_draft(*, user, context: str, body: str, title: str = "", base_revision:
     if not body.strip() and not title.strip():
         discard_draft(user=user, context=context)
         return None
+    fields = {"body": body, "title": title, "base_revision": base_revision}
     with transaction.atomic():
-        draft, created = Draft.objects.update_or_create(
-            user=user, context=context, defaults={"body": body, "title": title, "base_revision": base_revision}
-        )
+        try:
+            with transaction.atomic():
+                draft, created = Draft.objects.update_or_create(user=user, context=context, defaults=fields)
+        except IntegrityError:
+            # Another request made the row and a post deleted it in between: write it once more.
+            draft, created = Draft.objects.update_or_create(user=user, context=context, defaults=fields)
         if created:
             surplus = Draft.objects.filter(user=user).order_by("-updated_at", "-pk").values_list("pk", flat=True)[
                 MAX_DRAFTS_PER_MEMBER:

@@ -35,8 +35,6 @@ def paragraph_discuss(request, key: str):
                 request, context=context, title=request.POST.get("title", ""), body=request.POST.get("body", ""),
                 next_url=request.get_full_path(),
             )
-        if (done := reliability.submitted_comment(request.user, request.POST.get(reliability.KEY_FIELD))) is not None:
-            return redirect(done.thread)  # this form was posted already
     else:
         restored = reliability.restore(request, context)
     themes, themes_draw_on_it = themes_for_paragraph(paragraph)
@@ -53,11 +51,13 @@ def paragraph_discuss(request, key: str):
     if request.method == "POST":
         if wants_preview(request):
             preview = preview_html(form)
-        elif form.is_valid():
-            thread = reliability.start_thread_once(
+            reliability.keep_unposted(request, context)
+        else:
+            submission = reliability.start_thread_once(
                 user=request.user,
-                key=form.cleaned_data["submission_key"],
+                key=request.POST.get(reliability.KEY_FIELD),
                 context=context,
+                valid=form.is_valid,
                 start=lambda: services.start_thread(
                     theme=form.get_theme(form.cleaned_data),
                     author=request.user,
@@ -67,8 +67,9 @@ def paragraph_discuss(request, key: str):
                     paragraph=paragraph,
                 ),
             )
-            return redirect(thread or paragraph.get_absolute_url())
-        reliability.keep_unposted(request, context)
+            if not submission.invalid:  # a repeated POST goes to the discussion the first one started
+                return redirect(submission.comment.thread if submission.comment else paragraph.get_absolute_url())
+            reliability.keep_unposted(request, context)
     refusal = permissions.participation_refusal(request.user)
     if not refusal and not themes:
         refusal = "No theme is open for discussion at the moment, so a new discussion cannot be started."

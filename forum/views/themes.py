@@ -62,8 +62,6 @@ def start_thread(request, slug: str):
                 request, context=context, title=request.POST.get("title", ""), body=request.POST.get("body", ""),
                 next_url=request.get_full_path(),
             )
-        if (done := reliability.submitted_comment(request.user, request.POST.get(reliability.KEY_FIELD))) is not None:
-            return redirect(done.thread)  # this form was posted already
     else:
         restored = reliability.restore(request, context)
     initial = {"title": restored.title, "body": restored.body} if restored else None
@@ -72,11 +70,13 @@ def start_thread(request, slug: str):
     if request.method == "POST":
         if wants_preview(request):
             preview = preview_html(form)
-        elif form.is_valid():
-            thread = reliability.start_thread_once(
+            reliability.keep_unposted(request, context)
+        else:
+            submission = reliability.start_thread_once(
                 user=request.user,
-                key=form.cleaned_data["submission_key"],
+                key=request.POST.get(reliability.KEY_FIELD),
                 context=context,
+                valid=form.is_valid,
                 start=lambda: services.start_thread(
                     theme=theme,
                     author=request.user,
@@ -85,8 +85,9 @@ def start_thread(request, slug: str):
                     stance=form.cleaned_data["stance"],
                 ),
             )
-            return redirect(thread or theme)
-        reliability.keep_unposted(request, context)
+            if not submission.invalid:  # a repeated POST goes to the discussion the first one started
+                return redirect(submission.comment.thread if submission.comment else theme)
+            reliability.keep_unposted(request, context)
     return render(
         request,
         "forum/thread_form.html",

@@ -117,18 +117,16 @@ def reply(request, pk: int):
         return reliability.hold_for_sign_in(
             request, context=context, body=request.POST.get("body", ""), next_url=thread.get_absolute_url()
         )
-    if (done := reliability.submitted_comment(request.user, request.POST.get(reliability.KEY_FIELD))) is not None:
-        return redirect(_comment_url(done))  # this form was posted already: go to what it made
     form = CommentForm(request.POST, user=request.user, thread=thread)
     last_page = thread.num_pages
-    if wants_preview(request) or not form.is_valid():
+    if wants_preview(request):
         reliability.keep_unposted(request, context)
-        preview = preview_html(form) if wants_preview(request) else None
-        return _render_thread(request, thread, last_page, form, preview=preview)
-    comment, _created = reliability.submit_once(
+        return _render_thread(request, thread, last_page, form, preview=preview_html(form))
+    submission = reliability.submit_once(
         user=request.user,
-        key=form.cleaned_data["submission_key"],
+        key=request.POST.get(reliability.KEY_FIELD),
         context=context,
+        valid=form.is_valid,
         create=lambda: services.create_comment(
             thread=thread,
             author=request.user,
@@ -139,9 +137,12 @@ def reply(request, pk: int):
             posted_as=form.posted_as_choice,
         ),
     )
-    if comment is None:
+    if submission.invalid:
+        reliability.keep_unposted(request, context)
+        return _render_thread(request, thread, last_page, form)
+    if submission.comment is None:  # posted before, and that comment has since been removed
         return redirect(thread)
-    return redirect(_comment_url(comment))
+    return redirect(_comment_url(submission.comment))  # a repeated POST lands on the same comment
 
 
 def _comment_url(comment) -> str:
