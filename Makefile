@@ -11,7 +11,7 @@ NPM := $(shell command -v npm 2>/dev/null || echo $(CURDIR)/$(VENV)/bin/npm)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install install-dev assets migrate content run test lint bench serve clean
+.PHONY: help install install-dev assets migrate content run test lint bench soak serve clean
 
 help:
 	@echo "make run    install, build, migrate, load the source texts and serve http://$(HOST):$(PORT)"
@@ -83,6 +83,14 @@ BENCH_OUTPUT ?= docs/benchmarks.md
 bench: install assets
 	BENCH_SCALE=$(BENCH_SCALE) BENCH_SECONDS=$(BENCH_SECONDS) BENCH_REPS=$(BENCH_REPS) \
 	BENCH_OUTPUT="$(abspath $(BENCH_OUTPUT))" $(PY) bench/run.py
+
+# The soak test (docs/soak.md): 50 members posting and replying for 60 s against gunicorn and a
+# fresh PostgreSQL database (cg_soak), with this machine's PostgreSQL cluster stopped for 10 s in the
+# middle (SOAK_OUTAGE=0 skips that). It stops the cluster everyone on the machine uses: run it
+# alone. Checks nothing is lost or half-written, then writes docs/soak.md.
+#   make soak SOAK_MEMBERS=50 SOAK_SECONDS=60 SOAK_OUTAGE=1
+soak: install assets
+	$(PY) bench/soak.py
 
 # Production-style serving: DEBUG off, hashed and compressed static files, gunicorn
 # (config/gunicorn.py) and the background task worker side by side; Ctrl+C stops both.
