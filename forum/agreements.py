@@ -23,7 +23,7 @@ from django.db.models import Exists, F, OuterRef, Value
 from django.utils import timezone
 
 from accounts.models import StakeholderGroup
-from forum import permissions
+from forum import caching, permissions
 from forum.models import Agreement, Comment
 
 COMMON_GROUND_GROUPS = 3
@@ -111,6 +111,7 @@ def _changes_for(locked: Comment, groups: dict[str, int], delta: int) -> tuple[d
 
 def _save_changes(comment: Comment, locked: Comment, changes: dict, delta: int) -> None:
     Comment.objects.filter(pk=locked.pk).update(**changes)
+    caching.bump(thread=locked.thread)  # the thread's cached pages show the figures
     # Keep the caller's object in step, so the page it renders next shows the new figures.
     comment.agree_count = locked.agree_count + delta
     comment.agree_groups = changes["agree_groups"]

@@ -1,57 +1,329 @@
-"""Version numbers that say when cached forum pages are out of date.
+"""Caching of forum pages, made safe by version numbers rather than by deleting entries.
 
-Every cached page is stored under a key that includes the version of everything it shows. A
-change never deletes anything: it replaces a version, so every key built from the old one is
-simply never asked for again (and expires). `bump()` is called by the services whenever something
-a reader sees changes.
+Two layers, both in the shared cache (Redis in production, so every web process sees the same):
+
+1. **Whole pages for anonymous readers** (thread pages, theme pages, the theme list). A page is
+   stored with the versions of what it shows (`forum:v:thread:<id>`, `forum:v:theme:<slug>`,
+   `forum:v:themes` for the list, and `forum:v:all` for everything); serving it is one cache
+   round trip (the page and the current versions in one `get_many`) and no database query. A
+   change replaces a version (`bump()`), so the stored page no longer matches and the next reader
+   gets a fresh one. The CSP nonce in the page is swapped for the request's own.
+
+2. **Each comment's HTML for signed-in readers**, keyed by a digest of everything the comment's
+   template reads (the comment, its author's badge, its parent, the thread's and theme's state),
+   so an edit, a hide, an agreement or a changed display name gives a new key by itself, and a new
+   comment in the thread leaves the others' HTML in place. Each is rendered once per kind of
+   reader (members who may take part, and those who may not), with both states of the Agree
+   button; the reader's own state (which button, their CSRF token) is put in per request.
+   Moderators, a reader's own comments, and the first comment they have not read are rendered
+   as before.
+
+`bump()` is called by the services at every change a reader would see: comments posted, edited,
+deleted, hidden, approved, agreed with; threads locked, pinned, moved, hidden. It runs at once,
+inside the transaction, as the service's last step, so the request that made the change sees it.
+A reader who fetched the new version just before the transaction committed could render the old
+rows under it, so for SETTLE_SECONDS after a bump pages are rendered but not stored. (Bumping
+again after the commit would do the same job, but every on-commit callback is one more thing a
+rolled-back transaction has to account for; the settling time needs none.) Entries also expire
+after PAGE_TIMEOUT as a backstop for changes nobody bumps (a member's new display name on
+anonymous pages).
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
+import time
+from functools import lru_cache
+from pathlib import Path
+from types import SimpleNamespace
 
+from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.template.loader import get_template
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 EVERYTHING = "forum:v:all"
 THEMES = "forum:v:themes"
+PAGE_TIMEOUT = 600
+SETTLE_SECONDS = 5.0
+FRAGMENT_TIMEOUT = 24 * 3600
+NONCE_MARK = "cgnoncemark0000000000000"
+CSRF_MARK = "cgcsrfmark0000000000000000000000000000000000000000000000000000000"
+NEXT_MARK = "cgnextmark00000000000000"
+# Query parameters that do not stop a page being served from the cache.
+CACHEABLE_PARAMS = {"page"}
+# What a comment's HTML is made from; a change to any of these files gives new keys.
+COMMENT_TEMPLATES = [
+    "forum/includes/comment.html",
+    "forum/includes/agree.html",
+    "includes/member_badge.html",
+    "forum/moderation/includes/comment_tools.html",
+    "forum/moderation/includes/comment_placeholder.html",
+]
 
 
-def thread_key(pk: int) -> str:
+def thread_key(pk) -> str:
     return f"forum:v:thread:{pk}"
 
 
-def theme_key(pk: int) -> str:
-    return f"forum:v:theme:{pk}"
+def theme_key(slug: str) -> str:
+    return f"forum:v:theme:{slug}"
 
 
-def _new_version() -> str:
-    return secrets.token_hex(6)
+def _new_version(settle: float = 0.0) -> str:
+    """A new version: a random token and the moment from which pages may be stored under it."""
+    settled_at = int((time.time() + settle) * 1000) if settle > 0 else 0  # in milliseconds
+    return f"{secrets.token_hex(6)}@{settled_at}"
+
+
+def _settled(version: str) -> bool:
+    _token, _at, moment = version.partition("@")
+    return not moment or int(moment) <= time.time() * 1000
 
 
 def _replace(keys: list[str]) -> None:
-    cache.set_many({key: _new_version() for key in keys}, timeout=None)
+    cache.set_many({key: _new_version(SETTLE_SECONDS) for key in keys}, timeout=None)
 
 
 def bump(*, thread=None, theme=None) -> None:
-    """Mark a thread's pages and a theme's pages as changed.
+    """Mark a thread's pages, its theme's page and the theme list as changed.
 
-    Done at once, so the request that made the change sees it, and again once the transaction
-    commits, so a page another reader rendered from the old rows in between is not kept.
+    `thread` is a Thread or its id; `theme` a Theme (its page is keyed by slug). Given a Thread
+    whose theme is loaded, its theme is bumped too.
     """
     keys = [THEMES]
     if thread is not None:
         keys.append(thread_key(getattr(thread, "pk", thread)))
-        theme_id = getattr(thread, "theme_id", None)
-        if theme is None and theme_id is not None:
-            theme = theme_id
+        if theme is None and hasattr(thread, "_state") and "theme" in thread._state.fields_cache:
+            theme = thread.theme
+        elif theme is None and getattr(thread, "theme_id", None):
+            from forum.models import Theme
+
+            theme = Theme.objects.filter(pk=thread.theme_id).values_list("slug", flat=True).first()
     if theme is not None:
-        keys.append(theme_key(getattr(theme, "pk", theme)))
+        keys.append(theme_key(theme if isinstance(theme, str) else theme.slug))
     _replace(keys)
-    transaction.on_commit(lambda: _replace(keys))
+
+
+def changed(target, *, action: str = "") -> None:
+    """Something moderation acted on changed: bump what shows it (forum.moderation.log_action)."""
+    from forum.models import Comment, Theme, Thread
+
+    if isinstance(target, Comment):
+        bump(thread=target.thread)
+    elif isinstance(target, Thread):
+        # A moved discussion leaves one theme for another: simplest to renew everything (rare).
+        bump_everything() if action == "move" else bump(thread=target)
+    elif isinstance(target, Theme):
+        bump_everything()  # a theme's status or response shows on each of its discussions
 
 
 def bump_everything() -> None:
-    """Mark every cached forum page as changed (after a bulk load, or a change shown everywhere)."""
+    """Mark every cached forum page as changed: after a bulk load, or a change shown everywhere
+    (a theme's title or status, a member's account erased)."""
     _replace([EVERYTHING])
-    transaction.on_commit(lambda: _replace([EVERYTHING]))
+
+
+# Whole pages for anonymous readers ---------------------------------------------------------------
+
+
+class AnonymousPage:
+    """A page an anonymous reader may get from the cache.
+
+        cached = AnonymousPage(request, thread_key(pk))
+        if (response := cached.response()) is not None:
+            return response
+        ...render...
+        return cached.keep(response)
+    """
+
+    def __init__(self, request, *version_keys: str):
+        self.request = request
+        self.keys = [EVERYTHING, *version_keys]
+        self.usable = _anonymous_and_plain(request)
+        self.versions: list[str] | None = None
+        self.storable = False
+        self.page_key = ""
+
+    def response(self) -> HttpResponse | None:
+        if not self.usable:
+            return None
+        path = self.request.get_full_path()
+        self.page_key = "forum:page:" + hashlib.blake2b(path.encode(), digest_size=16).hexdigest()
+        found = cache.get_many([self.page_key, *self.keys])
+        versions = [found.get(key) for key in self.keys]
+        if any(v is None for v in versions):
+            versions = _ensure_versions(self.keys, versions)
+        self.versions = versions
+        self.storable = all(_settled(version) for version in versions)
+        stored = found.get(self.page_key)
+        if stored is None or stored["versions"] != versions:
+            return None
+        nonce = _nonce(self.request)
+        response = HttpResponse(stored["body"].replace(NONCE_MARK, nonce), content_type=stored["content_type"])
+        response["X-Forum-Cache"] = "hit"
+        return response
+
+    def keep(self, response: HttpResponse) -> HttpResponse:
+        """Store a fresh 200 answer (not one that set a cookie or used a CSRF token)."""
+        if self.usable:
+            response["X-Forum-Cache"] = "miss"
+        if (
+            not self.storable
+            or response.status_code != 200
+            or response.streaming
+            or response.cookies
+            or self.request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        ):
+            return response
+        body = response.content.decode(response.charset)
+        nonce = _nonce(self.request)
+        if nonce:
+            body = body.replace(nonce, NONCE_MARK)
+        entry = {"versions": self.versions, "body": body, "content_type": response["Content-Type"]}
+        cache.set(self.page_key, entry, timeout=PAGE_TIMEOUT)
+        return response
+
+
+def _nonce(request) -> str:
+    # django-csp's lazy nonce is falsy until first read: compare with None, never use `or`.
+    nonce = getattr(request, "csp_nonce", None)
+    return str(nonce) if nonce is not None else ""
+
+
+def _anonymous_and_plain(request) -> bool:
+    """No session (so certainly signed out, with no messages or kept text waiting) and no query
+    parameters other than the page number."""
+    if request.method != "GET":
+        return False
+    if settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES:
+        return False
+    return set(request.GET) <= CACHEABLE_PARAMS
+
+
+def _ensure_versions(keys: list[str], versions: list[str | None]) -> list[str]:
+    """Give any key without a version one (`add` keeps a version another process set first)."""
+    for key, version in zip(keys, versions, strict=True):
+        if version is None:
+            cache.add(key, _new_version(), timeout=None)
+    found = cache.get_many(keys)
+    return [found.get(key) or "" for key in keys]
+
+
+# Comment HTML for signed-in readers -------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _templates_digest() -> str:
+    digest = hashlib.blake2b(digest_size=8)
+    for name in COMMENT_TEMPLATES:
+        origin = get_template(name).origin.name
+        digest.update(Path(origin).read_bytes())
+    return digest.hexdigest()
+
+
+def _row(instance, skip: tuple[str, ...] = ()) -> tuple:
+    if instance is None:
+        return ()
+    return tuple(getattr(instance, f.attname, None) for f in instance._meta.concrete_fields if f.attname not in skip)
+
+
+_COMMENT_SKIP = ("search_vector", "body")
+_USER_SKIP = ("password", "last_login")
+
+
+def comment_digest(comment, thread, reader_kind: str, everything: str) -> str:
+    """A digest of everything comment.html reads for this comment, for readers of this kind."""
+    theme = thread.theme
+    parts = (
+        _templates_digest(),
+        everything,
+        reader_kind,
+        _row(comment, _COMMENT_SKIP),
+        _row(comment.author, _USER_SKIP) if comment.author_id else (),
+        _row(comment.parent, _COMMENT_SKIP) if comment.parent_id else (),
+        (thread.pk, thread.slug, thread.is_locked, thread.is_hidden, thread.needs_approval, thread.theme_id),
+        (theme.pk, theme.status, theme.title, theme.is_accepting_posts),
+    )
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+def reader_kind(user) -> str | None:
+    """Which shared rendering a reader can use, or None when theirs must be rendered for them."""
+    from forum import permissions
+
+    if user is None or not user.is_authenticated or permissions.is_moderator(user):
+        return None
+    return "member" if permissions.can_participate(user) else "reader"
+
+
+def comment_list_html(request, thread, comments, first_unread_id) -> SafeString | None:
+    """The page's comments as HTML, from cached pieces where they can be shared, or None when this
+    reader's page is rendered in full (anonymous readers have whole pages cached instead)."""
+    user = request.user
+    kind = reader_kind(user)
+    if kind is None or not comments:
+        return None
+    everything = cache.get(EVERYTHING) or _ensure_versions([EVERYTHING], [None])[0]
+    template = get_template("forum/includes/comment.html")
+    shared, keys = {}, {}
+    for comment in comments:
+        if _own_view(comment, user, first_unread_id):
+            continue
+        keys[comment.pk] = "forum:comment:" + comment_digest(comment, thread, kind, everything)
+    found = cache.get_many(list(keys.values())) if keys else {}
+    missing = {}
+    for comment in comments:
+        key = keys.get(comment.pk)
+        if key is None:
+            continue
+        pieces = found.get(key)
+        if pieces is None:
+            pieces = _render_shared(template, comment, thread, user)
+            missing[key] = pieces
+        shared[comment.pk] = pieces
+    if missing:
+        cache.set_many(missing, timeout=FRAGMENT_TIMEOUT)
+    token = get_token(request)
+    next_path = str(escape(request.get_full_path()))
+    parts = []
+    for comment in comments:
+        pieces = shared.get(comment.pk)
+        if pieces is None:
+            context = {"comment": comment, "thread": thread, "user": user, "request": request,
+                       "first_unread_id": first_unread_id, "csrf_token": token}
+            parts.append(template.render(context))
+            continue
+        html = pieces[1] if getattr(comment, "agreed_by_me", False) else pieces[0]
+        parts.append(html.replace(CSRF_MARK, token).replace(NEXT_MARK, next_path))
+    return mark_safe("".join(parts))  # noqa: S308 - our own templates' output
+
+
+def _own_view(comment, user, first_unread_id) -> bool:
+    """Comments whose HTML depends on who reads them: their own, a reply to their own comment that
+    others cannot see, and the first one they have not read."""
+    if comment.pk == first_unread_id or comment.author_id == user.pk:
+        return True
+    parent = comment.parent if comment.parent_id else None
+    return parent is not None and parent.author_id == user.pk and not parent.is_public
+
+
+def _render_shared(template, comment, thread, user) -> tuple[str, str]:
+    """The comment's HTML for any reader of this kind: without and with their agreement."""
+    saved = getattr(comment, "agreed_by_me", False)
+    # Stand-ins for the reader's own values, replaced in `comment_list_html`.
+    stand_in = SimpleNamespace(get_full_path=lambda: NEXT_MARK, user=user)
+    context = {"comment": comment, "thread": thread, "user": user, "first_unread_id": None,
+               "csrf_token": CSRF_MARK, "request": stand_in}
+    try:
+        comment.agreed_by_me = False
+        without = template.render(context)
+        comment.agreed_by_me = True
+        with_agreement = template.render(context)
+    finally:
+        comment.agreed_by_me = saved
+    return without, with_agreement

@@ -124,6 +124,9 @@ def erase_member_data(user, *, remove_text: bool) -> None:
     ThreadReadState.objects.filter(user=user).delete()
     _erase_following_data(user)
     Mention.objects.filter(member=user).delete()
+    from forum import caching
+
+    caching.bump_everything()  # the member's name and words leave every cached page now
 
 
 def _erase_following_data(user) -> None:

@@ -24,6 +24,7 @@ from django.db.models import Count, F, Func, IntegerField, Max, Min, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from forum import caching
 from forum.models import (
     Appeal,
     AppealStatus,
@@ -158,6 +159,7 @@ def _target_fields(target) -> dict:
 def log_action(*, actor, action: str, target, reason: str = "", automatic: bool = False) -> ModerationLogEntry:
     """Append one entry to the moderation log: who, what, on what, why, when, automatic or not."""
     forget_queue_count()
+    caching.changed(target, action=action)  # every action changes what readers see: renew cached pages
     return ModerationLogEntry.objects.create(
         actor=actor,
         actor_name=actor.public_name if actor is not None else "Automatic",

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from forum import following, moderation, notifications
+from forum import caching, following, moderation, notifications
 from forum.models import (
     Comment,
     CommentRevision,
@@ -180,6 +180,7 @@ def create_comment(
     following.follow_by_default(author, thread, started=_new_thread)
     if not needs_approval and not _new_thread:
         notifications.on_comment_published(comment)  # queued for after commit
+    caching.bump(thread=thread)  # cached pages of the thread and its theme are out of date
     return comment
 
 
@@ -249,6 +250,7 @@ def edit_comment(*, comment: Comment, editor, body: str, stance: str | None = No
     _sync_mentions(comment)
     index_comment(comment)
     moderation.review_after_edit(comment=comment, editor=editor)
+    caching.bump(thread=comment.thread)
     return comment
 
 
@@ -272,6 +274,7 @@ def delete_comment(*, comment: Comment, deleted_by) -> Comment:
             ParagraphDiscussion.objects.filter(paragraph_id=comment.thread.anchor_paragraph_id).update(
                 comment_count=F("comment_count") - 1
             )
+    caching.bump(thread=comment.thread)
     return comment
 
 

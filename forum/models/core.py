@@ -95,6 +95,9 @@ class Theme(models.Model):
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "summary_html", "renderer_version"}
         super().save(*args, **kwargs)
+        from forum import caching
+
+        caching.bump_everything()  # its title and status show on every page of its discussions
 
     def get_absolute_url(self) -> str:
         return reverse("forum:theme", kwargs={"slug": self.slug})

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from forum import permissions, reliability, services
+from forum import caching, permissions, reliability, services
 from forum.forms import ThreadForm
 from forum.models import Theme
 from forum.views.access import get_theme
@@ -17,12 +17,18 @@ THREADS_PER_PAGE = 50
 
 @require_GET
 def theme_list(request):
+    cached = caching.AnonymousPage(request, caching.THEMES)  # anonymous readers: whole page
+    if (response := cached.response()) is not None:
+        return response
     themes = Theme.objects.listed()
-    return render(request, "forum/theme_list.html", {"themes": themes})
+    return cached.keep(render(request, "forum/theme_list.html", {"themes": themes}))
 
 
 @require_GET
 def theme_detail(request, slug: str):
+    cached = caching.AnonymousPage(request, caching.theme_key(slug))  # anonymous readers: whole page
+    if (response := cached.response()) is not None:
+        return response
     theme = get_theme(slug, request.user)
     page = page_number(request)
     start = (page - 1) * THREADS_PER_PAGE
@@ -38,7 +44,7 @@ def theme_detail(request, slug: str):
     threads = threads[:THREADS_PER_PAGE]
     for thread in threads:
         thread.theme = theme  # every thread here belongs to this theme: no query per row
-    return render(
+    response = render(
         request,
         "forum/theme_detail.html",
         {
@@ -49,6 +55,7 @@ def theme_detail(request, slug: str):
             "start_refusal": permissions.start_thread_refusal(request.user, theme),
         },
     )
+    return cached.keep(response)
 
 
 @require_http_methods(["GET", "POST"])

@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from forum import notifications, permissions, reliability, services
+from forum import caching, notifications, permissions, reliability, services
 from forum.agreements import with_agreement_of
 from forum.forms import CommentForm
 from forum.models import Comment, Draft
@@ -57,6 +57,8 @@ def _render_thread(request, thread, page: int, form: CommentForm, *, preview=Non
         "thread": thread,
         "theme": thread.theme,
         "comments": comments,
+        # Signed-in readers: each comment's HTML from the cache where it is the same for others.
+        "comments_html": caching.comment_list_html(request, thread, comments, first_unread_id),
         "page": page,
         "num_pages": num_pages,
         "pagination": pagination_items(page, num_pages, thread.get_page_url) if num_pages > 1 else [],
@@ -91,6 +93,9 @@ def _with_draft(request, thread, initial: dict) -> tuple[dict, reliability.Resto
 
 @require_GET
 def thread_detail(request, pk: int, slug: str):
+    cached = caching.AnonymousPage(request, caching.thread_key(pk))  # anonymous readers: whole page
+    if (response := cached.response()) is not None:
+        return response
     thread = get_thread_for_reader(request, pk, with_draft=True)
     if slug != thread.slug:
         query = f"?{request.GET.urlencode()}" if request.GET else ""
@@ -105,7 +110,7 @@ def thread_detail(request, pk: int, slug: str):
     response = _render_thread(request, thread, page, form, reply_target=reply_target, restored=restored)
     last_on_page = min(page * settings.COMMENTS_PER_PAGE, thread.last_position)
     services.mark_thread_read(user=request.user, thread=thread, position=last_on_page)
-    return response
+    return cached.keep(response)
 
 
 @require_POST

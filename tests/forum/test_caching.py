@@ -1,0 +1,274 @@
+"""Cached pages for anonymous readers, cached comment HTML for signed-in readers, and that every
+change a reader would see shows at once."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import StakeholderGroup
+from forum import agreements, caching, moderation, services
+from forum.models import Comment
+from tests.conftest import make_member
+from tests.forum.conftest import make_theme, reply
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _settled_at_once(monkeypatch):
+    """Pages may be stored straight after a change (the settling time is tested on its own)."""
+    monkeypatch.setattr(caching, "SETTLE_SECONDS", 0.0)
+
+
+@pytest.fixture
+def readers(db):
+    """Three more members who write and agree (three groups make common ground possible)."""
+    groups = [StakeholderGroup.ICB, StakeholderGroup.VCSE, StakeholderGroup.PATIENT_PUBLIC]
+    return [
+        make_member(f"reader{n}@example.org", display_name=f"Reader {n}", stakeholder_group=group)
+        for n, group in enumerate(groups)
+    ]
+
+
+def get(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return response, len(queries)
+
+
+def cached_twice(client, url):
+    """GET twice: the first answer is stored, the second comes from the cache with no query."""
+    first, _ = get(client, url)
+    second, queries = get(client, url)
+    assert first["X-Forum-Cache"] == "miss"
+    assert second["X-Forum-Cache"] == "hit"
+    assert queries == 0
+    return second.content.decode()
+
+
+class TestAnonymousPages:
+    def test_thread_theme_and_theme_list_pages_are_served_from_the_cache(self, client, thread):
+        assert thread.title in cached_twice(client, thread.get_absolute_url())
+        assert thread.title in cached_twice(client, thread.theme.get_absolute_url())
+        assert thread.theme.title in cached_twice(client, "/themes/")
+
+    def test_each_page_of_a_thread_is_cached_separately(self, client, thread, other_member, settings):
+        settings.COMMENTS_PER_PAGE = 2
+        for n in range(4):
+            reply(thread, other_member, f"Reply number {n}")
+        first = cached_twice(client, thread.get_absolute_url())
+        second = cached_twice(client, thread.get_page_url(2))
+        assert "Reply number 0" in first and "Reply number 0" not in second
+        assert "Reply number 2" in second
+
+    def test_a_new_comment_shows_at_once(self, client, thread, other_member):
+        cached_twice(client, thread.get_absolute_url())
+
+        reply(thread, other_member, "A brand new reply")
+
+        response, _ = get(client, thread.get_absolute_url())
+        assert "A brand new reply" in response.content.decode()
+
+    def test_a_reply_posted_through_the_form_shows_at_once(self, client, thread, other_member):
+        cached_twice(client, thread.get_absolute_url())
+        cached_twice(client, thread.theme.get_absolute_url())
+        poster = type(client)()
+        poster.force_login(other_member)
+
+        posted = poster.post(f"/threads/{thread.pk}/reply/", {"body": "Posted through the form", "action": "post"})
+
+        assert posted.status_code == 302
+        assert "Posted through the form" in get(client, thread.get_absolute_url())[0].content.decode()
+        theme_page = get(client, thread.theme.get_absolute_url())[0].content.decode()
+        assert re.search(r"nhsuk-table__cell--numeric\">1</td>", theme_page)  # its reply count moved
+
+    def test_an_edit_shows_at_once(self, client, thread, member):
+        opening = thread.comments.get(position=1)
+        cached_twice(client, thread.get_absolute_url())
+
+        services.edit_comment(comment=opening, editor=member, body="Reworded opening comment")
+
+        assert "Reworded opening comment" in get(client, thread.get_absolute_url())[0].content.decode()
+
+    def test_a_hidden_comment_disappears_at_once(self, client, thread, other_member, moderator):
+        comment = reply(thread, other_member, "Something that must go")
+        assert "Something that must go" in cached_twice(client, thread.get_absolute_url())
+
+        moderation.hide_comment(comment=Comment.objects.get(pk=comment.pk), moderator=moderator, reason="Personal data")
+
+        html = get(client, thread.get_absolute_url())[0].content.decode()
+        assert "Something that must go" not in html
+        assert "Personal data" in html
+
+    def test_a_deleted_comment_disappears_at_once(self, client, thread, other_member):
+        comment = reply(thread, other_member, "Withdrawn later")
+        cached_twice(client, thread.get_absolute_url())
+
+        services.delete_comment(comment=comment, deleted_by=other_member)
+
+        assert "Withdrawn later" not in get(client, thread.get_absolute_url())[0].content.decode()
+
+    def test_an_agreement_shows_at_once(self, client, thread, other_member, readers):
+        comment = reply(thread, other_member, "Worth agreeing with")
+        cached_twice(client, thread.get_absolute_url())
+
+        agreements.agree(comment=comment, member=readers[0])
+
+        assert "1 member agrees" in get(client, thread.get_absolute_url())[0].content.decode()
+
+    def test_locking_a_thread_shows_at_once(self, client, thread, moderator):
+        cached_twice(client, thread.get_absolute_url())
+
+        moderation.lock_thread(thread=thread, moderator=moderator, reason="Run its course")
+
+        assert "Locked" in get(client, thread.get_absolute_url())[0].content.decode()
+
+    def test_a_new_discussion_shows_at_once_on_its_theme_and_the_theme_list(self, client, theme, member):
+        cached_twice(client, theme.get_absolute_url())
+        cached_twice(client, "/themes/")
+
+        services.start_thread(theme=theme, author=member, title="A fresh question", body="Opening")
+
+        assert "A fresh question" in get(client, theme.get_absolute_url())[0].content.decode()
+        assert get(client, "/themes/")[0]["X-Forum-Cache"] == "miss"
+
+    def test_other_themes_keep_their_cached_page(self, client, theme, member):
+        other = make_theme("other-theme", title="Another theme", position=2)
+        cached_twice(client, other.get_absolute_url())
+
+        services.start_thread(theme=theme, author=member, title="Only in the first theme", body="Opening")
+
+        assert get(client, other.get_absolute_url())[0]["X-Forum-Cache"] == "hit"
+
+    def test_the_cached_page_carries_this_requests_csp_nonce(self, client, thread):
+        cached_twice(client, thread.get_absolute_url())
+
+        response, _ = get(client, thread.get_absolute_url())
+
+        nonces = set(re.findall(r'nonce="([^"]+)"', response.content.decode()))
+        assert len(nonces) == 1
+        assert f"'nonce-{nonces.pop()}'" in response["Content-Security-Policy"]
+
+    def test_signed_in_readers_and_other_addresses_are_never_served_a_cached_page(self, client, member, thread):
+        cached_twice(client, thread.get_absolute_url())
+        signed_in = type(client)()
+        signed_in.force_login(member)
+
+        member_page = signed_in.get(thread.get_absolute_url())
+        with_reply = client.get(thread.get_absolute_url() + "?reply_to=1")
+
+        assert "X-Forum-Cache" not in member_page
+        assert "X-Forum-Cache" not in with_reply
+
+    def test_pages_are_not_stored_while_a_change_may_still_be_committing(self, client, thread, other_member,
+                                                                         monkeypatch):
+        monkeypatch.setattr(caching, "SETTLE_SECONDS", 60.0)
+        reply(thread, other_member, "Just posted")
+
+        client.get(thread.get_absolute_url())
+        again = client.get(thread.get_absolute_url())
+
+        assert again["X-Forum-Cache"] == "miss"
+
+    def test_a_version_lost_from_the_cache_is_created_again(self, client, thread):
+        from django.core.cache import cache
+
+        cached_twice(client, thread.get_absolute_url())
+        cache.delete(caching.thread_key(thread.pk))
+
+        assert get(client, thread.get_absolute_url())[0]["X-Forum-Cache"] == "miss"
+        assert get(client, thread.get_absolute_url())[0]["X-Forum-Cache"] == "hit"
+
+
+def comment_list(html: str) -> str:
+    """The page's list of comments, with per-request tokens and layout whitespace evened out."""
+    start, end = html.index('<ol class="nhsuk-list"'), html.index("</ol>", html.index('<ol class="nhsuk-list"'))
+    section = html[start:end]
+    section = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', 'name="csrfmiddlewaretoken" value="-"', section)
+    return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", section)).strip()
+
+
+@pytest.fixture
+def busy_thread(thread, member, other_member, readers):
+    """Comments by several members: replies, a quote, an agreement by `member`, a hidden one."""
+    first = reply(thread, other_member, "First reply with **bold** text", stance="support")
+    second = reply(thread, readers[0], "A reply to the first", parent=first)
+    reply(thread, member, "The member's own comment", parent=second)
+    reply(thread, readers[1], f'> @"{other_member.display_name}" wrote:\n>\n> First reply\n\nQuoting it',
+          parent=first, quoted_comment=first)
+    agreements.agree(comment=first, member=member)
+    agreements.agree(comment=second, member=readers[2])
+    hidden = reply(thread, readers[2], "To be hidden")
+    moderator = make_member("mod@example.org", display_name="Mo Derate", is_superuser=True)
+    moderation.hide_comment(comment=Comment.objects.get(pk=hidden.pk), moderator=moderator, reason="Off topic")
+    return thread
+
+
+class TestSignedInComments:
+    @pytest.mark.parametrize("who", ["member", "other_member", "unverified_member", "moderator"])
+    def test_the_page_is_the_same_as_when_every_comment_is_rendered_for_the_reader(
+        self, who, request, client, busy_thread, monkeypatch
+    ):
+        reader = request.getfixturevalue(who)
+        client.force_login(reader)
+        url = busy_thread.get_absolute_url()
+        client.get(url)  # the first visit records what was read; the comparison is of later visits
+        with_cache = [comment_list(client.get(url).content.decode()) for _ in range(2)]  # filled, then used
+
+        monkeypatch.setattr(caching, "comment_list_html", lambda *args: None)
+        rendered_in_full = comment_list(client.get(url).content.decode())
+
+        assert with_cache[0] == with_cache[1] == rendered_in_full
+
+    def test_the_first_unread_comment_is_marked_for_its_reader_only(self, client, thread, member, other_member):
+        client.force_login(member)
+        client.get(thread.get_absolute_url())
+        reply(thread, other_member, "Unread by the member")
+
+        html = client.get(thread.get_absolute_url()).content.decode()
+
+        assert html.count('id="first-unread"') == 1
+
+    def test_comment_html_is_rendered_once_and_shared_between_members(self, client, busy_thread, other_member,
+                                                                      readers, monkeypatch):
+        renders = []
+        original = caching._render_shared
+        monkeypatch.setattr(caching, "_render_shared", lambda *a: renders.append(a[1].pk) or original(*a))
+        client.force_login(readers[0])
+        client.get(busy_thread.get_absolute_url())
+        first_round = len(renders)
+
+        client.force_login(readers[1])
+        client.get(busy_thread.get_absolute_url())
+
+        assert first_round > 0
+        assert len(renders) == first_round + 1  # readers[0]'s own comment, rendered for readers[1] now
+
+    def test_a_new_display_name_shows_without_any_bump(self, client, busy_thread, other_member, member):
+        client.force_login(member)
+        client.get(busy_thread.get_absolute_url())
+
+        other_member.display_name = "Priya Renamed"
+        other_member.save()
+
+        assert "Priya Renamed" in client.get(busy_thread.get_absolute_url()).content.decode()
+
+    def test_agreeing_shows_the_withdraw_button_to_the_reader_and_the_count_to_others(
+        self, client, busy_thread, readers
+    ):
+        target = busy_thread.comments.get(position=2)
+        client.force_login(readers[1])
+        client.get(busy_thread.get_absolute_url())
+
+        client.post(f"/comments/{target.pk}/agree/", {"next": busy_thread.get_absolute_url()})
+        html = client.get(busy_thread.get_absolute_url()).content.decode()
+
+        assert "Withdraw your agreement" in html
+        client.force_login(readers[2])
+        other = client.get(busy_thread.get_absolute_url()).content.decode()
+        assert re.search(r"2 members agree</strong>, including you", other) or "2 members agree" in other
