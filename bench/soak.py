@@ -443,6 +443,8 @@ def percentile(values: list[float], p: int) -> float:
 
 def main() -> None:
     os.chdir(ROOT)
+    # A polite kill (SIGTERM) runs the `finally` blocks too, so PostgreSQL is always started again.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if OUTAGE and not pg_running():
         sys.exit(f"PostgreSQL cluster {PG_VERSION}/{PG_CLUSTER} is not running here; nothing to soak against.")
     env = server_env()
@@ -465,11 +467,12 @@ def main() -> None:
     outage = Outage()
     done = threading.Event()
     results = Results()
+    controller = None
     try:
         t0 = time.monotonic()
         deadline = t0 + SECONDS
-        controller = threading.Thread(target=run_outage, args=(outage, t0, done), daemon=True)
         if OUTAGE:
+            controller = threading.Thread(target=run_outage, args=(outage, t0, done), daemon=True)
             controller.start()
         members = [threading.Thread(target=member_loop, args=(i, cookies[i], threads, deadline, results))
                    for i in range(MEMBERS)]
@@ -478,12 +481,14 @@ def main() -> None:
         for member in members:
             member.join(timeout=SECONDS + 120)
         done.set()
-        if OUTAGE:
-            controller.join(timeout=60)
+        if controller is not None:
+            controller.join(timeout=120)
         elapsed = time.monotonic() - t0
         recovered = wait_healthy(60)
     finally:
         done.set()
+        if controller is not None:
+            controller.join(timeout=120)  # its own `finally` starts PostgreSQL again
         if OUTAGE and not pg_running():
             log("PostgreSQL is down after the run: starting it")
             pg("start")
