@@ -100,6 +100,11 @@ class Command(BaseCommand):
         failures: list[str] = []
         for number in range(1, count + 1):
             status, html, _headers = browser.request("GET", page)
+            for _attempt in range(10):  # the database restarting under a shared machine: wait, not fail
+                if status != 503:
+                    break
+                time.sleep(1)
+                status, html, _headers = browser.request("GET", page)
             form = ReplyFormParser(action)
             form.feed(html)
             if status != 200 or not form.found:
