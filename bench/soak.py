@@ -27,6 +27,7 @@ Standard library only (threads and http.client); no load-testing dependency.
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import random
 import re
@@ -418,10 +419,11 @@ def check_database(env: dict, results: Results) -> dict:
     return {
         "comments": len(comments),
         "succeeded_keys": len(succeeded),
-        "repeats": sum(1 for e in posts if e.repeat),
+        "repeats": sum(1 for e in posts if e.repeat and e.status == 302),
         "repeats_same_comment": sum(
             1 for e in posts if e.repeat and e.status == 302 and len(succeeded.get(e.key, ())) == 1
         ),
+        "repeats_refused": sum(1 for e in posts if e.repeat and e.status != 302),
         "mismatched": mismatched,
         "duplicates": [k for k, v in by_key.items() if len(v) > 1],
         "committed_without_success_answer": [k for k in by_key if k not in succeeded],
@@ -509,7 +511,11 @@ def write_report(results: Results, outage: Outage, t0: float, elapsed: float, re
     down_to = first_after or outage.started
 
     def in_outage(event: Event) -> bool:
-        return down_from is not None and down_to is not None and down_from <= event.at <= down_to
+        """The request was being served at some moment of the outage (a request that started just
+        before the stop and was cut off by it counts too)."""
+        if down_from is None or down_to is None:
+            return False
+        return event.at <= down_to and event.at + event.seconds >= down_from
 
     normal = [e for e in events if not in_outage(e)]
     during = [e for e in events if in_outage(e)]
@@ -531,7 +537,8 @@ def write_report(results: Results, outage: Outage, t0: float, elapsed: float, re
          f"{checks['succeeded_keys']} successful forms, {checks['comments']} comments stored, "
          f"{len(checks['mismatched'])} mismatched, {len(checks['duplicates'])} keys with two comments"),
         ("Repeated POSTs land on the same comment", checks["repeats"] == checks["repeats_same_comment"],
-         f"{checks['repeats_same_comment']} of {checks['repeats']}"),
+         f"{checks['repeats_same_comment']} of {checks['repeats']} answered repeats"
+         f" ({checks['repeats_refused']} more met the outage and got the 503 page)"),
         ("Nothing half-written",
          not any(checks[k] for k in ("keys_without_comment", "comments_without_key", "comments_without_revision",
                                       "comments_without_follow", "threads_with_position_gaps")),
@@ -573,7 +580,7 @@ def write_report(results: Results, outage: Outage, t0: float, elapsed: float, re
         "",
         f"- Requests: {len(events)} in {elapsed:.1f} s ({len(events) / elapsed:.0f}/s): "
         f"{sum(1 for e in events if e.method == 'GET')} page loads, {len(posts)} posts "
-        f"({checks['repeats']} of them deliberate repeats of a successful post).",
+        f"({checks['repeats'] + checks['repeats_refused']} of them deliberate repeats of a successful post).",
         f"- Comments stored: {checks['comments']}; forms answered with success: {checks['succeeded_keys']}; "
         f"forms stored but never answered with success before the end (the member's retry was cut off): "
         f"{len(checks['committed_without_success_answer'])}.",
@@ -596,6 +603,9 @@ def write_report(results: Results, outage: Outage, t0: float, elapsed: float, re
         "",
     ]
     OUT_MD.write_text("\n".join(lines) + "\n")
+    raw = ROOT / "var" / "soak-events.json"
+    raw.parent.mkdir(exist_ok=True)
+    raw.write_text(json.dumps({"t0": t0, "outage": outage.__dict__, "events": [e.__dict__ for e in events]}))
     log(f"wrote {OUT_MD}")
     for name, ok, detail in verdicts:
         log(f"{'pass' if ok else 'FAIL'}: {name} ({detail})")
