@@ -261,8 +261,10 @@ def save_draft(*, user, context: str, body: str, title: str = "", base_revision:
     A member keeps at most MAX_DRAFTS_PER_MEMBER drafts: a new one beyond that replaces the
     oldest, so an endless stream of contexts cannot fill the table.
     """
-    body = (body or "")[:COMMENT_MAX_LENGTH]
-    title = (title or "")[:TITLE_MAX_LENGTH]
+    # NUL characters can't be stored (PostgreSQL refuses them) and the form will refuse them on
+    # posting anyway; the rest of the text is kept.
+    body = (body or "").replace("\x00", "")[:COMMENT_MAX_LENGTH]
+    title = (title or "").replace("\x00", "")[:TITLE_MAX_LENGTH]
     if not body.strip() and not title.strip():
         discard_draft(user=user, context=context)
         return None

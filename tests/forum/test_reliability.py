@@ -400,3 +400,11 @@ class TestExpiredSession:
         sign_in(client, later, thread.get_absolute_url())
         assert "Someone else" not in client.get(thread.get_absolute_url()).content.decode()
         assert not Draft.objects.exists()
+
+
+def test_a_refused_comment_with_a_nul_character_still_keeps_the_rest_as_a_draft(member_client, member, thread):
+    """PostgreSQL cannot store NUL; the form refuses it and the draft keeps everything else."""
+    response = member_client.post(reverse("forum:reply", kwargs={"pk": thread.pk}), {"body": "before\x00after"})
+    assert response.status_code == 200
+    assert "Null characters are not allowed" in response.content.decode()
+    assert Draft.objects.get(user=member).body == "beforeafter"
