@@ -469,14 +469,23 @@ def admin_url(route: str, pattern, name: str | None) -> str:
     parts = route.split("/")  # admin/<app_label>/<model_name>/<path:object_id>/...
     kwargs = {}
     names = list(pattern.pattern.converters) or list(getattr(pattern.pattern, "regex", None).groupindex)
+    if route.startswith("admin/r/"):  # view on site: /admin/r/<content_type_id>/<object_id>/
+        from django.contrib.contenttypes.models import ContentType
+
+        from accounts.models import User
+
+        member = User.objects.order_by("pk").first()
+        return reverse(name, kwargs={
+            "content_type_id": ContentType.objects.get_for_model(User).pk, "object_id": member.pk,
+        })
     for converter in names:
-        if converter == "object_id":
+        if converter in {"object_id", "id"}:  # the user admin's password page calls it <id>
             try:
                 model = apps.get_model(parts[1], parts[2])
             except (LookupError, ValueError, IndexError):
                 model = None
             obj = model._default_manager.order_by("pk").first() if model is not None else None
-            kwargs["object_id"] = str(obj.pk) if obj is not None else "1"
+            kwargs[converter] = str(obj.pk) if obj is not None else "1"
         elif converter == "app_label":
             kwargs["app_label"] = "forum"
         else:
