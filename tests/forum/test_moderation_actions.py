@@ -220,3 +220,39 @@ class TestModeratorPagesNeedMfa:
 
         word_filter = WordFilter.objects.create(pattern="spam", action="block")
         assert mod_client.get(reverse("forum:moderation_filter_delete", args=[word_filter.pk])).status_code == 405
+
+
+class TestPostingAsModerator:
+    def test_a_moderator_can_post_with_the_moderator_tag(self, mod_client, thread, totp_moderator):
+        form = soup_of(mod_client.get(thread.get_absolute_url()))
+        labels = [label.get_text(strip=True) for label in form.select("#reply-form ~ form .nhsuk-radios__label")]
+        assert "As a moderator (shown with a Moderator tag)" in labels
+        response = mod_client.post(reverse("forum:reply", args=[thread.pk]),
+                                   {"action": "post", "body": "Please keep to the theme.", "posted_as": "moderator"})
+        assert response.status_code == 302
+        comment = Comment.objects.get(author=totp_moderator)
+        assert comment.posted_as == "moderator"
+        article = soup_of(mod_client.get(thread.get_absolute_url())).find(id=comment.anchor)
+        assert "Moderator" in [tag.get_text(strip=True) for tag in article.select(".nhsuk-tag")]
+
+    def test_members_are_not_offered_the_choice_and_cannot_forge_it(self, member_client, member, thread):
+        page = member_client.get(thread.get_absolute_url()).content.decode()
+        assert "As a moderator" not in page
+        member_client.post(reverse("forum:reply", args=[thread.pk]),
+                           {"action": "post", "body": "Pretending.", "posted_as": "moderator"})
+        assert Comment.objects.get(body="Pretending.").posted_as == "member"
+
+
+class TestEachDecisionIsItsOwnNotice:
+    def test_two_decisions_about_one_comment_are_two_notices(
+        self, comment, other_member, totp_moderator, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            moderation.hide_comment(comment=comment, moderator=totp_moderator, reason="First.")
+        with django_capture_on_commit_callbacks(execute=True):
+            moderation.unhide_comment(comment=comment, moderator=totp_moderator, reason="Second.")
+        messages = list(
+            Notification.objects.filter(recipient=other_member, kind="moderation").values_list("message", flat=True)
+        )
+        assert len(messages) == 2
+        assert any("First." in m for m in messages) and any("Second." in m for m in messages)
