@@ -340,6 +340,8 @@ class Comment(models.Model):
             models.Index(
                 fields=["created_at"], condition=models.Q(needs_approval=True), name="forum_comment_pending_idx"
             ),
+            # Newest first: search takes its newest matches by walking this backwards (forum.search).
+            models.Index(fields=["-created_at", "-id"], name="forum_comment_newest_idx"),
         ]
 
     def __str__(self) -> str:
