@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from html import unescape
 
 from django import forms
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connection, transaction
 from django.db.models import F, Max, OuterRef, Q, Subquery, Value
+from django.utils import timezone
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
@@ -40,6 +41,13 @@ MAX_WORDS = 12  # the SQLite fallback's limit on words matched one by one
 SNIPPET_CHARS = 240
 RESULTS_PER_PAGE = 20
 TITLE_MATCHES = 5
+# The most matches a search ranks and shows: the newest this many. Ranking every match of a common
+# word reads a large part of the comments table (a fifth of it, at a million comments, for "social
+# care"); the newest 500 are found by walking an index and stopping (docs/performance.md).
+RESULT_WINDOW = 500
+# Where the newest matches are looked for first: the last 2 days, then 8, 32, 128, then all time.
+# Each step reads only the matches inside its range, and stops at the first that holds enough.
+RECENT_DAYS = (2, 8, 32, 128, None)
 REBUILD_BATCH = 2000
 # Date pickers send ISO dates; a browser without one sends what the member typed.
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d %m %Y", "%d %B %Y", "%d %b %Y"]
@@ -275,9 +283,60 @@ def searchable_comments(user):
 def search_comments(user, criteria: SearchCriteria):
     """The matching comments, best first, each with `snippet_marked` and `title_marked`.
 
-    Lazy: the caller paginates. With no words, the filters alone list comments newest first.
+    At most the newest RESULT_WINDOW matches are ranked: their ids are found here (one query that
+    walks the newest-first index and stops early), so counting and paging them later costs
+    little however common the words are. With no words, the filters alone list comments newest
+    first. The caller paginates.
     """
-    comments = searchable_comments(user).select_related("thread__theme", "author")
+    ids = newest_ids(matching_comments(user, criteria))
+    window = Comment.objects.filter(pk__in=ids).select_related("thread__theme", "author")
+    if criteria.q and full_text_available():
+        query = SearchQuery(criteria.q, search_type="websearch", config=CONFIG)
+        return window.annotate(
+            rank=SearchRank(F("search_vector"), query),
+            snippet_marked=SearchHeadline(
+                "body_html",
+                query,
+                config=CONFIG,
+                start_sel=START,
+                stop_sel=STOP,
+                max_words=35,
+                min_words=15,
+                max_fragments=2,
+                fragment_delimiter=" … ",
+            ),
+            title_marked=SearchHeadline(
+                "thread__title", query, config=CONFIG, start_sel=START, stop_sel=STOP, highlight_all=True
+            ),
+        ).order_by("-rank", "-created_at", "-pk")
+    return window.order_by("-created_at", "-pk")
+
+
+def newest_ids(matches) -> list[int]:
+    """Ids of the newest RESULT_WINDOW comments of `matches`, looking in widening recent ranges.
+
+    The newest matches overall are the newest within a range as soon as the range holds enough of
+    them, so a common word is answered from the last few days' comments and a rare one goes
+    further back (where there are few matches to read anyway).
+    """
+    newest_first = matches.order_by("-created_at", "-pk").values_list("pk", flat=True)
+    now = timezone.now()
+    ids: list[int] = []
+    for days in RECENT_DAYS:
+        recent = newest_first if days is None else newest_first.filter(created_at__gte=now - timedelta(days=days))
+        ids = list(recent[:RESULT_WINDOW])
+        if len(ids) >= RESULT_WINDOW:
+            break
+    return ids
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def matching_comments(user, criteria: SearchCriteria):
+    """Every comment the reader may see that matches the words and filters (lazy, unordered)."""
+    comments = searchable_comments(user)
     if criteria.theme is not None:
         comments = comments.filter(thread__theme=criteria.theme)
     if criteria.group:
@@ -285,37 +344,17 @@ def search_comments(user, criteria: SearchCriteria):
     if criteria.stance:
         comments = comments.filter(stance=criteria.stance)
     if criteria.date_from:
-        comments = comments.filter(created_at__date__gte=criteria.date_from)
+        # Moments rather than `created_at__date`, so the newest-first index can be used.
+        comments = comments.filter(created_at__gte=_start_of(criteria.date_from))
     if criteria.date_to:
-        comments = comments.filter(created_at__date__lte=criteria.date_to)
+        comments = comments.filter(created_at__lt=_start_of(criteria.date_to + timedelta(days=1)))
     if not criteria.q:
-        return comments.order_by("-created_at", "-pk")
+        return comments
     if full_text_available():
-        query = SearchQuery(criteria.q, search_type="websearch", config=CONFIG)
-        return (
-            comments.filter(search_vector=query)
-            .annotate(
-                rank=SearchRank(F("search_vector"), query),
-                snippet_marked=SearchHeadline(
-                    "body_html",
-                    query,
-                    config=CONFIG,
-                    start_sel=START,
-                    stop_sel=STOP,
-                    max_words=35,
-                    min_words=15,
-                    max_fragments=2,
-                    fragment_delimiter=" … ",
-                ),
-                title_marked=SearchHeadline(
-                    "thread__title", query, config=CONFIG, start_sel=START, stop_sel=STOP, highlight_all=True
-                ),
-            )
-            .order_by("-rank", "-created_at", "-pk")
-        )
+        return comments.filter(search_vector=SearchQuery(criteria.q, search_type="websearch", config=CONFIG))
     for word in query_words(criteria.q):
         comments = comments.filter(Q(body__icontains=word) | Q(position=1, thread__title__icontains=word))
-    return comments.order_by("-created_at", "-pk")
+    return comments
 
 
 def matching_threads(user, criteria: SearchCriteria, limit: int = TITLE_MATCHES) -> list[Thread]:

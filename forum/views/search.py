@@ -47,6 +47,7 @@ def search(request):
             criteria=criteria,
             results=results,
             count=paginator.count,
+            more_than_shown=paginator.count >= searching.RESULT_WINDOW,
             page=page,
             first_number=current.start_index(),
             threads=searching.matching_threads(request.user, criteria)

@@ -196,6 +196,16 @@ class TestPagination:
         assert find(client, q="needle", page="3").status_code == 404
         assert find(client, q="needle", page="x").status_code == 404
 
+    def test_only_the_newest_matches_are_ranked_and_the_heading_says_so(self, client, theme, member, monkeypatch):
+        monkeypatch.setattr(search, "RESULT_WINDOW", 3)
+        thread = services.start_thread(theme=theme, author=member, title="Many", body="needle 0")
+        newest = [reply(thread, member, f"needle {number}") for number in range(1, 6)][-3:]
+
+        response = find(client, q="needle")
+
+        assert sorted(result_ids(response)) == sorted(c.get_absolute_url() for c in newest)
+        assert "More than 3 comments found: the newest 3, best first" in page(response).select_one("h2#results").text
+
     @pytest.mark.parametrize("replies", [2, 30])
     def test_it_costs_the_same_whatever_the_size(
         self, client, theme, member, replies, django_assert_max_num_queries
@@ -266,7 +276,7 @@ class TestPostgresFullText:
 
     def test_the_search_uses_the_gin_index(self, theme, member):
         services.start_thread(theme=theme, author=member, title="Indexed", body="Looking for a needle.")
-        queryset = search.search_comments(None, search.SearchCriteria(q="needle"))
+        queryset = search.matching_comments(None, search.SearchCriteria(q="needle"))
         with connection.cursor() as cursor:
             # On a table this small the planner prefers any plain scan; with those off, only an
             # index that can answer the text match (the GIN index, as a bitmap scan) is left.
