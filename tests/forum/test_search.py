@@ -204,7 +204,7 @@ class TestPagination:
         response = find(client, q="needle")
 
         assert sorted(result_ids(response)) == sorted(c.get_absolute_url() for c in newest)
-        assert "More than 3 comments found: the newest 3, best first" in page(response).select_one("h2#results").text
+        assert "At least 3 comments found: the newest 3, best first" in page(response).select_one("h2#results").text
 
     @pytest.mark.parametrize("replies", [2, 30])
     def test_it_costs_the_same_whatever_the_size(
