@@ -169,7 +169,17 @@ def can_respond_to_theme(user) -> bool:
         return True
     cached = getattr(user, "_forum_can_respond", None)
     if cached is None:
-        cached = user.has_perm(RESPOND_PERMISSION)
+        # One EXISTS query (ModelBackend's has_perm would load every permission in two); asked
+        # by every reply form, so remembered on the user object for the request.
+        from django.contrib.auth.models import Permission
+        from django.db.models import Q
+
+        app_label, codename = RESPOND_PERMISSION.split(".")
+        cached = (
+            Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+            .filter(Q(user=user) | Q(group__user=user))
+            .exists()
+        )
         user._forum_can_respond = cached
     return cached
 
