@@ -18,6 +18,12 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "accounts.view_affiliationevent",
         "accounts.view_organisation",
         "forum.moderate_comment",
+        "forum.view_flag",
+        "forum.view_moderationlogentry",
+        "forum.view_wordfilter",
+        "forum.add_wordfilter",
+        "forum.change_wordfilter",
+        "forum.delete_wordfilter",
         "forum.view_comment",
         "forum.view_thread",
         "forum.view_theme",
@@ -25,6 +31,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
     # Facilitators look after the discussion itself: themes, their passages, and the register
     # of organisations used to verify affiliations.
     FACILITATORS_GROUP: [
+        "forum.respond_to_theme",
         "forum.view_theme",
         "forum.add_theme",
         "forum.change_theme",
