@@ -13,7 +13,8 @@ import pytest
 from django.urls import reverse
 
 from forum import services
-from forum.models import Comment, Thread
+from forum.models import Comment, Flag, Thread
+from tests.conftest import make_member
 from tests.forum.conftest import make_theme
 from tests.security.html_checks import (
     assert_response_has_no_injected_markup,
@@ -23,7 +24,8 @@ from tests.security.html_checks import (
 
 pytestmark = pytest.mark.django_db
 
-SEARCH_FORMS = {"/search/", ""}
+# Our own GET forms (search and the moderators' filters); any other GET form would be injected.
+SEARCH_FORMS = {"/search/", "", "/moderation/", "/moderation/log/"}
 
 
 def _check(response):
@@ -112,3 +114,44 @@ def test_profile_fields_never_inject_markup(member_client, member, field):
 def test_search_box_never_injects_markup(member_client, thread):
     for query in _single_line_corpus():
         _check(member_client.get(reverse("forum:search"), {"q": query}))
+
+
+# Moderation: a report's reason and a moderator's reason are shown to moderators, to the author
+# (in their notices) and, for a hidden comment, to everyone on the placeholder.
+
+
+@pytest.fixture
+def moderator_client(db):
+    from tests.forum.moderation_support import client_for, make_moderator
+
+    return client_for(make_moderator("xss-moderator@example.org", display_name="Xss Moderator"))
+
+
+def test_report_reason_never_injects_markup(client, thread, moderator_client):
+    client.force_login(make_member("reporter@example.org", display_name="Rita Reporter"))
+    strings = _single_line_corpus()
+    comments = [services.create_comment(thread=thread, author=thread.author, body=f"Comment {n}") for n in
+                range(len(strings))]
+    for comment, detail in zip(comments, strings, strict=True):
+        url = reverse("forum:flag_comment", kwargs={"pk": comment.pk})
+        _check(client.post(url, {"reason": "other", "detail": detail}))
+    assert Flag.objects.filter(comment__thread=thread).count() > len(strings) // 2
+    _check(moderator_client.get(reverse("forum:moderation_queue")))
+    for comment in comments[::10]:
+        _check(moderator_client.get(reverse("forum:moderation_comment", kwargs={"pk": comment.pk})))
+
+
+def test_moderation_reason_never_injects_markup(member_client, thread, moderator_client):
+    strings = _single_line_corpus()
+    comments = [services.create_comment(thread=thread, author=thread.author, body=f"Comment {n}") for n in
+                range(len(strings))]
+    for comment, reason in zip(comments, strings, strict=True):
+        url = reverse("forum:moderation_comment_action", kwargs={"pk": comment.pk, "action": "hide"})
+        _check(moderator_client.post(url, {"reason": reason}))
+    assert Comment.objects.filter(thread=thread, is_hidden=True).exists()
+    thread.refresh_from_db()
+    for page in range(1, thread.num_pages + 1):
+        _check(member_client.get(thread.get_page_url(page)))  # the author sees each placeholder
+    _check(member_client.get(reverse("forum:moderation_notices")))
+    _check(member_client.get(reverse("forum:notifications")))
+    _check(moderator_client.get(reverse("forum:moderation_log")))
