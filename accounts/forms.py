@@ -23,14 +23,17 @@ CODE_HINT = "The 6-digit code your authenticator app shows now, or one of your r
 
 
 class NHSFieldsMixin:
-    """Set our labels and hints, and remove placeholders from every widget."""
+    """Set our labels, hints and widget attributes, and remove placeholders from every widget."""
 
     labels: dict[str, str] = {}
     hints: dict[str, str] = {}
+    widget_attrs: dict[str, dict[str, str]] = {}
 
-    def _apply_wording(self) -> None:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
             field.widget.attrs.pop("placeholder", None)
+            field.widget.attrs.update(self.widget_attrs.get(name, {}))
             if name in self.labels:
                 field.label = self.labels[name]
             if name in self.hints:
@@ -40,11 +43,7 @@ class NHSFieldsMixin:
 class LoginForm(NHSFieldsMixin, allauth_forms.LoginForm):
     labels = {"login": "Email address", "password": "Password", "remember": "Keep me signed in on this device"}
     hints = {"password": "", "remember": "Leave this unticked on a shared computer."}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["login"].widget.attrs.update({"autocomplete": "email", "spellcheck": "false"})
-        self._apply_wording()
+    widget_attrs = {"login": {"autocomplete": "email", "spellcheck": "false"}}
 
 
 class SignupForm(NHSFieldsMixin, allauth_forms.SignupForm):
@@ -56,20 +55,12 @@ class SignupForm(NHSFieldsMixin, allauth_forms.SignupForm):
         ),
         "password1": STRONG_LOGIN_HINT,
     }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["email"].widget.attrs["spellcheck"] = "false"
-        self._apply_wording()
+    widget_attrs = {"email": {"spellcheck": "false"}}
 
 
 class AddEmailForm(NHSFieldsMixin, allauth_forms.AddEmailForm):
     labels = {"email": "New email address"}
     hints = {"email": "We will send a link to this address. It is added once you follow the link."}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._apply_wording()
 
 
 class ChangePasswordForm(NHSFieldsMixin, allauth_forms.ChangePasswordForm):
@@ -80,94 +71,54 @@ class ChangePasswordForm(NHSFieldsMixin, allauth_forms.ChangePasswordForm):
     }
     hints = {"oldpassword": "", "password1": STRONG_LOGIN_HINT}
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._apply_wording()
-
 
 class SetPasswordForm(NHSFieldsMixin, allauth_forms.SetPasswordForm):
     labels = {"password1": "Password", "password2": "Type the password again"}
     hints = {"password1": STRONG_LOGIN_HINT}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._apply_wording()
 
 
 class ResetPasswordForm(NHSFieldsMixin, allauth_forms.ResetPasswordForm):
     labels = {"email": "Email address"}
     hints = {"email": "The address you use to sign in."}
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._apply_wording()
-
 
 class ResetPasswordKeyForm(NHSFieldsMixin, allauth_forms.ResetPasswordKeyForm):
     labels = {"password1": "New password", "password2": "Type the new password again"}
     hints = {"password1": STRONG_LOGIN_HINT}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._apply_wording()
 
 
 class RequestLoginCodeForm(NHSFieldsMixin, allauth_forms.RequestLoginCodeForm):
     labels = {"email": "Email address"}
     hints = {"email": "We will email a sign-in code to this address if it belongs to an account."}
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._apply_wording()
-
 
 class ConfirmLoginCodeForm(NHSFieldsMixin, allauth_forms.ConfirmLoginCodeForm):
     labels = {"code": "Sign-in code"}
     hints = {"code": "The code in the email we just sent you."}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["code"].widget.attrs.update({"spellcheck": "false", "autocapitalize": "characters"})
-        self._apply_wording()
+    widget_attrs = {"code": {"spellcheck": "false", "autocapitalize": "characters"}}
 
 
 class ReauthenticateForm(NHSFieldsMixin, allauth_forms.ReauthenticateForm):
     labels = {"password": "Password"}
     hints = {"password": ""}
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._apply_wording()
-
 
 class MFAAuthenticateForm(NHSFieldsMixin, mfa_base_forms.AuthenticateForm):
     labels = {"code": "Authentication code"}
     hints = {"code": CODE_HINT}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["code"].widget.attrs.update({"inputmode": "numeric", "spellcheck": "false"})
-        self._apply_wording()
+    widget_attrs = {"code": {"inputmode": "numeric", "spellcheck": "false"}}
 
 
 class MFAReauthenticateForm(NHSFieldsMixin, mfa_base_forms.ReauthenticateForm):
     labels = {"code": "Authentication code"}
     hints = {"code": CODE_HINT}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["code"].widget.attrs.update({"inputmode": "numeric", "spellcheck": "false"})
-        self._apply_wording()
+    widget_attrs = {"code": {"inputmode": "numeric", "spellcheck": "false"}}
 
 
 class ActivateTOTPForm(NHSFieldsMixin, mfa_totp_forms.ActivateTOTPForm):
     labels = {"code": "Code from your authenticator app"}
     hints = {"code": "After adding Common Ground to the app, type the 6-digit code it shows."}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["code"].widget.attrs.update({"inputmode": "numeric", "spellcheck": "false"})
-        self._apply_wording()
+    widget_attrs = {"code": {"inputmode": "numeric", "spellcheck": "false"}}
 
 
 _GROUP_CHOICES = [(value, label) for value, label in StakeholderGroup.choices]
