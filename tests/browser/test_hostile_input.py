@@ -26,7 +26,8 @@ def _chunks(strings: list[str], size: int) -> list[list[str]]:
 
 @pytest.fixture
 def hostile_world(db):
-    strings = markdown_xss_strings()
+    # Stored directly, so drop NUL the way the forms refuse it (PostgreSQL cannot store it either).
+    strings = [s.replace("\x00", "") for s in markdown_xss_strings()]
     one_liners = [s for s in strings if "\n" not in s]
     author = make_member(
         "hostile@example.org",
