@@ -329,6 +329,8 @@ def targets_section(summary, post) -> list[str]:
         lines.append(f"| Page 150 within 20% of page 1 | {diff:.0%} apart | {'yes' if diff <= 0.20 else 'no'} |")
     p95 = post.get("p95", float("nan"))
     lines.append(f"| Reply POST p95 < 150 ms | {p95:.1f} ms | {'yes' if p95 < 150 else 'no'} |")
+    lines += ["", "Why a target is missed and what would meet it, and search at a million comments: "
+              "[performance.md](performance.md)."]
     return [*lines, ""]
 
 
