@@ -4,10 +4,12 @@ page passes axe; and without JavaScript the text still survives an error."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from accounts.models import StakeholderGroup
 from forum import moderation, services
@@ -108,7 +110,7 @@ def test_the_edit_conflict_page_shows_both_texts_and_passes_axe(page, login, liv
     page.get_by_label("Your comment").fill("Opening, with my own additions.")
     page.get_by_role("button", name="Save changes").click()
 
-    assert page.title().startswith("Error:")
+    expect(page).to_have_title(re.compile(r"^Error:"))  # waits for the re-shown form to load
     assert page.get_by_label("The saved version (read-only)").input_value() == "Opening, tidied by a moderator."
     assert page.get_by_label("Your comment").input_value() == "Opening, with my own additions."
     assert_accessible(page)
