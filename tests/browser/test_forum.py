@@ -8,6 +8,7 @@ import io
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from accounts.models import StakeholderGroup
 from articles.models import Paragraph
@@ -96,7 +97,7 @@ class TestAccessibility:
         page.goto(url(live_server, reverse("forum:start_thread", kwargs={"slug": theme.slug})))
         page.get_by_label("Title of your discussion").fill("t" * 151)
         page.get_by_role("button", name="Start discussion").click()
-        assert page.locator(".nhsuk-error-summary").is_visible()
+        expect(page.locator(".nhsuk-error-summary")).to_be_visible()  # waits for the response
         assert page.title().startswith("Error: ")
         assert_accessible(page)
 
