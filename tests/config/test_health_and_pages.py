@@ -89,3 +89,27 @@ def test_production_settings_start_with_a_secret_key():
     env.update({"DEBUG": "false", "TESTING": "false", "SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "example.org"})
     result = _run_settings(env)
     assert result.returncode == 0, result.stderr
+
+
+def test_bare_manage_py_on_a_checkout_uses_development_settings_and_says_so():
+    import os
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "TESTING", "DATABASE_URL"}}
+    result = subprocess.run(
+        [sys.executable, str(root / "manage.py"), "check"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert "using development settings" in result.stderr
+
+
+def test_the_wsgi_application_refuses_to_start_without_secret_key():
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "TESTING"}}
+    result = subprocess.run(
+        [sys.executable, "-c", "import config.wsgi"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
