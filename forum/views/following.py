@@ -76,47 +76,38 @@ def _respond(request, context: dict, fallback: str, message: str):
     return redirect(_back(request, fallback))
 
 
-@require_POST
-def follow_theme(request, slug: str):
-    theme = get_theme(slug)
+def _save_follow_level(request, target, *, noun: str, save_level, context_key: str):
+    """Shared by the theme and discussion follow forms: check, save the level, answer."""
+    url = target.get_absolute_url()
     if not request.user.is_authenticated:
-        return redirect_to_login(theme.get_absolute_url())
+        return redirect_to_login(url)
     if reason := _follow_refusal(request.user):
         raise PermissionDenied(reason)
     form = FollowForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose how you want to follow this theme.")
-        return redirect(_back(request, theme.get_absolute_url()))
-    level = following.set_theme_follow_level(request.user, theme, form.cleaned_data["level"])
-    context = follow_context(request.user, theme=theme, next_url=request.POST.get("next", ""))
+        messages.error(request, f"Choose how you want to follow this {noun}.")
+        return redirect(_back(request, url))
+    level = save_level(request.user, target, form.cleaned_data["level"])
+    context = follow_context(request.user, next_url=request.POST.get("next", ""), **{context_key: target})
     context["follow_saved"] = True
-    return _respond(
-        request,
-        context,
-        theme.get_absolute_url(),
-        f"You now follow the theme “{theme.title}” at the level {level.label}.",
+    return _respond(request, context, url, f"You now follow the {noun} “{target.title}” at the level {level.label}.")
+
+
+@require_POST
+def follow_theme(request, slug: str):
+    return _save_follow_level(
+        request, get_theme(slug), noun="theme", save_level=following.set_theme_follow_level, context_key="theme"
     )
 
 
 @require_POST
 def follow_thread(request, pk: int):
-    thread = get_thread_for_reader(request, pk)
-    if not request.user.is_authenticated:
-        return redirect_to_login(thread.get_absolute_url())
-    if reason := _follow_refusal(request.user):
-        raise PermissionDenied(reason)
-    form = FollowForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose how you want to follow this discussion.")
-        return redirect(_back(request, thread.get_absolute_url()))
-    level = following.set_thread_follow_level(request.user, thread, form.cleaned_data["level"])
-    context = follow_context(request.user, thread=thread, next_url=request.POST.get("next", ""))
-    context["follow_saved"] = True
-    return _respond(
+    return _save_follow_level(
         request,
-        context,
-        thread.get_absolute_url(),
-        f"You now follow the discussion “{thread.title}” at the level {level.label}.",
+        get_thread_for_reader(request, pk),
+        noun="discussion",
+        save_level=following.set_thread_follow_level,
+        context_key="thread",
     )
 
 
