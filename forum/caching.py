@@ -15,8 +15,8 @@ Two layers, both in the shared cache (Redis in production, so every web process 
    comment in the thread leaves the others' HTML in place. Each is rendered once per kind of
    reader (members who may take part, and those who may not), with both states of the Agree
    button; the reader's own state (which button, their CSRF token) is put in per request.
-   Moderators, a reader's own comments, and the first comment they have not read are rendered
-   as before.
+   A reader's own comments are kept the same way under an "author" kind (only their author reads
+   them so). Moderators and the first comment a reader has not read are rendered as before.
 
 `bump()` is called by the services at every change a reader would see: comments posted, edited,
 deleted, hidden, approved, agreed with; threads locked, pinned, moved, hidden. It runs at once,
@@ -274,7 +274,10 @@ def comment_list_html(request, thread, comments, first_unread_id) -> SafeString 
     for comment in comments:
         if _own_view(comment, user, first_unread_id):
             continue
-        keys[comment.pk] = "forum:comment:" + comment_digest(comment, thread, kind, everything)
+        # Only its author ever reads a comment as its author, so that view is shared by nobody
+        # else, yet it is the same on every visit until the comment (or the rest) changes.
+        view = f"author-{kind}" if comment.author_id == user.pk else kind
+        keys[comment.pk] = "forum:comment:" + comment_digest(comment, thread, view, everything)
     found = cache.get_many(list(keys.values())) if keys else {}
     missing = {}
     for comment in comments:
@@ -304,9 +307,9 @@ def comment_list_html(request, thread, comments, first_unread_id) -> SafeString 
 
 
 def _own_view(comment, user, first_unread_id) -> bool:
-    """Comments whose HTML depends on who reads them: their own, a reply to their own comment that
-    others cannot see, and the first one they have not read."""
-    if comment.pk == first_unread_id or comment.author_id == user.pk:
+    """Comments whose HTML is this reader's alone and not worth keeping: a reply to their own
+    comment that others cannot see, and the first one they have not read."""
+    if comment.pk == first_unread_id:
         return True
     parent = comment.parent if comment.parent_id else None
     return parent is not None and parent.author_id == user.pk and not parent.is_public

@@ -247,7 +247,26 @@ class TestSignedInComments:
         client.get(busy_thread.get_absolute_url())
 
         assert first_round > 0
-        assert len(renders) == first_round + 1  # readers[0]'s own comment, rendered for readers[1] now
+        # Two new renderings: readers[0]'s comment as others see it, and readers[1]'s own comment
+        # as its author sees it (readers[0] saw that one as others do).
+        assert len(renders) == first_round + 2
+
+    def test_the_readers_own_comments_come_from_the_cache_on_the_next_visit(self, client, busy_thread, readers,
+                                                                             monkeypatch):
+        renders = []
+        original = caching._render_shared
+        monkeypatch.setattr(caching, "_render_shared", lambda *a: renders.append(a[1].pk) or original(*a))
+        own = busy_thread.comments.get(author=readers[0])
+        client.force_login(readers[0])
+        first = client.get(busy_thread.get_absolute_url()).content.decode()
+        assert own.pk in renders
+        renders.clear()
+
+        again = client.get(busy_thread.get_absolute_url()).content.decode()
+
+        assert renders == []
+        assert f'href="/comments/{own.pk}/edit/"' in again
+        assert again.count("Edit<span") == first.count("Edit<span") == 1
 
     def test_a_new_display_name_shows_without_any_bump(self, client, busy_thread, other_member, member):
         client.force_login(member)
