@@ -57,6 +57,7 @@ __all__ = [
     "on_theme_response",
     "on_thread_published",
     "unread_count",
+    "unread_thread_ids",
     "visible_notifications",
 ]
 
@@ -331,9 +332,13 @@ def _unread_key(user_id: int) -> str:
     return f"forum:notifications:unread:{user_id}"
 
 
+def _unread_threads_key(user_id: int) -> str:
+    return f"forum:notifications:unread-threads:{user_id}"
+
+
 def forget_unread(user_ids) -> None:
     """Drop the cached unread counts of these members (their notifications changed)."""
-    keys = [_unread_key(user_id) for user_id in user_ids]
+    keys = [key for user_id in user_ids for key in (_unread_key(user_id), _unread_threads_key(user_id))]
     for start in range(0, len(keys), BATCH_SIZE):
         cache.delete_many(keys[start : start + BATCH_SIZE])
 
@@ -351,6 +356,18 @@ def unread_count(user) -> int:
         cache.set(_unread_key(user.pk), count, UNREAD_CACHE_SECONDS)
     user._unread_notifications = count
     return count
+
+
+def unread_thread_ids(user) -> frozenset[int]:
+    """The threads `user` has unread notifications about (shown or not): from the cache, else one
+    query on the partial unread index. Forgotten with the count by `forget_unread`."""
+    key = _unread_threads_key(user.pk)
+    thread_ids = cache.get(key)
+    if thread_ids is None:
+        unread = Notification.objects.filter(recipient=user, read_at__isnull=True, thread__isnull=False)
+        thread_ids = frozenset(unread.values_list("thread_id", flat=True).distinct())
+        cache.set(key, thread_ids, UNREAD_CACHE_SECONDS)
+    return thread_ids
 
 
 def mark_read(user, notification_id: int) -> bool:
@@ -389,11 +406,14 @@ def mark_read_on_page(user, thread: Thread, page: int, per_page: int | None = No
     """Mark read what `user` was told about the comments on this page of `thread`.
 
     Called by the thread page before it renders, so the header's count is already right. When
-    nothing is unread (the count, remembered for the header) no UPDATE is run at all.
+    nothing is unread, or nothing about this thread (both cached until the member's notifications
+    change), no UPDATE is run at all.
     """
     from django.conf import settings
 
     if user is None or not user.is_authenticated or not unread_count(user):
+        return 0
+    if thread.pk not in unread_thread_ids(user):
         return 0
     per_page = per_page or settings.COMMENTS_PER_PAGE
     first = (page - 1) * per_page + 1

@@ -340,6 +340,34 @@ class TestNotificationsPage:
         client.get(thread.get_absolute_url())
         assert not Notification.objects.filter(recipient=recipient, read_at__isnull=True).exists()
 
+    def test_reading_a_thread_without_unread_notifications_writes_nothing(self, client, recipient, notified,
+                                                                           theme, other_member, run_tasks):
+        notified(2)
+        quiet = services.start_thread(theme=theme, author=other_member, title="Quiet one", body="Nothing new")
+        Notification.objects.filter(recipient=recipient, thread=quiet).delete()
+        client.force_login(recipient)
+        client.get(quiet.get_absolute_url())  # fills the caches
+
+        with CaptureQueriesContext(connection) as queries:
+            client.get(quiet.get_absolute_url())
+
+        assert not [q for q in queries.captured_queries if 'UPDATE "forum_notification"' in q["sql"]]
+        assert Notification.objects.filter(recipient=recipient, read_at__isnull=True).count() == 2
+
+    def test_a_new_notification_about_a_thread_read_before_is_marked_read_on_the_next_visit(
+        self, client, recipient, notified, thread, other_member, run_tasks
+    ):
+        notified(1)
+        client.force_login(recipient)
+        client.get(thread.get_absolute_url())
+        assert not Notification.objects.filter(recipient=recipient, read_at__isnull=True).exists()
+
+        run_tasks(lambda: reply(thread, other_member, body="One more"))
+        assert Notification.objects.filter(recipient=recipient, read_at__isnull=True).count() == 1
+        client.get(thread.get_absolute_url())
+
+        assert not Notification.objects.filter(recipient=recipient, read_at__isnull=True).exists()
+
     @pytest.mark.parametrize("url_name", ["forum:notifications", "forum:following"])
     def test_the_page_and_badge_run_a_constant_number_of_queries(self, client, recipient, notified, url_name,
                                                                  django_assert_max_num_queries):
