@@ -27,7 +27,7 @@ from datetime import datetime
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from forum.following import DIRECT_LEVELS, combine
@@ -57,7 +57,7 @@ __all__ = [
     "on_theme_response",
     "on_thread_published",
     "unread_count",
-    "unread_thread_ids",
+    "unread_positions",
     "visible_notifications",
 ]
 
@@ -358,16 +358,18 @@ def unread_count(user) -> int:
     return count
 
 
-def unread_thread_ids(user) -> frozenset[int]:
-    """The threads `user` has unread notifications about (shown or not): from the cache, else one
-    query on the partial unread index. Forgotten with the count by `forget_unread`."""
+def unread_positions(user) -> dict[int, tuple[int, int]]:
+    """For each thread `user` has unread notifications about comments in (shown or not), the
+    lowest and highest position of those comments: from the cache, else one query on the partial
+    unread index. Forgotten with the count by `forget_unread`."""
     key = _unread_threads_key(user.pk)
-    thread_ids = cache.get(key)
-    if thread_ids is None:
-        unread = Notification.objects.filter(recipient=user, read_at__isnull=True, thread__isnull=False)
-        thread_ids = frozenset(unread.values_list("thread_id", flat=True).distinct())
-        cache.set(key, thread_ids, UNREAD_CACHE_SECONDS)
-    return thread_ids
+    ranges = cache.get(key)
+    if ranges is None:
+        unread = Notification.objects.filter(recipient=user, read_at__isnull=True, comment__isnull=False)
+        rows = unread.values("thread_id").annotate(low=Min("comment__position"), high=Max("comment__position"))
+        ranges = {row["thread_id"]: (row["low"], row["high"]) for row in rows}
+        cache.set(key, ranges, UNREAD_CACHE_SECONDS)
+    return ranges
 
 
 def mark_read(user, notification_id: int) -> bool:
@@ -406,17 +408,18 @@ def mark_read_on_page(user, thread: Thread, page: int, per_page: int | None = No
     """Mark read what `user` was told about the comments on this page of `thread`.
 
     Called by the thread page before it renders, so the header's count is already right. When
-    nothing is unread, or nothing about this thread (both cached until the member's notifications
-    change), no UPDATE is run at all.
+    nothing is unread, or nothing about this page of the thread (both cached until the member's
+    notifications change), no UPDATE is run at all.
     """
     from django.conf import settings
 
     if user is None or not user.is_authenticated or not unread_count(user):
         return 0
-    if thread.pk not in unread_thread_ids(user):
-        return 0
     per_page = per_page or settings.COMMENTS_PER_PAGE
     first = (page - 1) * per_page + 1
+    low, high = unread_positions(user).get(thread.pk, (0, -1))
+    if high < first or low >= first + per_page:
+        return 0
     updated = Notification.objects.filter(
         recipient=user,
         read_at__isnull=True,

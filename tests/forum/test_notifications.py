@@ -354,6 +354,25 @@ class TestNotificationsPage:
         assert not [q for q in queries.captured_queries if 'UPDATE "forum_notification"' in q["sql"]]
         assert Notification.objects.filter(recipient=recipient, read_at__isnull=True).count() == 2
 
+    def test_reading_another_page_of_the_thread_leaves_its_notifications_unread(
+        self, client, recipient, notified, thread, settings
+    ):
+        settings.COMMENTS_PER_PAGE = 2
+        notified(2)  # about positions 2 and 3
+        reply(thread, recipient, body="My own, at 4")
+        reply(thread, recipient, body="My own, at 5")
+        client.force_login(recipient)
+        client.get(thread.get_page_url(3))  # position 5 only
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(thread.get_page_url(3)).status_code == 200
+        assert not [q for q in queries.captured_queries if 'UPDATE "forum_notification"' in q["sql"]]
+        assert Notification.objects.filter(recipient=recipient, read_at__isnull=True).count() == 2
+
+        assert client.get(thread.get_page_url(2)).status_code == 200  # positions 3 and 4
+
+        unread = Notification.objects.filter(recipient=recipient, read_at__isnull=True)
+        assert [n.comment.position for n in unread] == [2]
+
     def test_a_new_notification_about_a_thread_read_before_is_marked_read_on_the_next_visit(
         self, client, recipient, notified, thread, other_member, run_tasks
     ):
