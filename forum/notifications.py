@@ -332,13 +332,13 @@ def _unread_key(user_id: int) -> str:
     return f"forum:notifications:unread:{user_id}"
 
 
-def _unread_threads_key(user_id: int) -> str:
-    return f"forum:notifications:unread-threads:{user_id}"
+def _unread_positions_key(user_id: int) -> str:
+    return f"forum:notifications:unread-positions:{user_id}"
 
 
 def forget_unread(user_ids) -> None:
     """Drop the cached unread counts of these members (their notifications changed)."""
-    keys = [key for user_id in user_ids for key in (_unread_key(user_id), _unread_threads_key(user_id))]
+    keys = [key for user_id in user_ids for key in (_unread_key(user_id), _unread_positions_key(user_id))]
     for start in range(0, len(keys), BATCH_SIZE):
         cache.delete_many(keys[start : start + BATCH_SIZE])
 
@@ -362,7 +362,7 @@ def unread_positions(user) -> dict[int, tuple[int, int]]:
     """For each thread `user` has unread notifications about comments in (shown or not), the
     lowest and highest position of those comments: from the cache, else one query on the partial
     unread index. Forgotten with the count by `forget_unread`."""
-    key = _unread_threads_key(user.pk)
+    key = _unread_positions_key(user.pk)
     ranges = cache.get(key)
     if ranges is None:
         unread = Notification.objects.filter(recipient=user, read_at__isnull=True, comment__isnull=False)
