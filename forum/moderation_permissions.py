@@ -81,9 +81,14 @@ def remember_suspension_status(user, suspended: bool) -> None:
 
 
 def forget_suspension(user) -> None:
-    """Drop the remembered answer (after suspending or lifting a suspension in this request)."""
+    """Drop the remembered answer (after suspending or lifting a suspension in this request), and
+    the cached standing other requests would read it from."""
+    from forum import standing
+
     if user is not None and hasattr(user, "_forum_suspension"):
         del user._forum_suspension
+    if user is not None and user.pk is not None:
+        standing.forget(user.pk)
 
 
 def is_suspended(user) -> bool:

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from articles.models import Paragraph
-from forum import following, permissions, reliability
+from forum import following, permissions, reliability, standing
 from forum.models import Comment, Theme, ThemePassage, ThemeResponse, Thread
 
 
@@ -20,6 +20,7 @@ def get_theme(slug: str, user=None) -> Theme:
     Also annotated with `has_response` (whether a facilitator has responded) and, given the
     reader, whether they are suspended, so the page asks neither in a query of its own.
     """
+    standing.load(user)
     passages = ThemePassage.objects.select_related("paragraph__section__article", "section__article").order_by(
         "position", "pk"
     )
@@ -38,6 +39,7 @@ def get_theme(slug: str, user=None) -> Theme:
 def get_thread_for_reader(request, pk: int, *, with_draft: bool = False) -> Thread:
     """A thread the reader may see, with its theme, paragraph anchor and their read position
     (and, `with_draft`, their reply draft as `draft_body`, in the same query)."""
+    standing.load(request.user)  # moderator, facilitator, suspended: from the cache
     queryset = (
         Thread.objects.visible_to(request.user)
         .select_related("theme", "anchor_paragraph__section__article")

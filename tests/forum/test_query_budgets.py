@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import StakeholderGroup
-from forum import services
+from forum import services, standing
 from forum.models import Comment
 from tests.conftest import make_member
 from tests.forum.conftest import make_theme
@@ -61,6 +61,7 @@ def reader(request, client, member):
     if request.param == "member":
         client.force_login(member)
         client.get("/about/")  # the session is now stored; later requests read it from the cache
+        standing.load(member)  # so is their standing (moderator, facilitator, suspended)
     return client
 
 
@@ -104,6 +105,7 @@ def test_thread_page_for_a_moderator(client, moderator, theme, authors):
     fill_thread(thread, authors, 3)
     client.force_login(moderator)
     client.get("/about/")
+    standing.load(moderator)
     small = count(client, thread.get_absolute_url())
     fill_thread(thread, authors, 20)
     thread.refresh_from_db()

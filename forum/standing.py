@@ -1,0 +1,170 @@
+"""A member's standing in the forum: whether they moderate, whether they facilitate, and their
+suspensions, kept in the shared cache so a signed-in page does not ask the database each time.
+
+`load(user)` puts the answers on the user object for the rest of the request, where
+`permissions.is_moderator`, `can_respond_to_theme` and `active_suspension` find them (and the
+visibility filters then need no EXISTS of their own). A miss costs two small queries.
+
+The entry is dropped whenever what it was made from changes: a suspension saved, deleted or lifted,
+the member's groups or permissions changed, or the member's row saved (active, superuser). A
+change to a group's permissions, or a deleted group or permission, starts a new generation, which
+every entry is checked against in the same cache round trip. Each drop happens at once and again
+after the commit, so a request that read the old rows just before the commit cannot keep them.
+Suspensions are stored with their dates and judged at each request, so one that starts or ends
+later needs no drop. Entries also expire after TIMEOUT.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+TIMEOUT = 300
+GENERATION = "forum:standing:generation"
+
+
+@dataclass(frozen=True)
+class Standing:
+    generation: str
+    is_moderator: bool
+    can_respond: bool
+    suspensions: tuple  # not lifted and not ended when stored; judged against the time when read
+
+
+def _key(user_id: int) -> str:
+    return f"forum:standing:{user_id}"
+
+
+def load(user) -> None:
+    """Remember `user`'s standing on the user object (one cache round trip; two queries on a miss)."""
+    from forum import permissions
+
+    if user is None or not user.is_authenticated or getattr(user, "_forum_standing_loaded", False):
+        return
+    found = cache.get_many([_key(user.pk), GENERATION])
+    generation = found.get(GENERATION)
+    if generation is None:
+        cache.add(GENERATION, secrets.token_hex(6), timeout=None)
+        generation = cache.get(GENERATION) or ""
+    standing = found.get(_key(user.pk))
+    if not isinstance(standing, Standing) or standing.generation != generation:
+        standing = _look_up(user, generation)
+        cache.set(_key(user.pk), standing, timeout=TIMEOUT)
+    if permissions.known_moderator_status(user) is None:
+        permissions.remember_moderator_status(user, standing.is_moderator)
+    if getattr(user, "_forum_can_respond", None) is None:
+        user._forum_can_respond = standing.can_respond
+    if not hasattr(user, "_forum_suspension"):
+        user._forum_suspension = _in_force(standing.suspensions)
+    user._forum_standing_loaded = True
+
+
+def _look_up(user, generation: str) -> Standing:
+    from django.contrib.auth.models import Permission
+    from django.db.models import Q
+
+    from forum.models import Suspension
+    from forum.moderation_permissions import RESPOND_PERMISSION
+    from forum.permissions import MODERATE_PERMISSION
+
+    wanted = [name.split(".", 1) for name in (MODERATE_PERMISSION, RESPOND_PERMISSION)]
+    held = Permission.objects.filter(Q(user=user) | Q(group__user=user)).filter(
+        content_type__app_label__in={app for app, _ in wanted}, codename__in={codename for _, codename in wanted}
+    )
+    held = {f"{app}.{codename}" for app, codename in held.values_list("content_type__app_label", "codename")}
+    now = timezone.now()
+    suspensions = tuple(
+        Suspension.objects.filter(member_id=user.pk, lifted_at__isnull=True)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        .order_by("pk")
+    )
+    return Standing(
+        generation=generation,
+        is_moderator=MODERATE_PERMISSION in held,
+        can_respond=RESPOND_PERMISSION in held,
+        suspensions=suspensions,
+    )
+
+
+def _in_force(suspensions):
+    """The suspension in force now, chosen as `moderation_permissions.active_suspension` does:
+    one without an end first, then the one that ends last, then the newest."""
+    now = timezone.now()
+    current = [s for s in suspensions if s.starts_at <= now and (s.ends_at is None or s.ends_at > now)]
+    if not current:
+        return None
+    return max(current, key=lambda s: (s.ends_at is None, s.ends_at or now, s.pk))
+
+
+def forget(*user_ids) -> None:
+    """Drop these members' standing, now and again when the transaction commits."""
+    keys = [_key(user_id) for user_id in user_ids if user_id is not None]
+    if not keys:
+        return
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def forget_everyone() -> None:
+    """Start a new generation: every stored standing is made again when next read."""
+
+    def new_generation():
+        cache.set(GENERATION, secrets.token_hex(6), timeout=None)
+
+    new_generation()
+    transaction.on_commit(new_generation)
+
+
+# Keeping entries true ------------------------------------------------------------------------------
+
+
+def _suspension_changed(sender, instance, **kwargs):
+    forget(instance.member_id)
+
+
+def _member_saved(sender, instance, **kwargs):
+    forget(instance.pk)
+
+
+def _memberships_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """A member's groups or own permissions changed (from either side of the relation)."""
+    if not action.startswith("post_"):
+        return
+    if not reverse:
+        forget(instance.pk)
+    elif pk_set:
+        forget(*pk_set)
+    else:  # a group or permission cleared of all its members
+        forget_everyone()
+
+
+def _group_permissions_changed(sender, action, **kwargs):
+    if action.startswith("post_"):
+        forget_everyone()
+
+
+def _everyone(sender, **kwargs):
+    forget_everyone()
+
+
+def connect_signals() -> None:
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    from forum.models import Suspension
+
+    user_model = get_user_model()
+    post_save.connect(_suspension_changed, sender=Suspension, dispatch_uid="standing.suspension_saved")
+    post_delete.connect(_suspension_changed, sender=Suspension, dispatch_uid="standing.suspension_deleted")
+    post_save.connect(_member_saved, sender=user_model, dispatch_uid="standing.member_saved")
+    for through in (user_model.groups.through, user_model.user_permissions.through):
+        m2m_changed.connect(_memberships_changed, sender=through, dispatch_uid=f"standing.{through.__name__}")
+    m2m_changed.connect(_group_permissions_changed, sender=Group.permissions.through,
+                        dispatch_uid="standing.group_permissions")
+    for model in (Group, Permission):
+        post_delete.connect(_everyone, sender=model, dispatch_uid=f"standing.{model.__name__}_deleted")
