@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.http import Http404
 
 from forum.rendering import render_comment
@@ -29,6 +31,40 @@ def page_number(request) -> int:
     if page < 1:
         raise Http404("No such page.")
     return page
+
+
+@dataclass
+class PageWithoutCount:
+    """One page of a list, with Newer and Older links but no total: one row more than a page
+    tells whether there is a next page, so a long history costs no COUNT."""
+
+    number: int
+    object_list: list
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def page_without_count(request, queryset, per_page: int) -> PageWithoutCount:
+    """The ?page= page of an ordered queryset; 404 past the end."""
+    number = page_number(request)
+    start = (number - 1) * per_page
+    rows = list(queryset[start : start + per_page + 1])
+    if number > 1 and not rows:
+        raise Http404("No such page.")
+    return PageWithoutCount(number=number, object_list=rows[:per_page], has_next=len(rows) > per_page)
 
 
 def pagination_items(current: int, last: int, url_for) -> list[dict]:

@@ -6,13 +6,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from forum import emails, notifications
 from forum.models import EmailFrequency, Notification, NotificationKind, NotificationPreference
+from forum.views.common import page_without_count
 
 PER_PAGE = 30
 
@@ -21,7 +21,7 @@ PER_PAGE = 30
 @require_GET
 def notification_list(request):
     """The member's notifications, newest first, those about one discussion grouped together."""
-    page = Paginator(notifications.visible_notifications(request.user), PER_PAGE).get_page(request.GET.get("page"))
+    page = page_without_count(request, notifications.visible_notifications(request.user), PER_PAGE)
     for item in page.object_list:
         item.description = emails.describe(item)
     return render(

@@ -340,6 +340,26 @@ class TestNotificationsPage:
         client.get(thread.get_absolute_url())
         assert not Notification.objects.filter(recipient=recipient, read_at__isnull=True).exists()
 
+    def test_long_histories_page_with_newer_and_older_links_and_no_count(self, client, recipient, notified,
+                                                                           monkeypatch):
+        from forum.views import notifications as views
+
+        monkeypatch.setattr(views, "PER_PAGE", 2)
+        notified(3)
+        client.force_login(recipient)
+        url = reverse("forum:notifications")
+
+        with CaptureQueriesContext(connection) as queries:
+            first = soup(client.get(url))
+        assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"] and "forum_notification" in q["sql"]
+                    and "read_at" not in q["sql"]]
+        assert first.select_one("a[rel=next]")["href"] == "?page=2" and not first.select_one("a[rel=prev]")
+        second = soup(client.get(url, {"page": 2}))
+        assert second.select_one("a[rel=prev]")["href"] == "?page=1" and not second.select_one("a[rel=next]")
+        assert len(second.select("main section li a")) == 1
+        assert client.get(url, {"page": 3}).status_code == 404
+        assert client.get(url, {"page": "last"}).status_code == 404
+
     def test_reading_a_thread_without_unread_notifications_writes_nothing(self, client, recipient, notified,
                                                                            theme, other_member, run_tasks):
         notified(2)
