@@ -763,6 +763,7 @@ class DemoSeeder:
                 "position": position,
                 "author_id": member.id,
                 "author_name": member.name,
+                "author_group": member.group,
                 "renderer_version": RENDERER_VERSION,
                 "created_at": created,
                 "stance": _weighted(rng, self.stance_values, self.stance_weights),

@@ -340,7 +340,7 @@ def matching_comments(user, criteria: SearchCriteria):
     if criteria.theme is not None:
         comments = comments.filter(thread__theme=criteria.theme)
     if criteria.group:
-        comments = comments.filter(author__stakeholder_group=criteria.group)
+        comments = comments.filter(author_group=criteria.group)  # copied onto the comment: no join
     if criteria.stance:
         comments = comments.filter(stance=criteria.stance)
     if criteria.date_from:

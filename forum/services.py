@@ -166,6 +166,7 @@ def create_comment(
         stance=stance,
         needs_approval=needs_approval,
         posted_as=posted_as,
+        author_group=author.stakeholder_group,  # search filters on it (kept in sync by accounts)
         **_author_fields(author),
     )
     comment.save()

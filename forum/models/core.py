@@ -284,6 +284,11 @@ class Comment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="forum_comments"
     )
     author_name = models.CharField(max_length=100, help_text="Copied when posted; survives the account.")
+    # Copied so search filters by the writer's group inside one index, without a join to the
+    # members table; accounts keeps it equal to the author's current group (copy_group_to_comments).
+    author_group = models.CharField(
+        max_length=32, blank=True, default="", editable=False, help_text="The author's current stakeholder group."
+    )
     body = models.TextField(max_length=COMMENT_MAX_LENGTH, help_text="Markdown.")
     body_html = models.TextField(editable=False, blank=True)
     renderer_version = models.CharField(max_length=40, editable=False, blank=True)

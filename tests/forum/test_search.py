@@ -271,8 +271,26 @@ class TestPostgresFullText:
                 "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('forum_comment', 'forum_thread')"
             )
             indexes = dict(cursor.fetchall())
-        assert "USING gin (search_vector)" in indexes["forum_comment_search_gin"]
+        # The comments' index also holds the tag and the writer's group, so filters combine in it.
+        assert "USING gin (search_vector, stance, author_group)" in indexes["forum_comment_search_gin"]
         assert "USING gin (search_vector)" in indexes["forum_thread_search_gin"]
+
+    def test_the_words_tag_and_group_are_answered_by_one_index(self, theme, member):
+        services.start_thread(
+            theme=theme, author=member, title="Indexed", body="Looking for a needle.", stance="concern"
+        )
+        criteria = search.SearchCriteria(q="needle", group="nhs", stance="concern")
+        queryset = search.matching_comments(None, criteria)
+        with connection.cursor() as cursor:
+            cursor.execute("SET enable_seqscan = off")
+            cursor.execute("SET enable_indexscan = off")
+            try:
+                plan = queryset.explain()
+            finally:
+                cursor.execute("SET enable_seqscan = on")
+                cursor.execute("SET enable_indexscan = on")
+        assert "accounts_user" not in plan
+        assert "author_group" in plan.split("forum_comment_search_gin", 1)[1].split("\n", 2)[1]
 
     def test_the_search_uses_the_gin_index(self, theme, member):
         services.start_thread(theme=theme, author=member, title="Indexed", body="Looking for a needle.")
