@@ -45,9 +45,16 @@ TITLE_MATCHES = 5
 # word reads a large part of the comments table (a fifth of it, at a million comments, for "social
 # care"); the newest 500 are found by walking an index and stopping (docs/performance.md).
 RESULT_WINDOW = 500
-# Where the newest matches are looked for first: the last 2 days, then 8, 32, 128, then all time.
-# Each step reads only the matches inside its range, and stops at the first that holds enough.
-RECENT_DAYS = (2, 8, 32, 128, None)
+# Where the newest matches are looked for first. Words alone are usually common among the newest
+# comments: the newest FIRST_RANGE_COMMENTS comments are read one by one, stopping at
+# RESULT_WINDOW matches. A theme, group or tag leaves few matches in any range: the last
+# FIRST_RANGE_DAYS days are searched through the indexes. A range that holds too few tells how
+# often matches come, and the next is made long enough to hold RESULT_WINDOW at that rate times
+# RANGE_MARGIN (and at least twice as long); past LONGEST_RANGE_DAYS, all time is searched.
+FIRST_RANGE_COMMENTS = 10_000
+FIRST_RANGE_DAYS = 2
+LONGEST_RANGE_DAYS = 128
+RANGE_MARGIN = 1.5
 REBUILD_BATCH = 2000
 # Date pickers send ISO dates; a browser without one sends what the member typed.
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d %m %Y", "%d %B %Y", "%d %b %Y"]
@@ -271,28 +278,33 @@ class SearchCriteria:
         return not (self.q or self.theme or self.filters_comments)
 
 
-def searchable_comments(user):
-    """Comments the reader may see, never hidden or deleted ones, in discussions they may see."""
-    return (
-        Comment.objects.visible_to(user)
-        .filter(is_hidden=False, is_deleted=False)
-        .filter(thread__in=Thread.objects.visible_to(user).filter(is_hidden=False))
-    )
+def searchable_comments(user, theme: Theme | None = None):
+    """Comments the reader may see, never hidden or deleted ones, in discussions they may see
+    (of `theme`, when given: one condition on the discussions rather than a second join)."""
+    threads = Thread.objects.visible_to(user).filter(is_hidden=False)
+    if theme is not None:
+        threads = threads.filter(theme=theme)
+    return Comment.objects.visible_to(user).filter(is_hidden=False, is_deleted=False).filter(thread__in=threads)
 
 
 def search_comments(user, criteria: SearchCriteria):
-    """The matching comments, best first, each with `snippet_marked` and `title_marked`.
+    """The matching comments, best first, each with `snippet_marked` and `title_marked`, and how
+    many there are.
 
-    At most the newest RESULT_WINDOW matches are ranked: their ids are found here (one query that
-    walks the newest-first index and stops early), so counting and paging them later costs
-    little however common the words are. With no words, the filters alone list comments newest
-    first. The caller paginates.
+    At most the newest RESULT_WINDOW matches are ranked: their ids are found here (`newest_ids`),
+    so their number is known without counting and paging them costs little however common the
+    words are. With no words, the filters alone list comments newest first. The caller paginates.
     """
-    ids = newest_ids(matching_comments(user, criteria))
+    ids = newest_ids(
+        matching_comments(user, criteria),
+        since=_start_of(criteria.date_from) if criteria.date_from else None,
+        until=_start_of(criteria.date_to + timedelta(days=1)) if criteria.date_to else None,
+        few=bool(criteria.theme or criteria.group or criteria.stance),
+    )
     window = Comment.objects.filter(pk__in=ids).select_related("thread__theme", "author")
     if criteria.q and full_text_available():
         query = SearchQuery(criteria.q, search_type="websearch", config=CONFIG)
-        return window.annotate(
+        ranked = window.annotate(
             rank=SearchRank(F("search_vector"), query),
             snippet_marked=SearchHeadline(
                 "body_html",
@@ -309,25 +321,61 @@ def search_comments(user, criteria: SearchCriteria):
                 "thread__title", query, config=CONFIG, start_sel=START, stop_sel=STOP, highlight_all=True
             ),
         ).order_by("-rank", "-created_at", "-pk")
-    return window.order_by("-created_at", "-pk")
+        return ranked, len(ids)
+    return window.order_by("-created_at", "-pk"), len(ids)
 
 
-def newest_ids(matches) -> list[int]:
+def newest_ids(
+    matches, *, since: datetime | None = None, until: datetime | None = None, few: bool = False
+) -> list[int]:
     """Ids of the newest RESULT_WINDOW comments of `matches`, looking in widening recent ranges.
 
     The newest matches overall are the newest within a range as soon as the range holds enough of
-    them, so a common word is answered from the last few days' comments and a rare one goes
-    further back (where there are few matches to read anyway).
+    them, so a common word is answered from the newest comments and a rare one goes further back
+    (where there are few matches to read anyway). Each range costs a query, so a range that holds
+    too few sets the next one's length from the rate it found. `few` says filters other than
+    dates leave few matches (the first range is then a span of days, not the newest comments).
+    `since` and `until` are the date filters' bounds (already applied to `matches`): the ranges
+    end at `until`, and the widening stops at `since`.
     """
     newest_first = matches.order_by("-created_at", "-pk").values_list("pk", flat=True)
-    now = timezone.now()
-    ids: list[int] = []
-    for days in RECENT_DAYS:
-        recent = newest_first if days is None else newest_first.filter(created_at__gte=now - timedelta(days=days))
-        ids = list(recent[:RESULT_WINDOW])
+    end = min(until, timezone.now()) if until is not None else timezone.now()
+    if few:
+        start = end - timedelta(days=FIRST_RANGE_DAYS)
+    else:
+        before_end = Comment.objects.filter(created_at__lt=end).order_by("-created_at", "-pk")
+        start = before_end.values_list("created_at", flat=True)[FIRST_RANGE_COMMENTS - 1 : FIRST_RANGE_COMMENTS].first()
+    first = True
+    while start is not None and (since is None or start > since):
+        recent = newest_first.filter(created_at__gte=start)[:RESULT_WINDOW]
+        ids = _read_in_order(recent) if first and not few else list(recent)
         if len(ids) >= RESULT_WINDOW:
-            break
-    return ids
+            return ids
+        if not ids:
+            break  # too rare to guess a length: all time, where there are few to read
+        days = (end - start).total_seconds() / 86400
+        days = max(2 * days, days * RESULT_WINDOW * RANGE_MARGIN / len(ids))
+        start = end - timedelta(days=days) if days <= LONGEST_RANGE_DAYS else None
+        first = False
+    return list(newest_first[:RESULT_WINDOW])
+
+
+def _read_in_order(queryset) -> list:
+    """Run `queryset` reading comments newest first, one by one, never through a bitmap.
+
+    For the first, short range. A common word is found in the first few hundred comments read,
+    far sooner than a bitmap of its every match could be built (the planner underrates that cost
+    and overrates how rare several words together are); a rare one costs one read of the range.
+    """
+    if connection.vendor != "postgresql":
+        return list(queryset)
+    nested = connection.in_atomic_block
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_bitmapscan = off")  # undone when this transaction ends
+        found = list(queryset)
+        if nested:  # ...which is not here: the caller's transaction goes on
+            cursor.execute("RESET enable_bitmapscan")
+    return found
 
 
 def _start_of(day: date) -> datetime:
@@ -336,9 +384,7 @@ def _start_of(day: date) -> datetime:
 
 def matching_comments(user, criteria: SearchCriteria):
     """Every comment the reader may see that matches the words and filters (lazy, unordered)."""
-    comments = searchable_comments(user)
-    if criteria.theme is not None:
-        comments = comments.filter(thread__theme=criteria.theme)
+    comments = searchable_comments(user, criteria.theme)
     if criteria.group:
         comments = comments.filter(author_group=criteria.group)  # copied onto the comment: no join
     if criteria.stance:
