@@ -6,6 +6,7 @@ class ForumConfig(AppConfig):
     verbose_name = "Forum"
 
     def ready(self):
-        from forum import standing
+        from forum import caching, standing
 
         standing.connect_signals()
+        caching.connect_signals()

@@ -34,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
@@ -261,14 +262,18 @@ def reader_kind(user) -> str | None:
     return "member" if permissions.can_participate(user) else "reader"
 
 
-def comment_list_html(request, thread, comments, first_unread_id) -> SafeString | None:
+def comment_list_html(request, thread, comments, first_unread_id, listing=None) -> SafeString | None:
     """The page's comments as HTML, from cached pieces where they can be shared, or None when this
-    reader's page is rendered in full (anonymous readers have whole pages cached instead)."""
+    reader's page is rendered in full (anonymous readers have whole pages cached instead).
+
+    Given the page's `Listing` (which missed), it is stored for the next reader when it may be."""
     user = request.user
     kind = reader_kind(user)
     if kind is None or not comments:
         return None
     everything = cache.get(EVERYTHING) or _ensure_versions([EVERYTHING], [None])[0]
+    if listing is not None:
+        listing.keep(comments, everything)
     template = get_template("forum/includes/comment.html")
     shared, keys = {}, {}
     for comment in comments:
@@ -303,6 +308,12 @@ def comment_list_html(request, thread, comments, first_unread_id) -> SafeString 
             continue
         html = pieces[1] if getattr(comment, "agreed_by_me", False) else pieces[0]
         parts.append(html.replace(CSRF_MARK, token).replace(NEXT_MARK, next_path))
+    return _joined(parts)
+
+
+def _joined(parts: list[str]) -> SafeString:
+    """Comment fragments made by our own templates (autoescaping on), with only the reader's CSRF
+    token and escaped page address put in."""
     return mark_safe("".join(parts))  # noqa: S308 - our own templates' output
 
 
@@ -330,3 +341,175 @@ def _render_shared(template, comment, thread, user) -> tuple[str, str]:
     finally:
         comment.agreed_by_me = saved
     return without, with_agreement
+
+
+# A thread's row for signed-in readers ------------------------------------------------------------
+
+
+def shared_thread(pk: int):
+    """The thread (with its theme and passage) as every reader sees it, from the cache under the
+    thread's and everything's versions, or from the database (and stored). None if there is no
+    such thread: the caller decides who may see it (`permissions.can_see_thread`)."""
+    from forum.models import Thread
+
+    row_key = f"forum:thread-row:{pk}"
+    version_keys = [EVERYTHING, thread_key(pk)]
+    found = cache.get_many([row_key, *version_keys])
+    versions = [found.get(key) for key in version_keys]
+    if any(version is None for version in versions):
+        versions = _ensure_versions(version_keys, versions)
+    stored = found.get(row_key)
+    if stored is not None and stored["versions"] == versions:
+        return stored["thread"]
+    thread = Thread.objects.select_related("theme", "anchor_paragraph__section__article").filter(pk=pk).first()
+    if thread is not None and all(_settled(version) for version in versions):
+        cache.set(row_key, {"versions": versions, "thread": thread}, timeout=PAGE_TIMEOUT)
+    return thread
+
+
+# A thread page's comments for signed-in readers, without reading them again ----------------------
+
+
+@dataclass(frozen=True)
+class ListedComment:
+    """What a page needs of one comment to assemble it from the fragment cache."""
+
+    pk: int
+    position: int
+    author_id: int | None
+    private_parent_author_id: int | None  # the author of a parent others cannot see
+    key: str  # its fragment for readers of the page's kind
+    author_key: str  # its fragment for its author
+
+
+class Listing:
+    """The comments of one page of a thread as a list of fragment keys, so that a signed-in
+    reader's next visit to an unchanged page reads no comment rows at all: one cache round trip
+    for the list, one query for which of them the reader agrees with, one for the fragments.
+
+    Stored under the thread's and everything's versions (any change to a comment on the page, to
+    an agreement or to a member's badge replaces one) and the state of the thread and theme the
+    fragments were made for. It is used only when nothing on the page is the reader's alone: no
+    comment they have not read, no reply to their own comment that others cannot see, and no gap
+    in the positions (a comment waiting for a moderator, which its author would see). Otherwise
+    the page is built from the database as before, and stored again when it can be.
+    """
+
+    def __init__(self, request, thread, page: int, per_page: int):
+        self.request = request
+        self.thread = thread
+        self.user = request.user
+        self.kind = reader_kind(self.user)
+        self.first = (page - 1) * per_page + 1
+        self.last = min(self.first + per_page - 1, thread.last_position)
+        self.key = f"forum:listing:{thread.pk}:{page}:{per_page}:{self.kind}"
+        self.version_keys = [EVERYTHING, thread_key(thread.pk)]
+        self.versions: list[str] | None = None
+
+    def _state(self) -> tuple:
+        thread, theme = self.thread, self.thread.theme
+        return (
+            _templates_digest(),
+            (thread.pk, thread.slug, thread.is_locked, thread.is_hidden, thread.needs_approval, thread.theme_id),
+            (theme.pk, theme.status, theme.title, theme.is_accepting_posts),
+        )
+
+    def html(self) -> tuple[list[ListedComment], SafeString] | None:
+        """The page's comments and their HTML for this reader, or None to build them."""
+        if self.kind is None:
+            return None
+        found = cache.get_many([self.key, *self.version_keys])
+        versions = [found.get(key) for key in self.version_keys]
+        if any(version is None for version in versions):
+            versions = _ensure_versions(self.version_keys, versions)
+        self.versions = versions
+        stored = found.get(self.key)
+        if stored is None or stored["versions"] != versions or stored["state"] != self._state():
+            return None
+        entries: list[ListedComment] = stored["comments"]
+        if not self._shared_by(entries):
+            return None
+        agreed = self._agreed([entry.pk for entry in entries])
+        keys = [entry.author_key if entry.author_id == self.user.pk else entry.key for entry in entries]
+        pieces = cache.get_many(keys)
+        if len(pieces) != len(set(keys)):
+            return None  # a fragment has gone: build the page
+        token = get_token(self.request)
+        next_path = str(escape(self.request.get_full_path()))
+        parts = []
+        for entry, key in zip(entries, keys, strict=True):
+            html = pieces[key][1] if entry.pk in agreed else pieces[key][0]
+            parts.append(html.replace(CSRF_MARK, token).replace(NEXT_MARK, next_path))
+        return entries, _joined(parts)
+
+    def _shared_by(self, entries: list[ListedComment]) -> bool:
+        """Whether this reader sees the page as the list was stored (see the class docstring)."""
+        if [entry.position for entry in entries] != list(range(self.first, self.last + 1)):
+            return False
+        last_read = getattr(self.thread, "last_read_position", None)
+        if last_read and entries[-1].position > last_read:
+            return False
+        return all(entry.private_parent_author_id != self.user.pk for entry in entries)
+
+    def _agreed(self, comment_ids: list[int]) -> set[int]:
+        from forum.models import Agreement
+
+        mine = Agreement.objects.filter(member=self.user, comment_id__in=comment_ids)
+        return set(mine.values_list("comment_id", flat=True))
+
+    def keep(self, comments, everything: str) -> None:
+        """Store the list made from `comments` (as read for this reader), when others would read
+        the same: nothing on it waits for a moderator, and the versions have settled."""
+        if self.kind is None or self.versions is None or not all(_settled(v) for v in self.versions):
+            return
+        if self.versions[0] != everything:
+            return
+        if any(comment.needs_approval and not comment.is_hidden for comment in comments):
+            return
+        entries = []
+        for comment in comments:
+            parent = comment.parent if comment.parent_id else None
+            private_parent = parent is not None and not parent.is_public
+            entries.append(
+                ListedComment(
+                    pk=comment.pk,
+                    position=comment.position,
+                    author_id=comment.author_id,
+                    private_parent_author_id=parent.author_id if private_parent else None,
+                    key="forum:comment:" + comment_digest(comment, self.thread, self.kind, everything),
+                    author_key="forum:comment:"
+                    + comment_digest(comment, self.thread, f"author-{self.kind}", everything),
+                )
+            )
+        stored = {"versions": self.versions, "state": self._state(), "comments": entries}
+        cache.set(self.key, stored, timeout=PAGE_TIMEOUT)
+
+
+# A member's badge is part of every comment they wrote ---------------------------------------------
+
+BADGE_FIELDS = ("display_name", "stakeholder_group", "organisation_name", "declared_interests",
+                "affiliation_verified", "deleted_at")
+
+
+def _remember_badge(sender, instance, **kwargs):
+    instance._forum_badge = tuple(instance.__dict__.get(name) for name in BADGE_FIELDS)
+
+
+def _badge_saved(sender, instance, created, update_fields=None, **kwargs):
+    """A changed name, group, organisation or interests shows at once on every page with the
+    member's comments: stored comment lists hold fragment keys made from the old badge."""
+    if created or (update_fields is not None and not set(update_fields) & set(BADGE_FIELDS)):
+        return
+    now = tuple(getattr(instance, name) for name in BADGE_FIELDS)
+    if getattr(instance, "_forum_badge", now) != now:
+        bump_everything()
+    instance._forum_badge = now
+
+
+def connect_signals() -> None:
+    from django.contrib.auth import get_user_model
+    from django.db.models.signals import post_init, post_save
+
+    user_model = get_user_model()
+    post_init.connect(_remember_badge, sender=user_model, dispatch_uid="caching.remember_badge")
+    post_save.connect(_badge_saved, sender=user_model, dispatch_uid="caching.badge_saved")

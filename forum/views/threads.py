@@ -40,25 +40,33 @@ def _initial_reply(request, thread) -> tuple[dict, Comment | None]:
 def _render_thread(request, thread, page: int, form: CommentForm, *, preview=None, reply_target=None, status=200,
                    restored=None):
     per_page = settings.COMMENTS_PER_PAGE
-    comments = list(
-        with_agreement_of(thread.comments.listed_for(request.user), request.user)  # for Agree / Withdraw
-        .on_page(thread, page, per_page)
-        .select_related("author", "parent")
-    )
     last_read = getattr(thread, "last_read_position", None)
     first_unread_id = None
-    if last_read:
-        first_unread_id = next((c.pk for c in comments if c.position > last_read), None)
-    if reply_target is None and form["parent"].value():
-        parent_id = str(form["parent"].value())
-        reply_target = next((c for c in comments if str(c.pk) == parent_id), None) or form.parent_comment
+    # Signed-in readers of a plain page: the comments as stored for the last reader, when they
+    # are the same for this one (caching.Listing); otherwise read and assembled as below.
+    plain = reply_target is None and not form.is_bound and not form["parent"].value() and preview is None
+    listing = caching.Listing(request, thread, page, per_page) if plain and request.user.is_authenticated else None
+    if listing is not None and (stored := listing.html()) is not None:
+        comments, comments_html = stored
+    else:
+        comments = list(
+            with_agreement_of(thread.comments.listed_for(request.user), request.user)  # for Agree / Withdraw
+            .on_page(thread, page, per_page)
+            .select_related("author", "parent")
+        )
+        if last_read:
+            first_unread_id = next((c.pk for c in comments if c.position > last_read), None)
+        if reply_target is None and form["parent"].value():
+            parent_id = str(form["parent"].value())
+            reply_target = next((c for c in comments if str(c.pk) == parent_id), None) or form.parent_comment
+        # Signed-in readers: each comment's HTML from the cache where it is the same for others.
+        comments_html = caching.comment_list_html(request, thread, comments, first_unread_id, listing)
     num_pages = thread.num_pages
     context = {
         "thread": thread,
         "theme": thread.theme,
         "comments": comments,
-        # Signed-in readers: each comment's HTML from the cache where it is the same for others.
-        "comments_html": caching.comment_list_html(request, thread, comments, first_unread_id),
+        "comments_html": comments_html,
         "page": page,
         "num_pages": num_pages,
         "pagination": pagination_items(page, num_pages, thread.get_page_url) if num_pages > 1 else [],

@@ -218,12 +218,14 @@ class TestSignedInComments:
         client.force_login(reader)
         url = busy_thread.get_absolute_url()
         client.get(url)  # the first visit records what was read; the comparison is of later visits
-        with_cache = [comment_list(client.get(url).content.decode()) for _ in range(2)]  # filled, then used
+        # Fragments and the page's list stored, then fragments used, then the stored list used.
+        with_cache = [comment_list(client.get(url).content.decode()) for _ in range(3)]
 
+        monkeypatch.setattr(caching.Listing, "html", lambda self: None)
         monkeypatch.setattr(caching, "comment_list_html", lambda *args: None)
         rendered_in_full = comment_list(client.get(url).content.decode())
 
-        assert with_cache[0] == with_cache[1] == rendered_in_full
+        assert with_cache[0] == with_cache[1] == with_cache[2] == rendered_in_full
 
     def test_the_first_unread_comment_is_marked_for_its_reader_only(self, client, thread, member, other_member):
         client.force_login(member)
@@ -291,3 +293,148 @@ class TestSignedInComments:
         client.force_login(readers[2])
         other = client.get(busy_thread.get_absolute_url()).content.decode()
         assert re.search(r"2 members agree</strong>, including you", other) or "2 members agree" in other
+
+
+def comment_rows_read(client, url) -> tuple[str, int]:
+    """The page's comment list, and how many queries read comment rows for it."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    reads = [q for q in queries.captured_queries
+             if q["sql"].startswith("SELECT") and 'FROM "forum_comment"' in q["sql"]]
+    return comment_list(response.content.decode()), len(reads)
+
+
+class TestStoredPageLists:
+    """A signed-in reader's visit to an unchanged page reads no comment rows (caching.Listing)."""
+
+    def test_an_unchanged_page_is_assembled_without_reading_comments(self, client, busy_thread, readers):
+        url = busy_thread.get_absolute_url()
+        client.force_login(readers[0])
+        built, reads = comment_rows_read(client, url)  # read, and the list stored
+        assert reads == 1
+        client.force_login(readers[1])  # another member, whose own comment is on the page
+        client.get(url)  # the first visit records what they read
+
+        again, reads = comment_rows_read(client, url)
+
+        assert reads == 0
+        assert again.count("Edit<span") == 1  # their own comment, as its author sees it
+        client.force_login(readers[0])
+        assert comment_rows_read(client, url) == (built, 0)
+
+    @pytest.mark.parametrize("change", ["reply", "edit", "hide", "agree", "rename", "lock"])
+    def test_every_change_shows_at_once(self, change, client, busy_thread, readers, member, moderator):
+        url = busy_thread.get_absolute_url()
+        client.force_login(readers[2])
+        client.get(url)
+        client.get(url)
+        assert comment_rows_read(client, url)[1] == 0
+        first = busy_thread.comments.get(position=2)
+        if change == "reply":
+            reply(busy_thread, member, "A brand new reply")
+            expected = "A brand new reply"
+        elif change == "edit":
+            services.edit_comment(comment=first, editor=first.author, body="Changed words")
+            expected = "Changed words"
+        elif change == "hide":
+            moderation.hide_comment(comment=first, moderator=moderator, reason="Checking")
+            expected = "Hidden by a moderator"
+        elif change == "agree":
+            agreements.agree(comment=first, member=readers[1])
+            expected = "2 members agree"
+        elif change == "rename":
+            author = first.author
+            author.display_name = "A Completely New Name"
+            author.save()
+            expected = "A Completely New Name"
+        else:
+            moderation.lock_thread(thread=busy_thread, moderator=moderator, reason="Enough said")
+            expected = None
+        html, _ = comment_rows_read(client, url)
+        if expected:
+            assert expected in html
+        else:
+            assert "Reply<span" not in html
+
+    def test_the_first_unread_comment_is_marked_although_the_page_is_stored(self, client, busy_thread, readers,
+                                                                            member):
+        url = busy_thread.get_absolute_url()
+        client.force_login(member)
+        client.get(url)
+        client.get(url)  # stored
+        services.mark_thread_read(user=readers[2], thread=busy_thread, position=2)
+        client.force_login(readers[2])
+
+        html = client.get(url).content.decode()
+
+        assert html.count('id="first-unread"') == 1
+
+    def test_a_comment_waiting_for_a_moderator_is_shown_to_its_author(self, client, busy_thread, readers, member):
+        url = busy_thread.get_absolute_url()
+        client.force_login(member)
+        client.get(url)
+        client.get(url)  # stored
+        waiting = reply(busy_thread, readers[2], "Waiting for a look")
+        Comment.objects.filter(pk=waiting.pk).update(needs_approval=True)
+        caching.bump(thread=busy_thread)
+        client.get(url)
+        client.get(url)  # stored again, without it
+
+        client.force_login(readers[2])
+        assert "Waiting for a look" in client.get(url).content.decode()
+        client.force_login(member)
+        assert "Waiting for a look" not in client.get(url).content.decode()
+
+
+class TestSharedThreadRow:
+    """Signed-in readers get the thread's row from the cache (caching.shared_thread) and their own
+    state from one small query."""
+
+    def test_a_second_visit_reads_no_thread_row(self, client, busy_thread, member):
+        client.force_login(member)
+        url = busy_thread.get_absolute_url()
+        client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        assert not [q for q in queries.captured_queries if 'FROM "forum_thread"' in q["sql"]]
+
+    def test_hiding_the_thread_hides_it_at_once(self, client, busy_thread, member, moderator):
+        client.force_login(member)
+        url = busy_thread.get_absolute_url()
+        client.get(url)
+        client.get(url)
+
+        moderation.hide_thread(thread=busy_thread, moderator=moderator, reason="Off topic")
+
+        assert client.get(url).status_code == 404
+
+    def test_moving_the_thread_shows_its_new_theme_at_once(self, client, busy_thread, member, moderator):
+        client.force_login(member)
+        url = busy_thread.get_absolute_url()
+        client.get(url)
+        client.get(url)
+        elsewhere = make_theme("somewhere-else", position=9)
+
+        moderation.move_thread(thread=busy_thread, moderator=moderator, theme=elsewhere, reason="Better fit")
+
+        assert elsewhere.title in client.get(url).content.decode()
+
+    def test_the_readers_own_state_is_their_own(self, client, busy_thread, member, readers):
+        from forum import following, reliability
+        from forum.models import FollowLevel
+
+        url = busy_thread.get_absolute_url()
+        client.force_login(readers[0])
+        client.get(url)  # stores the row
+        following.set_thread_follow_level(member, busy_thread, FollowLevel.WATCHING)
+        reliability.save_draft(user=member, context=reliability.thread_context(busy_thread), body="My unsent words")
+        client.force_login(member)
+
+        html = client.get(url).content.decode()
+
+        assert "My unsent words" in html
+        assert '<option value="watching" selected>' in html
+        client.force_login(readers[1])
+        other = client.get(url).content.decode()
+        assert "My unsent words" not in other and '<option value="watching" selected>' not in other

@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from articles.models import Article
+from forum import standing
 from forum.demo import DEMO_DOMAIN
 from forum.models import Thread
 
@@ -48,8 +49,10 @@ def seeded(db):
 @pytest.fixture(params=["anonymous", "member"])
 def reader(request, client):
     if request.param == "member":
-        client.force_login(User.objects.get(email=f"member@{DEMO_DOMAIN}"))
+        member = User.objects.get(email=f"member@{DEMO_DOMAIN}")
+        client.force_login(member)
         client.get("/about/")  # the session is now stored; later requests read it from the cache
+        standing.load(member)  # so is their standing (moderator, facilitator, suspended)
     client.reader = request.param
     return client
 
