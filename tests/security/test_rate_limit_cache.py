@@ -37,7 +37,7 @@ def redis_cache(settings):
     prefix = f"cg-test-{uuid.uuid4().hex}"
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.RedisCache",  # the backend production uses
             "LOCATION": f"redis://{REDIS_HOST}:{REDIS_PORT}/0",
             "KEY_PREFIX": prefix,
         }
