@@ -1,12 +1,14 @@
-"""A member's standing in the forum: whether they moderate, whether they facilitate, and their
-suspensions, kept in the shared cache so a signed-in page does not ask the database each time.
+"""A member's standing in the forum: whether they moderate, whether they facilitate, whether their
+email address is confirmed, and their suspensions, kept in the shared cache so a signed-in page
+does not ask the database each time.
 
 `load(user)` puts the answers on the user object for the rest of the request, where
 `permissions.is_moderator`, `can_respond_to_theme` and `active_suspension` find them (and the
-visibility filters then need no EXISTS of their own). A miss costs two small queries.
+visibility filters then need no EXISTS of their own). A miss costs three small queries.
 
 The entry is dropped whenever what it was made from changes: a suspension saved, deleted or lifted,
-the member's groups or permissions changed, or the member's row saved (active, superuser). A
+the member's groups or permissions changed, an email address of theirs saved or removed, or the
+member's row saved (active, superuser). A
 change to a group's permissions, or a deleted group or permission, starts a new generation, which
 every entry is checked against in the same cache round trip. Each drop happens at once and again
 after the commit, so a request that read the old rows just before the commit cannot keep them.
@@ -32,6 +34,7 @@ class Standing:
     generation: str
     is_moderator: bool
     can_respond: bool
+    email_verified: bool
     suspensions: tuple  # not lifted and not ended when stored; judged against the time when read
 
 
@@ -40,7 +43,7 @@ def _key(user_id: int) -> str:
 
 
 def load(user) -> None:
-    """Remember `user`'s standing on the user object (one cache round trip; two queries on a miss)."""
+    """Remember `user`'s standing on the user object (one cache round trip; three queries on a miss)."""
     from forum import permissions
 
     if user is None or not user.is_authenticated or getattr(user, "_forum_standing_loaded", False):
@@ -60,6 +63,7 @@ def load(user) -> None:
         user._forum_can_respond = standing.can_respond
     if not hasattr(user, "_forum_suspension"):
         user._forum_suspension = _in_force(standing.suspensions)
+    user.__dict__.setdefault("email_verified", standing.email_verified)  # the User's cached_property
     user._forum_standing_loaded = True
 
 
@@ -86,6 +90,7 @@ def _look_up(user, generation: str) -> Standing:
         generation=generation,
         is_moderator=MODERATE_PERMISSION in held,
         can_respond=RESPOND_PERMISSION in held,
+        email_verified=user.email_verified,
         suspensions=suspensions,
     )
 
@@ -130,6 +135,10 @@ def _member_saved(sender, instance, **kwargs):
     forget(instance.pk)
 
 
+def _email_address_changed(sender, instance, **kwargs):
+    forget(instance.user_id)
+
+
 def _memberships_changed(sender, instance, action, reverse, pk_set, **kwargs):
     """A member's groups or own permissions changed (from either side of the relation)."""
     if not action.startswith("post_"):
@@ -152,6 +161,7 @@ def _everyone(sender, **kwargs):
 
 
 def connect_signals() -> None:
+    from allauth.account.models import EmailAddress
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group, Permission
     from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -162,6 +172,8 @@ def connect_signals() -> None:
     post_save.connect(_suspension_changed, sender=Suspension, dispatch_uid="standing.suspension_saved")
     post_delete.connect(_suspension_changed, sender=Suspension, dispatch_uid="standing.suspension_deleted")
     post_save.connect(_member_saved, sender=user_model, dispatch_uid="standing.member_saved")
+    post_save.connect(_email_address_changed, sender=EmailAddress, dispatch_uid="standing.email_saved")
+    post_delete.connect(_email_address_changed, sender=EmailAddress, dispatch_uid="standing.email_deleted")
     for through in (user_model.groups.through, user_model.user_permissions.through):
         m2m_changed.connect(_memberships_changed, sender=through, dispatch_uid=f"standing.{through.__name__}")
     m2m_changed.connect(_group_permissions_changed, sender=Group.permissions.through,

@@ -139,3 +139,34 @@ def test_a_moderator_sees_hidden_comments_straight_after_being_made_one(client, 
     other.groups.add(group)
 
     assert "Hidden from readers:" in client.get(thread.get_absolute_url()).content.decode()
+
+
+def test_confirming_or_removing_an_email_address_shows_at_once(member):
+    from allauth.account.models import EmailAddress
+
+    address = EmailAddress.objects.get(user=member)
+    address.verified = False
+    address.save()
+    assert not permissions.can_participate(fresh(member))
+
+    address.set_verified()
+    assert permissions.can_participate(fresh(member))
+
+    address.delete()
+    assert not permissions.can_participate(fresh(member))
+
+
+def test_an_unconfirmed_member_is_read_only_from_the_cache_too(member):
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.filter(user=member).update(verified=False)  # no signal: drop it by hand
+    standing.forget(member.pk)
+    fresh(member)
+    again = User.objects.get(pk=member.pk)
+
+    with CaptureQueriesContext(connection) as queries:
+        standing.load(again)
+        refusal = permissions.participation_refusal(again)
+
+    assert len(queries) == 0
+    assert refusal.startswith("Confirm your email address")
