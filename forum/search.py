@@ -369,12 +369,15 @@ def _read_in_order(queryset) -> list:
     """
     if connection.vendor != "postgresql":
         return list(queryset)
-    nested = connection.in_atomic_block
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_bitmapscan = off")  # undone when this transaction ends
-        found = list(queryset)
-        if nested:  # ...which is not here: the caller's transaction goes on
-            cursor.execute("RESET enable_bitmapscan")
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_bitmapscan = off")  # for this one query
+        try:
+            found = list(queryset)
+        except Exception:
+            if not connection.in_atomic_block:  # in a transaction, its rollback undoes the SET
+                cursor.execute("RESET enable_bitmapscan")
+            raise
+        cursor.execute("RESET enable_bitmapscan")
     return found
 
 
