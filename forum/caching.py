@@ -485,6 +485,46 @@ class Listing:
         cache.set(self.key, stored, timeout=PAGE_TIMEOUT)
 
 
+# An empty reply form ------------------------------------------------------------------------------
+
+FORM_TEMPLATES = ["forum/includes/form_fields.html", "includes/form_field.html", "forum/includes/markdown_help.html"]
+SUBMISSION_MARK = "cgsubmissionmark0000000000000000"
+
+
+def blank_form_html(request, form) -> SafeString | None:
+    """forum/includes/form_fields.html for an empty form (no text, no draft, no errors), from the
+    cache: it is the same for every reader offered the same fields, but for their CSRF token and
+    the form's new one-time submission key, which are put in. None when the form is not empty."""
+    if form.is_bound or any(value for name, value in form.initial.items()):
+        return None
+    fields = tuple(
+        (name, type(field).__name__, type(field.widget).__name__, str(field.label), str(field.help_text),
+         field.required, repr(getattr(field, "choices", None)))
+        for name, field in form.fields.items()
+    )
+    digest = hashlib.blake2b(repr((_form_templates_digest(), type(form).__qualname__, fields)).encode(),
+                             digest_size=16).hexdigest()
+    key = f"forum:blank-form:{digest}"
+    token = get_token(request)
+    submission_key = str(form["submission_key"].value())
+    stored = cache.get(key)
+    if stored is None:
+        html = get_template("forum/includes/form_fields.html").render({"form": form, "csrf_token": token}, request)
+        stored = html.replace(token, CSRF_MARK).replace(submission_key, SUBMISSION_MARK)
+        cache.set(key, stored, timeout=PAGE_TIMEOUT)
+    return _joined([stored.replace(CSRF_MARK, token).replace(SUBMISSION_MARK, submission_key)])
+
+
+@lru_cache(maxsize=1)
+def _form_templates_digest() -> str:
+    import django
+
+    digest = hashlib.blake2b(django.__version__.encode(), digest_size=8)
+    for name in FORM_TEMPLATES:
+        digest.update(Path(get_template(name).origin.name).read_bytes())
+    return digest.hexdigest()
+
+
 # A member's badge is part of every comment they wrote ---------------------------------------------
 
 BADGE_FIELDS = ("display_name", "stakeholder_group", "organisation_name", "declared_interests",

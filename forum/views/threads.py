@@ -62,6 +62,7 @@ def _render_thread(request, thread, page: int, form: CommentForm, *, preview=Non
         # Signed-in readers: each comment's HTML from the cache where it is the same for others.
         comments_html = caching.comment_list_html(request, thread, comments, first_unread_id, listing)
     num_pages = thread.num_pages
+    refusal = permissions.comment_refusal(request.user, thread)
     context = {
         "thread": thread,
         "theme": thread.theme,
@@ -77,7 +78,8 @@ def _render_thread(request, thread, page: int, form: CommentForm, *, preview=Non
         "form": form,
         "preview_html": preview,
         "reply_target": reply_target,
-        "comment_refusal": permissions.comment_refusal(request.user, thread),
+        "comment_refusal": refusal,
+        "blank_form_html": None if refusal or restored else caching.blank_form_html(request, form),
         "draft_context": reliability.thread_context(thread) if request.user.is_authenticated else "",
         "restored": restored,
     }

@@ -438,3 +438,50 @@ class TestSharedThreadRow:
         client.force_login(readers[1])
         other = client.get(url).content.decode()
         assert "My unsent words" not in other and '<option value="watching" selected>' not in other
+
+
+class TestBlankReplyForm:
+    def reply_form(self, html: str) -> str:
+        start = html.index('<form method="post" action="/threads/', html.index('id="reply-form"'))
+        return html[start : html.index("</form>", start)]
+
+    def test_the_cached_form_is_the_form_with_this_requests_token_and_a_new_key(self, client, busy_thread, member,
+                                                                                monkeypatch):
+        client.force_login(member)
+        url = busy_thread.get_absolute_url()
+        first = self.reply_form(client.get(url).content.decode())
+        second = self.reply_form(client.get(url).content.decode())
+        monkeypatch.setattr(caching, "blank_form_html", lambda *args: None)
+        rendered = self.reply_form(client.get(url).content.decode())
+
+        keys = [re.search(r'name="submission_key" value="([^"]+)"', form).group(1)
+                for form in (first, second, rendered)]
+        assert len(set(keys)) == 3  # a new one-time key every time
+        tokens = [re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1) for form in (first, second)]
+        assert all(tokens)
+        even = lambda form: re.sub(r'value="[^"]{20,}"', 'value="-"', form)  # noqa: E731
+        assert even(first) == even(second) == even(rendered)
+        assert caching.SUBMISSION_MARK not in second and caching.CSRF_MARK not in second
+
+    def test_a_facilitator_gets_their_own_choices(self, client, busy_thread, member):
+        from django.contrib.auth.models import Permission
+
+        client.force_login(member)
+        client.get(busy_thread.get_absolute_url())
+        facilitator = make_member("facilitator@example.org", display_name="Fay Silitator")
+        facilitator.user_permissions.add(Permission.objects.get(codename="respond_to_theme"))
+        client.force_login(facilitator)
+
+        form = self.reply_form(client.get(busy_thread.get_absolute_url()).content.decode())
+
+        assert "As a facilitator" in form
+
+    def test_a_draft_or_a_quote_is_never_taken_from_the_cache(self, client, busy_thread, member):
+        client.force_login(member)
+        url = busy_thread.get_absolute_url()
+        client.get(url)
+        quoted = busy_thread.comments.get(position=2)
+
+        form = self.reply_form(client.get(f"{url}?quote={quoted.pk}").content.decode())
+
+        assert "First reply with **bold** text" in form
