@@ -312,8 +312,8 @@ def comment_list_html(request, thread, comments, first_unread_id, listing=None) 
 
 
 def _joined(parts: list[str]) -> SafeString:
-    """Comment fragments made by our own templates (autoescaping on), with only the reader's CSRF
-    token and escaped page address put in."""
+    """Fragments made by our own templates (autoescaping on), with only the reader's CSRF token,
+    escaped page address, one-time key or unread link (built by format_html) put in."""
     return mark_safe("".join(parts))  # noqa: S308 - our own templates' output
 
 
@@ -483,6 +483,48 @@ class Listing:
             )
         stored = {"versions": self.versions, "state": self._state(), "comments": entries}
         cache.set(self.key, stored, timeout=PAGE_TIMEOUT)
+
+
+# Rows of a theme's list of discussions for signed-in readers --------------------------------------
+
+ROW_TEMPLATES = ["forum/includes/thread_row.html", "forum/includes/groups.html"]
+
+
+def thread_rows_html(threads) -> SafeString | None:
+    """The rows of a signed-in reader's list of discussions (forum/includes/thread_row.html): each
+    row from the cache, keyed by a digest of the thread's row (any change to it, from a title to
+    the last activity, gives a new key), with the reader's own "N unread" link put in."""
+    from forum.templatetags.forum_tags import UNREAD_MARK, unread_link_html
+
+    if not threads:
+        return None
+    everything = cache.get(EVERYTHING) or _ensure_versions([EVERYTHING], [None])[0]
+    keys = [f"forum:row:{_thread_row_digest(thread, everything)}" for thread in threads]
+    found = cache.get_many(keys)
+    missing = {}
+    template = get_template("forum/includes/thread_row.html")
+    parts = []
+    for thread, key in zip(threads, keys, strict=True):
+        row = found.get(key)
+        if row is None:
+            row = missing[key] = template.render({"thread": thread, "unread_mark": True})
+        parts.append(row.replace(UNREAD_MARK, unread_link_html(thread)))
+    if missing:
+        cache.set_many(missing, timeout=FRAGMENT_TIMEOUT)
+    return _joined(parts)
+
+
+@lru_cache(maxsize=1)
+def _row_templates_digest() -> str:
+    digest = hashlib.blake2b(digest_size=8)
+    for name in ROW_TEMPLATES:
+        digest.update(Path(get_template(name).origin.name).read_bytes())
+    return digest.hexdigest()
+
+
+def _thread_row_digest(thread, everything: str) -> str:
+    parts = (_row_templates_digest(), everything, _row(thread, ("search_vector",)))
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
 
 # An empty reply form ------------------------------------------------------------------------------

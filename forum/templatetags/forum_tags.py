@@ -8,7 +8,7 @@ from __future__ import annotations
 from html import unescape
 
 from django import template
-from django.utils.html import strip_tags
+from django.utils.html import format_html, strip_tags
 from django.utils.text import Truncator
 
 from forum import permissions
@@ -71,3 +71,26 @@ def first_unread_url(thread) -> str:
     if not last_read:
         return thread.get_absolute_url()
     return thread.first_unread_url(last_read) or thread.get_absolute_url()
+
+
+UNREAD_MARK = "cgunreadmark000000000000"
+
+
+@register.simple_tag(takes_context=True)
+def unread_link(context, thread) -> str:
+    """A signed-in reader's "N unread" link under a discussion's title (nothing when all is read).
+    Inside a row made for every reader (forum.caching.thread_rows_html), a mark for their own."""
+    if context.get("unread_mark"):
+        return UNREAD_MARK
+    return unread_link_html(thread)
+
+
+def unread_link_html(thread) -> str:
+    count = getattr(thread, "unread_count", None)
+    if not count:
+        return ""
+    go_to_first = " – go to the first" if getattr(thread, "last_read_position", None) else ""
+    return format_html(
+        '<br><a class="nhsuk-body-s" href="{}">{} unread<span class="nhsuk-u-visually-hidden"> in {}</span>{}</a>',
+        first_unread_url(thread), count, thread.title, go_to_first,
+    )

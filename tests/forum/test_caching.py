@@ -485,3 +485,40 @@ class TestBlankReplyForm:
         form = self.reply_form(client.get(f"{url}?quote={quoted.pk}").content.decode())
 
         assert "First reply with **bold** text" in form
+
+
+class TestThemePageRows:
+    def table(self, html: str) -> str:
+        start = html.index('<tbody class="nhsuk-table__body">')
+        return re.sub(r"\s+", " ", html[start : html.index("</tbody>", start)])
+
+    def test_rows_from_the_cache_carry_each_readers_own_unread_links(self, client, busy_thread, member, readers,
+                                                                     monkeypatch):
+        theme_url = busy_thread.theme.get_absolute_url()
+        other = services.start_thread(theme=busy_thread.theme, author=readers[0], title="Another one", body="Hi")
+        services.mark_thread_read(user=member, thread=busy_thread, position=2)
+        services.mark_thread_read(user=member, thread=other, position=1)
+        client.force_login(member)
+        pages = [self.table(client.get(theme_url).content.decode()) for _ in range(2)]  # stored, then used
+        monkeypatch.setattr(caching, "thread_rows_html", lambda *args: None)
+        rendered = self.table(client.get(theme_url).content.decode())
+
+        assert pages[0] == pages[1] == rendered
+        assert "unread<span" in rendered and "go to the first" in rendered
+
+        monkeypatch.undo()
+        client.force_login(readers[1])  # has read nothing: the unread links are theirs
+        theirs = self.table(client.get(theme_url).content.decode())
+        assert theirs != rendered
+        assert "go to the first" not in theirs
+
+    def test_a_new_reply_changes_the_row_at_once(self, client, busy_thread, member, readers):
+        theme_url = busy_thread.theme.get_absolute_url()
+        client.force_login(member)
+        before = self.table(client.get(theme_url).content.decode())
+        reply(busy_thread, readers[0], "Yet another reply")
+
+        after = self.table(client.get(theme_url).content.decode())
+
+        replies = lambda html: int(re.search(r'numeric">(\d+)</td>', html).group(1))  # noqa: E731
+        assert replies(after) == replies(before) + 1
