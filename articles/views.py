@@ -23,6 +23,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from articles.models import Article, Paragraph
+from forum import caching
 from forum.services import discussion_stats_of, with_discussion_stats
 
 
@@ -49,6 +50,11 @@ def article_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    # Anonymous readers: the whole page from the cache, renewed by any change in the forum (the
+    # paragraph figures) and by a new import of the texts.
+    cached = caching.AnonymousPage(request, caching.THEMES)
+    if (response := cached.response()) is not None:
+        return response
     article = get_article_for_reading(slug, paragraphs=paragraphs_for_reading(request))
     extras = paragraph_extras(request, article)
     for paragraph in article.paragraphs_in_order():
@@ -58,4 +64,4 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "sections": article.sections.all(),
         "references": article.references.all(),
     }
-    return render(request, "articles/detail.html", context)
+    return cached.keep(render(request, "articles/detail.html", context))

@@ -15,11 +15,15 @@ from django.views.decorators.http import require_GET, require_POST
 from articles.models import Article
 from config import security
 from config.middleware import database_unavailable_response, is_database_unavailable
+from forum import caching
 
 
 def home(request):
+    cached = caching.AnonymousPage(request)  # anonymous readers: from the cache until a new import
+    if (response := cached.response()) is not None:
+        return response
     articles = Article.objects.order_by("position", "title")
-    return render(request, "pages/home.html", {"articles": articles})
+    return cached.keep(render(request, "pages/home.html", {"articles": articles}))
 
 
 @never_cache

@@ -522,3 +522,28 @@ class TestThemePageRows:
 
         replies = lambda html: int(re.search(r'numeric">(\d+)</td>', html).group(1))  # noqa: E731
         assert replies(after) == replies(before) + 1
+
+
+class TestAnonymousHomeAndArticlePages:
+    def test_both_are_served_from_the_cache(self, client, source):
+        assert source.article.title in cached_twice(client, "/")
+        assert source.article.title in cached_twice(client, source.article.get_absolute_url())
+
+    def test_a_new_discussion_of_a_paragraph_shows_on_the_article_page_at_once(self, client, source, theme, member):
+        url = source.article.get_absolute_url()
+        before = cached_twice(client, url)
+
+        services.start_thread(theme=theme, author=member, title="About this passage", body="B",
+                              paragraph=source.paragraphs[0])
+
+        after = client.get(url).content.decode()
+        assert after != before
+
+    def test_importing_the_texts_again_renews_them(self, client, source, monkeypatch):
+        from django.core.management import call_command
+
+        cached_twice(client, "/")
+        call_command("import_articles", verbosity=0)
+
+        response = client.get("/")
+        assert response["X-Forum-Cache"] == "miss"

@@ -33,6 +33,10 @@ class Command(BaseCommand):
                 results = [import_article(source) for source in sources]
         except ImportConflict as error:
             raise CommandError(f"{error}\nNothing was imported.") from error
+        if any(result.changed for result in results):
+            from forum import caching
+
+            caching.bump_everything()  # pages quoting or listing the texts are stored in the cache
         for result in results:
             style = self.style.SUCCESS if result.changed else self.style.HTTP_NOT_MODIFIED
             self.stdout.write(style(result.summary()))
