@@ -764,6 +764,7 @@ class DemoSeeder:
                 "author_id": member.id,
                 "author_name": member.name,
                 "author_group": member.group,
+                "thread_theme_id": spec.theme.pk,
                 "renderer_version": RENDERER_VERSION,
                 "created_at": created,
                 "stance": _weighted(rng, self.stance_values, self.stance_weights),

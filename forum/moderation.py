@@ -897,6 +897,7 @@ def move_thread(*, thread: Thread, moderator, theme: Theme, reason: str = "") ->
         raise ModerationError("The discussion is already in that theme.")
     old_theme = locked.theme
     Thread.objects.filter(pk=locked.pk).update(theme=theme)
+    Comment.objects.filter(thread=locked).update(thread_theme=theme)  # search's copy of the theme
     thread.theme = theme
     recount_theme(old_theme.pk)
     recount_theme(theme.pk)

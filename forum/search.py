@@ -26,7 +26,8 @@ from html import unescape
 from django import forms
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connection, transaction
-from django.db.models import F, Max, OuterRef, Q, Subquery, Value
+from django.db.models import BigIntegerField, F, Max, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
@@ -280,11 +281,15 @@ class SearchCriteria:
 
 def searchable_comments(user, theme: Theme | None = None):
     """Comments the reader may see, never hidden or deleted ones, in discussions they may see
-    (of `theme`, when given: one condition on the discussions rather than a second join)."""
+    (of `theme`, when given: through the comment's copy of its discussion's theme, which the
+    search index holds beside the words)."""
     threads = Thread.objects.visible_to(user).filter(is_hidden=False)
+    comments = Comment.objects.visible_to(user).filter(is_hidden=False, is_deleted=False).filter(thread__in=threads)
     if theme is not None:
-        threads = threads.filter(theme=theme)
-    return Comment.objects.visible_to(user).filter(is_hidden=False, is_deleted=False).filter(thread__in=threads)
+        # As a bigint: the btree_gin index knows only `bigint = bigint`, and a plain number is an
+        # integer, which would leave the theme out of the index condition.
+        comments = comments.filter(thread_theme_id=Cast(Value(theme.pk), BigIntegerField()))
+    return comments
 
 
 def search_comments(user, criteria: SearchCriteria):

@@ -167,6 +167,7 @@ def create_comment(
         needs_approval=needs_approval,
         posted_as=posted_as,
         author_group=author.stakeholder_group,  # search filters on it (kept in sync by accounts)
+        thread_theme_id=locked.theme_id,  # likewise (kept in sync by moderation.move_thread)
         **_author_fields(author),
     )
     comment.save()

@@ -289,6 +289,13 @@ class Comment(models.Model):
     author_group = models.CharField(
         max_length=32, blank=True, default="", editable=False, help_text="The author's current stakeholder group."
     )
+    # Copied from the discussion so search filters by theme inside the same index as the words
+    # (forum.search); moderation.move_thread rewrites it when a discussion changes theme. The
+    # search GIN index also answers "this theme's comments", so the column has no index of its own.
+    thread_theme = models.ForeignKey(
+        Theme, on_delete=models.CASCADE, null=True, blank=True, editable=False, db_index=False, related_name="+",
+        help_text="The theme of the comment's discussion, copied for search.",
+    )
     body = models.TextField(max_length=COMMENT_MAX_LENGTH, help_text="Markdown.")
     body_html = models.TextField(editable=False, blank=True)
     renderer_version = models.CharField(max_length=40, editable=False, blank=True)

@@ -271,8 +271,11 @@ class TestPostgresFullText:
                 "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('forum_comment', 'forum_thread')"
             )
             indexes = dict(cursor.fetchall())
-        # The comments' index also holds the tag and the writer's group, so filters combine in it.
-        assert "USING gin (search_vector, stance, author_group)" in indexes["forum_comment_search_gin"]
+        # The comments' index also holds the tag, the writer's group and the discussion's theme, so
+        # filters combine in it.
+        assert (
+            "USING gin (search_vector, stance, author_group, thread_theme_id)" in indexes["forum_comment_search_gin"]
+        )
         assert "USING gin (search_vector)" in indexes["forum_thread_search_gin"]
 
     def test_the_words_tag_and_group_are_answered_by_one_index(self, theme, member):

@@ -1,0 +1,124 @@
+"""The discussion's theme copied onto each comment (search filters on the copy, inside its index):
+set when a comment is written, filled by the migration, written by seed_demo, and rewritten when
+a moderator moves the discussion."""
+
+from __future__ import annotations
+
+import importlib
+from io import StringIO
+from types import SimpleNamespace
+
+import pytest
+from bs4 import BeautifulSoup
+from django.apps import apps
+from django.core.management import call_command
+from django.db import connection
+from django.db.models import F
+from django.urls import reverse
+
+from forum import moderation, search, services
+from forum.models import Comment, Thread
+from tests.forum.conftest import make_theme, reply
+
+pytestmark = pytest.mark.django_db
+
+needs_postgres = pytest.mark.skipif(connection.vendor != "postgresql", reason="the GIN index exists on PostgreSQL only")
+
+
+def found_ids(client, **params) -> list[str]:
+    soup = BeautifulSoup(client.get(reverse("forum:search"), params).content, "html.parser")
+    return [a["href"] for a in soup.select("main ol.nhsuk-list h3 a")]
+
+
+def themes_of(thread) -> set[int | None]:
+    return set(Comment.objects.filter(thread=thread).values_list("thread_theme_id", flat=True))
+
+
+@pytest.fixture
+def elsewhere(source):
+    return make_theme("elective-recovery", title="Elective recovery", position=2)
+
+
+@pytest.fixture
+def discussion(theme, member, other_member):
+    thread = services.start_thread(theme=theme, author=member, title="Delayed discharge", body="Beds are blocked.")
+    reply(thread, other_member, "Discharge needs care homes.")
+    return thread
+
+
+def test_a_new_discussion_and_its_replies_carry_its_theme(discussion, theme):
+    assert themes_of(discussion) == {theme.pk}
+
+
+def test_moving_a_discussion_moves_its_comments_theme(client, discussion, theme, elsewhere, moderator):
+    moderation.move_thread(thread=discussion, moderator=moderator, theme=elsewhere)
+
+    assert themes_of(discussion) == {elsewhere.pk}
+    comments = [c.get_absolute_url() for c in discussion.comments.order_by("-created_at", "-pk")]
+    assert found_ids(client, q="discharge", theme=theme.slug) == []
+    assert sorted(found_ids(client, q="discharge", theme=elsewhere.slug)) == sorted(comments)
+
+
+def test_moving_one_discussion_leaves_the_others_alone(discussion, theme, elsewhere, member, moderator):
+    other = services.start_thread(theme=theme, author=member, title="Staying", body="Not moving.")
+    moderation.move_thread(thread=discussion, moderator=moderator, theme=elsewhere)
+    assert themes_of(other) == {theme.pk}
+
+
+def test_a_reply_after_a_move_carries_the_new_theme(discussion, elsewhere, member, moderator):
+    read_before_the_move = Thread.objects.get(pk=discussion.pk)
+    moderation.move_thread(thread=discussion, moderator=moderator, theme=elsewhere)
+    assert reply(read_before_the_move, member).thread_theme_id == elsewhere.pk  # the locked row decides
+
+
+def test_the_migration_fills_the_copy_from_each_discussion(discussion, theme, elsewhere, member):
+    other = services.start_thread(theme=elsewhere, author=member, title="Elsewhere", body="Other words.")
+    Comment.objects.update(thread_theme=None)
+    migration = importlib.import_module("forum.migrations.0010_comment_thread_theme")
+
+    def execute(sql):
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+
+    # The migration's own function, given what it uses of a schema editor (SQLite's cannot be
+    # opened inside the test's transaction).
+    migration.fill_thread_theme(apps, SimpleNamespace(connection=connection, execute=execute))
+
+    assert themes_of(discussion) == {theme.pk}
+    assert themes_of(other) == {elsewhere.pk}
+
+
+def test_seeded_comments_carry_their_discussions_theme():
+    call_command(
+        "seed_demo",
+        "--scale",
+        "0.02",
+        "--hot-comments",
+        "60",
+        "--until",
+        "2026-06-30",
+        "--no-progress",
+        stdout=StringIO(),
+    )
+    comments = Comment.objects.all()
+    assert comments.exists()
+    assert not comments.exclude(thread_theme=F("thread__theme")).exists()
+    assert not comments.filter(thread_theme__isnull=True).exists()
+
+
+@needs_postgres
+def test_the_words_and_theme_are_answered_by_one_index(discussion, theme):
+    criteria = search.SearchCriteria(q="discharge", theme=theme, stance="concern")
+    queryset = search.matching_comments(None, criteria)
+    with connection.cursor() as cursor:
+        # On a table this small the planner prefers plain scans; with those off it shows which
+        # conditions the GIN index can answer.
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute("SET enable_indexscan = off")
+        try:
+            plan = queryset.explain()
+        finally:
+            cursor.execute("RESET enable_seqscan")
+            cursor.execute("RESET enable_indexscan")
+    index_condition = plan.split("forum_comment_search_gin", 1)[1].split("\n", 2)[1]
+    assert "thread_theme_id" in index_condition and "search_vector" in index_condition
