@@ -1,0 +1,46 @@
+"""Authentication backends that keep each signed-in member's row in the shared cache.
+
+Django loads the member's row from the database on every request that reads `request.user`. The
+row changes rarely, and every change goes through `save()` (a new password, a deactivation, a
+profile edit) or `delete()`, which drop the cached copy at once and again after the commit. The
+checks Django makes on each request still run on the cached copy: the session's password hash
+(a changed password signs other sessions out) and, here, whether the account may sign in.
+"""
+
+from __future__ import annotations
+
+from allauth.account.auth_backends import AuthenticationBackend
+from django.contrib.auth.backends import ModelBackend
+from django.core.cache import cache
+from django.db import transaction
+
+TIMEOUT = 300
+
+
+def _key(user_id) -> str:
+    return f"accounts:user:{user_id}"
+
+
+class CachedUserMixin:
+    def get_user(self, user_id):
+        user = cache.get(_key(user_id))
+        if user is None:
+            user = super().get_user(user_id)
+            if user is not None:
+                cache.set(_key(user_id), user, TIMEOUT)
+            return user
+        return user if self.user_can_authenticate(user) else None
+
+
+class CachedModelBackend(CachedUserMixin, ModelBackend):
+    pass
+
+
+class CachedAuthenticationBackend(CachedUserMixin, AuthenticationBackend):
+    """allauth's backend (email sign-in), with the member's row from the cache."""
+
+
+def forget_user(sender, instance, **kwargs) -> None:
+    key = _key(instance.pk)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
