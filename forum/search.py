@@ -26,7 +26,7 @@ from html import unescape
 from django import forms
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, F, Max, OuterRef, Q, Subquery, Value
+from django.db.models import BigIntegerField, F, FloatField, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.html import escape, strip_tags
@@ -292,48 +292,88 @@ def searchable_comments(user, theme: Theme | None = None):
     return comments
 
 
-def search_comments(user, criteria: SearchCriteria):
-    """The matching comments, best first, each with `snippet_marked` and `title_marked`, and how
-    many there are.
+def search_comments(user, criteria: SearchCriteria) -> ResultWindow:
+    """The matching comments, best first: a window the caller paginates (its length is how many
+    were found).
 
-    At most the newest RESULT_WINDOW matches are ranked: their ids are found here (`newest_ids`),
-    so their number is known without counting and paging them costs little however common the
-    words are. With no words, the filters alone list comments newest first. The caller paginates.
+    At most the newest RESULT_WINDOW matches are ranked: they are found here (`newest_matches`),
+    each with its rank, so their number is known without counting and ordering them needs no
+    query of its own. With no words, the filters alone list comments newest first.
     """
-    ids = newest_ids(
+    rank = None
+    if criteria.q and full_text_available():
+        rank = SearchRank(F("search_vector"), _query(criteria))
+    found = newest_matches(
         matching_comments(user, criteria),
         since=_start_of(criteria.date_from) if criteria.date_from else None,
         until=_start_of(criteria.date_to + timedelta(days=1)) if criteria.date_to else None,
         few=bool(criteria.theme or criteria.group or criteria.stance),
+        rank=rank,
     )
-    window = Comment.objects.filter(pk__in=ids).select_related("thread__theme", "author")
-    if criteria.q and full_text_available():
-        query = SearchQuery(criteria.q, search_type="websearch", config=CONFIG)
-        ranked = window.annotate(
-            rank=SearchRank(F("search_vector"), query),
-            snippet_marked=SearchHeadline(
-                "body_html",
-                query,
-                config=CONFIG,
-                start_sel=START,
-                stop_sel=STOP,
-                max_words=35,
-                min_words=15,
-                max_fragments=2,
-                fragment_delimiter=" … ",
-            ),
-            title_marked=SearchHeadline(
-                "thread__title", query, config=CONFIG, start_sel=START, stop_sel=STOP, highlight_all=True
-            ),
-        ).order_by("-rank", "-created_at", "-pk")
-        return ranked, len(ids)
-    return window.order_by("-created_at", "-pk"), len(ids)
+    if rank is not None:
+        # Best first; the sort is stable, so equal ranks stay newest first, as found.
+        found = sorted(found, key=lambda row: row[1], reverse=True)
+    return ResultWindow([pk for pk, _rank in found], criteria)
 
 
-def newest_ids(
-    matches, *, since: datetime | None = None, until: datetime | None = None, few: bool = False
-) -> list[int]:
-    """Ids of the newest RESULT_WINDOW comments of `matches`, looking in widening recent ranges.
+class ResultWindow:
+    """The ids of a search's results in order; a slice of it is those comments, fetched in one
+    query with their discussion, theme, author and (with words) snippets.
+
+    Only the page shown is read and joined: the window's ranks came with its ids.
+    """
+
+    def __init__(self, ids: list[int], criteria: SearchCriteria):
+        self.ids = ids
+        self.criteria = criteria
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1 if index != -1 else None][0]
+        ids = self.ids[index]
+        if not ids:
+            return []
+        comments = Comment.objects.filter(pk__in=ids).select_related("thread__theme", "author")
+        if self.criteria.q and full_text_available():
+            query = _query(self.criteria)
+            comments = comments.annotate(
+                snippet_marked=SearchHeadline(
+                    "body_html",
+                    query,
+                    config=CONFIG,
+                    start_sel=START,
+                    stop_sel=STOP,
+                    max_words=35,
+                    min_words=15,
+                    max_fragments=2,
+                    fragment_delimiter=" … ",
+                ),
+                title_marked=SearchHeadline(
+                    "thread__title", query, config=CONFIG, start_sel=START, stop_sel=STOP, highlight_all=True
+                ),
+            )
+        by_id = {comment.pk: comment for comment in comments}
+        return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def _query(criteria: SearchCriteria) -> SearchQuery:
+    return SearchQuery(criteria.q, search_type="websearch", config=CONFIG)
+
+
+def newest_ids(matches, **ranges) -> list[int]:
+    """Ids of the newest RESULT_WINDOW comments of `matches`, newest first (`newest_matches`)."""
+    return [pk for pk, _rank in newest_matches(matches, **ranges)]
+
+
+def newest_matches(
+    matches, *, since: datetime | None = None, until: datetime | None = None, few: bool = False, rank=None
+) -> list[tuple[int, float]]:
+    """(id, rank) of the newest RESULT_WINDOW comments of `matches`, newest first, looking in
+    widening recent ranges. `rank` is an expression computed on the rows found (0 without one),
+    so ordering them by rank needs no second read of the comments.
 
     The newest matches overall are the newest within a range as soon as the range holds enough of
     them, so a common word is answered from the newest comments and a rare one goes further back
@@ -343,7 +383,11 @@ def newest_ids(
     `since` and `until` are the date filters' bounds (already applied to `matches`): the ranges
     end at `until`, and the widening stops at `since`.
     """
-    newest_first = matches.order_by("-created_at", "-pk").values_list("pk", flat=True)
+    newest_first = (
+        matches.annotate(found_rank=rank if rank is not None else Value(0.0, output_field=FloatField()))
+        .order_by("-created_at", "-pk")
+        .values_list("pk", "found_rank")
+    )
     end = min(until, timezone.now()) if until is not None else timezone.now()
     if few:
         start = end - timedelta(days=FIRST_RANGE_DAYS)
@@ -353,13 +397,13 @@ def newest_ids(
     first = True
     while start is not None and (since is None or start > since):
         recent = newest_first.filter(created_at__gte=start)[:RESULT_WINDOW]
-        ids = _read_in_order(recent) if first and not few else list(recent)
-        if len(ids) >= RESULT_WINDOW:
-            return ids
-        if not ids:
+        rows = _read_in_order(recent) if first and not few else list(recent)
+        if len(rows) >= RESULT_WINDOW:
+            return rows
+        if not rows:
             break  # too rare to guess a length: all time, where there are few to read
         days = (end - start).total_seconds() / 86400
-        days = max(2 * days, days * RESULT_WINDOW * RANGE_MARGIN / len(ids))
+        days = max(2 * days, days * RESULT_WINDOW * RANGE_MARGIN / len(rows))
         start = end - timedelta(days=days) if days <= LONGEST_RANGE_DAYS else None
         first = False
     return list(newest_first[:RESULT_WINDOW])

@@ -27,9 +27,8 @@ def search(request):
     }
     if form.is_bound and form.is_valid() and not (criteria := form.criteria()).is_empty:
         page = page_number(request)
-        results, found = searching.search_comments(request.user, criteria)
-        paginator = Paginator(results, searching.RESULTS_PER_PAGE)
-        paginator.count = found  # known from the ids just found: no COUNT query
+        window = searching.search_comments(request.user, criteria)
+        paginator = Paginator(window, searching.RESULTS_PER_PAGE)  # its length is known: no COUNT query
         if page > max(paginator.num_pages, 1):
             raise Http404("No such page of results.")
         current = paginator.page(page)

@@ -14,6 +14,7 @@ import pytest
 from bs4 import BeautifulSoup
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -221,6 +222,23 @@ class TestPagination:
         with django_assert_max_num_queries(10):
             response = find(client, q="needle")
         assert response.status_code == 200
+
+    def test_only_the_page_shown_is_read_with_its_discussion_and_author(
+        self, theme, member, django_assert_num_queries
+    ):
+        thread = services.start_thread(theme=theme, author=member, title="Needles", body="needle")
+        for number in range(search.RESULTS_PER_PAGE + 4):
+            reply(thread, member, f"needle {number}")
+        window = search.search_comments(None, search.SearchCriteria(q="needle"))
+        assert len(window) == search.RESULTS_PER_PAGE + 5
+
+        with CaptureQueriesContext(connection) as captured:
+            shown = window[search.RESULTS_PER_PAGE : 2 * search.RESULTS_PER_PAGE]
+
+        assert [comment.pk for comment in shown] == window.ids[search.RESULTS_PER_PAGE :]
+        assert len(captured.captured_queries) == 1
+        with django_assert_num_queries(0):
+            assert all(comment.thread.theme.title and comment.author.email for comment in shown)
 
     def test_it_answers_only_get(self, client):
         assert client.post(reverse("forum:search")).status_code == 405
