@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "fan_out_comment",
     "forget_unread",
+    "listed_notifications",
     "mark_all_read",
     "mark_read",
     "mark_read_for_comments",
@@ -319,6 +320,23 @@ def visible_notifications(user):
         .filter(VISIBLE)
         .select_related("actor", "theme", "thread", "comment")
         .order_by("-created_at", "-pk")
+    )
+
+
+# The columns the notifications page shows: the rows it joins carry wide text (comment bodies,
+# theme summaries) that it never reads.
+LISTED_FIELDS = (
+    "recipient_id", "kind", "message", "created_at", "read_at", "comment_id",
+    "actor", "actor__display_name", "actor__deleted_at",
+    "theme", "theme__title", "theme__slug",
+    "thread", "thread__title", "thread__slug",
+)
+
+
+def listed_notifications(user):
+    """`visible_notifications` for the notifications page: only the columns it shows."""
+    return visible_notifications(user).select_related(None).select_related("actor", "theme", "thread").only(
+        *LISTED_FIELDS
     )
 
 

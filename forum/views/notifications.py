@@ -21,7 +21,7 @@ PER_PAGE = 30
 @require_GET
 def notification_list(request):
     """The member's notifications, newest first, those about one discussion grouped together."""
-    page = page_without_count(request, notifications.visible_notifications(request.user), PER_PAGE)
+    page = page_without_count(request, notifications.listed_notifications(request.user), PER_PAGE)
     for item in page.object_list:
         item.description = emails.describe(item)
     return render(
