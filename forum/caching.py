@@ -444,7 +444,7 @@ class Listing:
 
     def _shared_by(self, entries: list[ListedComment]) -> bool:
         """Whether this reader sees the page as the list was stored (see the class docstring)."""
-        if [entry.position for entry in entries] != list(range(self.first, self.last + 1)):
+        if not entries or [entry.position for entry in entries] != list(range(self.first, self.last + 1)):
             return False
         last_read = getattr(self.thread, "last_read_position", None)
         if last_read and entries[-1].position > last_read:
