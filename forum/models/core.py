@@ -11,11 +11,12 @@ thread. Pages are position ranges, which makes deep pages and permalinks cheap.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import slugify
@@ -142,6 +143,13 @@ class ThemePassage(models.Model):
         return f"{self.theme}: {self.paragraph.anchor if self.paragraph_id else self.section.anchor}"
 
 
+@lru_cache(maxsize=8192)
+def _thread_url(prefix: str, pk: int, slug: str) -> str:
+    """A discussion's address. Lists link to many discussions and `reverse` is slow, so each
+    address is worked out once per process (the prefix is part of the key, as `reverse` uses it)."""
+    return reverse("forum:thread", kwargs={"pk": pk, "slug": slug})
+
+
 class Thread(models.Model):
     theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="threads")
     title = models.CharField(max_length=TITLE_MAX_LENGTH)
@@ -191,7 +199,7 @@ class Thread(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("forum:thread", kwargs={"pk": self.pk, "slug": self.slug})
+        return _thread_url(get_script_prefix(), self.pk, self.slug)
 
     def get_page_url(self, page: int) -> str:
         url = self.get_absolute_url()
