@@ -352,19 +352,30 @@ def shared_thread(pk: int):
     such thread: the caller decides who may see it (`permissions.can_see_thread`)."""
     from forum.models import Thread
 
-    row_key = f"forum:thread-row:{pk}"
-    version_keys = [EVERYTHING, thread_key(pk)]
-    found = cache.get_many([row_key, *version_keys])
-    versions = [found.get(key) for key in version_keys]
+    def read():
+        return Thread.objects.select_related("theme", "anchor_paragraph__section__article").filter(pk=pk).first()
+
+    return _shared(f"forum:thread-row:{pk}", [EVERYTHING, thread_key(pk)], read)
+
+
+def shared_theme(slug: str, read):
+    """A theme as every reader sees it (`read()` gives it, with whatever it prefetches), from the
+    cache under the theme's and everything's versions. None if there is no such theme."""
+    return _shared(f"forum:theme-row:{slug}", [EVERYTHING, theme_key(slug)], read)
+
+
+def _shared(key: str, version_keys: list[str], read):
+    found = cache.get_many([key, *version_keys])
+    versions = [found.get(version_key) for version_key in version_keys]
     if any(version is None for version in versions):
         versions = _ensure_versions(version_keys, versions)
-    stored = found.get(row_key)
+    stored = found.get(key)
     if stored is not None and stored["versions"] == versions:
-        return stored["thread"]
-    thread = Thread.objects.select_related("theme", "anchor_paragraph__section__article").filter(pk=pk).first()
-    if thread is not None and all(_settled(version) for version in versions):
-        cache.set(row_key, {"versions": versions, "thread": thread}, timeout=PAGE_TIMEOUT)
-    return thread
+        return stored["object"]
+    instance = read()
+    if instance is not None and all(_settled(version) for version in versions):
+        cache.set(key, {"versions": versions, "object": instance}, timeout=PAGE_TIMEOUT)
+    return instance
 
 
 # A thread page's comments for signed-in readers, without reading them again ----------------------

@@ -121,6 +121,11 @@ def with_theme_level(themes, user):
     )
 
 
+def theme_level_of(user, theme: Theme) -> str | None:
+    """The level `user` chose for `theme`, or None (one query by unique index)."""
+    return ThemeFollow.objects.filter(user=user, theme=theme).values_list("level", flat=True).first()
+
+
 def levels_for(user, thread: Thread) -> tuple[FollowLevel | None, FollowLevel | None]:
     """The (thread, theme) levels `user` chose, None where they chose nothing.
 

@@ -213,6 +213,9 @@ def _apply(source: ThemeSource, index: _ParagraphIndex) -> LoadResult:
             for number, (paragraph_id, section_id) in enumerate(wanted, start=1)
         )
         result.changes += sorted(changed)
+        from forum import caching
+
+        caching.bump_everything()  # stored theme pages quote the old passages
     if result.outcome == "unchanged" and result.changes:
         result.outcome = "updated"
     return result

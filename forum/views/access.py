@@ -18,8 +18,9 @@ def get_theme(slug: str, user=None) -> Theme:
     """A theme with the passages it quotes (every theme is public, whatever its status), and how
     `user` follows it when given.
 
-    Also annotated with `has_response` (whether a facilitator has responded) and, given the
-    reader, whether they are suspended, so the page asks neither in a query of its own.
+    Also annotated with `has_response` (whether a facilitator has responded). Given a signed-in
+    reader, the theme comes from the cache (`caching.shared_theme`) and their follow level from
+    one small query; their standing (suspended or not) from `standing`.
     """
     standing.load(user)
     passages = ThemePassage.objects.select_related("paragraph__section__article", "section__article").order_by(
@@ -28,12 +29,12 @@ def get_theme(slug: str, user=None) -> Theme:
     queryset = Theme.objects.prefetch_related(Prefetch("passages", queryset=passages)).annotate(
         has_response=Exists(ThemeResponse.objects.filter(theme=OuterRef("pk")))
     )
-    track = user is not None and user.is_authenticated and not hasattr(user, "_forum_suspension")
-    if track:
-        queryset = queryset.annotate(viewer_is_suspended=permissions.suspension_exists(user))
-    theme = get_object_or_404(following.with_theme_level(queryset, user), slug=slug)
-    if track:
-        permissions.remember_suspension_status(user, theme.viewer_is_suspended)
+    if user is None or not user.is_authenticated:
+        return get_object_or_404(queryset, slug=slug)
+    theme = caching.shared_theme(slug, lambda: queryset.filter(slug=slug).first())
+    if theme is None:
+        raise Http404("No such theme.")
+    theme.follow_level = following.theme_level_of(user, theme)
     return theme
 
 

@@ -547,3 +547,35 @@ class TestAnonymousHomeAndArticlePages:
 
         response = client.get("/")
         assert response["X-Forum-Cache"] == "miss"
+
+
+class TestSharedTheme:
+    def test_a_members_theme_page_reads_no_theme_row_the_second_time(self, client, theme, member):
+        client.force_login(member)
+        client.get(theme.get_absolute_url())
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(theme.get_absolute_url()).status_code == 200
+        assert not [q for q in queries.captured_queries if 'FROM "forum_theme"' in q["sql"]]
+
+    def test_the_follow_level_is_the_readers_own(self, client, theme, member, readers):
+        from forum import following
+        from forum.models import FollowLevel
+
+        client.force_login(readers[0])
+        client.get(theme.get_absolute_url())  # stored
+        following.set_theme_follow_level(member, theme, FollowLevel.MUTED)
+        client.force_login(member)
+        assert '<option value="muted" selected>' in client.get(theme.get_absolute_url()).content.decode()
+        client.force_login(readers[0])
+        assert '<option value="muted" selected>' not in client.get(theme.get_absolute_url()).content.decode()
+
+    def test_closing_the_theme_shows_at_once(self, client, theme, member):
+        from forum.models import ThemeStatus
+
+        client.force_login(member)
+        assert "not taking new comments" not in client.get(theme.get_absolute_url()).content.decode()
+        theme.status = ThemeStatus.CLOSED
+        theme.save()
+
+        html = client.get(theme.get_absolute_url()).content.decode()
+        assert "is closed and not taking new comments" in html
