@@ -370,7 +370,7 @@ def _shared(key: str, version_keys: list[str], read):
     if any(version is None for version in versions):
         versions = _ensure_versions(version_keys, versions)
     stored = found.get(key)
-    if stored is not None and stored["versions"] == versions:
+    if isinstance(stored, dict) and stored.get("versions") == versions and "object" in stored:
         return stored["object"]
     instance = read()
     if instance is not None and all(_settled(version) for version in versions):
@@ -435,7 +435,7 @@ class Listing:
             versions = _ensure_versions(self.version_keys, versions)
         self.versions = versions
         stored = found.get(self.key)
-        if stored is None or stored["versions"] != versions or stored["state"] != self._state():
+        if not isinstance(stored, dict) or stored.get("versions") != versions or stored.get("state") != self._state():
             return None
         entries: list[ListedComment] = stored["comments"]
         if not self._shared_by(entries):
