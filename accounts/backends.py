@@ -5,11 +5,13 @@ row changes rarely, and every change goes through `save()` (a new password, a de
 profile edit) or `delete()`, which drop the cached copy at once and again after the commit. The
 checks Django makes on each request still run on the cached copy: the session's password hash
 (a changed password signs other sessions out) and, here, whether the account may sign in.
+Without a shared cache (`SHARED_CACHE` off) the row is read from the database as usual.
 """
 
 from __future__ import annotations
 
 from allauth.account.auth_backends import AuthenticationBackend
+from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.db import transaction
@@ -23,6 +25,8 @@ def _key(user_id) -> str:
 
 class CachedUserMixin:
     def get_user(self, user_id):
+        if not settings.SHARED_CACHE:
+            return super().get_user(user_id)
         user = cache.get(_key(user_id))
         if user is None:
             user = super().get_user(user_id)

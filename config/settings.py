@@ -161,6 +161,13 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "cg"}}
 
+# Pages, page lists, thread rows, members' rows and standing are kept in the cache only where a
+# change seen by one process reaches the others (Redis), or where there is one process
+# (development, tests). Without Redis, several gunicorn workers would each keep their own copy
+# after a new comment, a password change or a suspension; they then read the database instead.
+# (Comment fragments and rows keyed by their own content are safe anywhere and always kept.)
+SHARED_CACHE = bool(REDIS_URL) or DEBUG or TESTING
+
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Django's and allauth's backends, keeping the signed-in member's row in the cache (accounts/backends.py).

@@ -145,7 +145,7 @@ class AnonymousPage:
     def __init__(self, request, *version_keys: str):
         self.request = request
         self.keys = [EVERYTHING, *version_keys]
-        self.usable = _anonymous_and_plain(request)
+        self.usable = settings.SHARED_CACHE and _anonymous_and_plain(request)
         self.versions: list[str] | None = None
         self.storable = False
         self.page_key = ""
@@ -365,6 +365,8 @@ def shared_theme(slug: str, read):
 
 
 def _shared(key: str, version_keys: list[str], read):
+    if not settings.SHARED_CACHE:
+        return read()
     found = cache.get_many([key, *version_keys])
     versions = [found.get(version_key) for version_key in version_keys]
     if any(version is None for version in versions):
@@ -410,7 +412,7 @@ class Listing:
         self.request = request
         self.thread = thread
         self.user = request.user
-        self.kind = reader_kind(self.user)
+        self.kind = reader_kind(self.user) if settings.SHARED_CACHE else None
         self.first = (page - 1) * per_page + 1
         self.last = min(self.first + per_page - 1, thread.last_position)
         self.key = f"forum:listing:{thread.pk}:{page}:{per_page}:{self.kind}"

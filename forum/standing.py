@@ -21,6 +21,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -48,6 +49,8 @@ def load(user) -> None:
 
     if user is None or not user.is_authenticated or getattr(user, "_forum_standing_loaded", False):
         return
+    if not settings.SHARED_CACHE:
+        return  # no shared cache: pages ask inside their own queries, as `with_viewer_status` does
     found = cache.get_many([_key(user.pk), GENERATION])
     generation = found.get(GENERATION)
     if generation is None:

@@ -56,3 +56,10 @@ def test_a_new_display_name_shows_on_the_next_page(client, member):
     member.save()
 
     assert "Renamed Member" in client.get("/account/").content.decode()
+
+
+def test_without_a_shared_cache_the_row_is_read_each_time(client, member, settings):
+    settings.SHARED_CACHE = False
+    client.force_login(member)
+    user_rows_read(client)
+    assert user_rows_read(client) == 1

@@ -579,3 +579,19 @@ class TestSharedTheme:
 
         html = client.get(theme.get_absolute_url()).content.decode()
         assert "is closed and not taking new comments" in html
+
+
+class TestWithoutASharedCache:
+    """Several processes without Redis keep no versioned copies: each reads the database."""
+
+    def test_pages_are_built_each_time_and_show_every_change(self, client, busy_thread, member, readers, settings):
+        settings.SHARED_CACHE = False
+        url = busy_thread.get_absolute_url()
+        first = client.get(url)
+        assert "X-Forum-Cache" not in first
+        client.force_login(member)
+        client.get(url)
+        _, reads = comment_rows_read(client, url)
+        assert reads == 1  # no stored page list
+        reply(busy_thread, readers[0], "Seen at once")
+        assert "Seen at once" in client.get(url).content.decode()

@@ -170,3 +170,12 @@ def test_an_unconfirmed_member_is_read_only_from_the_cache_too(member):
 
     assert len(queries) == 0
     assert refusal.startswith("Confirm your email address")
+
+
+def test_without_a_shared_cache_nothing_is_kept(member, settings):
+    settings.SHARED_CACHE = False
+    again = User.objects.get(pk=member.pk)
+    standing.load(again)
+
+    assert permissions.known_moderator_status(again) is None  # asked inside the page's own query
+    assert standing.cache.get(standing._key(member.pk)) is None
