@@ -25,12 +25,14 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.contrib.auth.views import redirect_to_login
 from django.db import IntegrityError, transaction
 from django.db.models import CharField, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
+from django.utils import timezone
 
 from forum.models import COMMENT_MAX_LENGTH, TITLE_MAX_LENGTH, Comment, CommentRevision, Draft, SubmissionKey
 
@@ -158,6 +160,22 @@ def submitted_comment(user, key) -> Comment | None:
         return None
     record = SubmissionKey.objects.filter(user=user, key=key).select_related("comment__thread").first()
     return record.comment if record is not None else None
+
+
+SUBMISSION_KEY_DAYS = 7  # a form sent again later than this is no longer a retry
+
+
+def prune_submission_keys(*, older_than_days: int = SUBMISSION_KEY_DAYS, batch_size: int = 5000) -> int:
+    """Delete the one-time keys of forms posted more than `older_than_days` ago, in batches (each
+    its own short transaction); returns how many went. A repeated POST that old makes a new
+    comment instead of finding the first one."""
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    removed = 0
+    while True:
+        batch = list(SubmissionKey.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)[:batch_size])
+        if not batch:
+            return removed
+        removed += SubmissionKey.objects.filter(pk__in=batch).delete()[0]
 
 
 @dataclass

@@ -125,6 +125,22 @@ class TestOneTimeKeys:
 # --- Edit conflicts --------------------------------------------------------------------------
 
 
+def test_pruning_deletes_only_keys_older_than_a_week(member, thread):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    old = SubmissionKey.objects.create(user=member, key="k" * 32, created_at=timezone.now() - timedelta(days=8))
+    recent = SubmissionKey.objects.create(user=member, key="r" * 32, created_at=timezone.now() - timedelta(days=6))
+
+    assert reliability.prune_submission_keys(batch_size=1) == 1
+    assert list(SubmissionKey.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert not SubmissionKey.objects.filter(pk=old.pk).exists()
+    call_command("prune_submission_keys", "--days", "1", verbosity=0)
+    assert not SubmissionKey.objects.exists()
+
+
 class TestEditConflicts:
     @pytest.fixture
     def comment(self, thread):
