@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from forum import permissions, reliability, services
 from forum.forms import ParagraphThreadForm
 from forum.models import Theme, Thread
 from forum.views.access import get_paragraph
-from forum.views.common import preview_html, wants_preview
+from forum.views.common import start_thread_form
 
 
 def themes_for_paragraph(paragraph) -> tuple[list[Theme], bool]:
@@ -27,17 +27,23 @@ def themes_for_paragraph(paragraph) -> tuple[list[Theme], bool]:
 @require_http_methods(["GET", "POST"])
 def paragraph_discuss(request, key: str):
     paragraph = get_paragraph(key)
-    context = reliability.paragraph_context(paragraph)
-    restored = reliability.Restored()
-    if request.method == "POST":
-        if not request.user.is_authenticated:  # signed out while writing: keep the text
-            return reliability.hold_for_sign_in(
-                request, context=context, title=request.POST.get("title", ""), body=request.POST.get("body", ""),
-                next_url=request.get_full_path(),
-            )
-    else:
-        restored = reliability.restore(request, context)
     themes, themes_draw_on_it = themes_for_paragraph(paragraph)
+    response, form_context = start_thread_form(
+        request,
+        context=reliability.paragraph_context(paragraph),
+        make_form=lambda data, initial: ParagraphThreadForm(data, initial=initial, user=request.user, themes=themes),
+        start=lambda form: services.start_thread(
+            theme=form.get_theme(form.cleaned_data),
+            author=request.user,
+            title=form.cleaned_data["title"],
+            body=form.cleaned_data["body"],
+            stance=form.cleaned_data["stance"],
+            paragraph=paragraph,
+        ),
+        fallback=paragraph.get_absolute_url(),
+    )
+    if response is not None:
+        return response
     discussions = list(
         Thread.objects.visible_to(request.user)
         .filter(anchor_paragraph=paragraph)
@@ -45,31 +51,6 @@ def paragraph_discuss(request, key: str):
         .in_theme_order()
         .with_unread_count(request.user)
     )
-    initial = {"title": restored.title, "body": restored.body} if restored else None
-    form = ParagraphThreadForm(request.POST or None, initial=initial, user=request.user, themes=themes)
-    preview = None
-    if request.method == "POST":
-        if wants_preview(request):
-            preview = preview_html(form)
-            reliability.keep_unposted(request, context)
-        else:
-            submission = reliability.start_thread_once(
-                user=request.user,
-                key=request.POST.get(reliability.KEY_FIELD),
-                context=context,
-                valid=form.is_valid,
-                start=lambda: services.start_thread(
-                    theme=form.get_theme(form.cleaned_data),
-                    author=request.user,
-                    title=form.cleaned_data["title"],
-                    body=form.cleaned_data["body"],
-                    stance=form.cleaned_data["stance"],
-                    paragraph=paragraph,
-                ),
-            )
-            if not submission.invalid:  # a repeated POST goes to the discussion the first one started
-                return redirect(submission.comment.thread if submission.comment else paragraph.get_absolute_url())
-            reliability.keep_unposted(request, context)
     refusal = permissions.participation_refusal(request.user)
     if not refusal and not themes:
         refusal = "No theme is open for discussion at the moment, so a new discussion cannot be started."
@@ -82,10 +63,7 @@ def paragraph_discuss(request, key: str):
             "themes": themes,
             "themes_draw_on_it": themes_draw_on_it,
             "discussions": discussions,
-            "form": form,
-            "preview_html": preview,
+            **form_context,
             "refusal": refusal,
-            "draft_context": context if request.user.is_authenticated else "",
-            "restored": restored,
         },
     )

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from forum import caching, permissions, reliability, services
 from forum.forms import ThreadForm
 from forum.models import Theme
 from forum.views.access import get_theme
-from forum.views.common import page_number, preview_html, wants_preview
+from forum.views.common import page_number, start_thread_form
 
 THREADS_PER_PAGE = 50
 
@@ -63,49 +63,23 @@ def theme_detail(request, slug: str):
 @require_http_methods(["GET", "POST"])
 def start_thread(request, slug: str):
     theme = get_theme(slug)
-    context = reliability.theme_context(theme)
-    restored = reliability.Restored()
-    if request.method == "POST":
-        if not request.user.is_authenticated:  # signed out while writing: keep the text
-            return reliability.hold_for_sign_in(
-                request, context=context, title=request.POST.get("title", ""), body=request.POST.get("body", ""),
-                next_url=request.get_full_path(),
-            )
-    else:
-        restored = reliability.restore(request, context)
-    initial = {"title": restored.title, "body": restored.body} if restored else None
-    form = ThreadForm(request.POST or None, initial=initial, user=request.user, theme=theme)
-    preview = None
-    if request.method == "POST":
-        if wants_preview(request):
-            preview = preview_html(form)
-            reliability.keep_unposted(request, context)
-        else:
-            submission = reliability.start_thread_once(
-                user=request.user,
-                key=request.POST.get(reliability.KEY_FIELD),
-                context=context,
-                valid=form.is_valid,
-                start=lambda: services.start_thread(
-                    theme=theme,
-                    author=request.user,
-                    title=form.cleaned_data["title"],
-                    body=form.cleaned_data["body"],
-                    stance=form.cleaned_data["stance"],
-                ),
-            )
-            if not submission.invalid:  # a repeated POST goes to the discussion the first one started
-                return redirect(submission.comment.thread if submission.comment else theme)
-            reliability.keep_unposted(request, context)
+    response, form_context = start_thread_form(
+        request,
+        context=reliability.theme_context(theme),
+        make_form=lambda data, initial: ThreadForm(data, initial=initial, user=request.user, theme=theme),
+        start=lambda form: services.start_thread(
+            theme=theme,
+            author=request.user,
+            title=form.cleaned_data["title"],
+            body=form.cleaned_data["body"],
+            stance=form.cleaned_data["stance"],
+        ),
+        fallback=theme,
+    )
+    if response is not None:
+        return response
     return render(
         request,
         "forum/thread_form.html",
-        {
-            "theme": theme,
-            "form": form,
-            "preview_html": preview,
-            "refusal": permissions.start_thread_refusal(request.user, theme),
-            "draft_context": context if request.user.is_authenticated else "",
-            "restored": restored,
-        },
+        {"theme": theme, **form_context, "refusal": permissions.start_thread_refusal(request.user, theme)},
     )
