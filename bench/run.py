@@ -15,7 +15,6 @@ import json
 import os
 import platform
 import random
-import secrets
 import shutil
 import signal
 import statistics
@@ -25,6 +24,8 @@ import time
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
+
+from serverenv import production_env  # bench/serverenv.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -44,41 +45,12 @@ def log(message: str) -> None:
     print(f"[bench] {message}", flush=True)
 
 
-def redis_available() -> bool:
-    try:
-        import redis
-
-        return bool(redis.Redis(host="127.0.0.1", port=6379, socket_timeout=1).ping())
-    except Exception:
-        return False
-
-
 def server_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        {
-            "DEBUG": "false",
-            "TESTING": "false",
-            "SECRET_KEY": env.get("BENCH_SECRET_KEY", secrets.token_urlsafe(50)),
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "SITE_URL": BASE,
-            "DATABASE_URL": DATABASE_URL,
-            "SECURE_SSL_REDIRECT": "false",
-            "SESSION_COOKIE_SECURE": "false",
-            "SECURE_HSTS_SECONDS": "0",
-            "BENCHMARK_ENDPOINTS": "true",
-            "DISABLE_RATE_LIMITS": "true",
-            "EMAIL_URL": "locmem:",
-            "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
-            "WEB_CONCURRENCY": env.get("WEB_CONCURRENCY", "2"),
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    if redis_available():
-        env["REDIS_URL"] = env.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
-    else:
-        env.pop("REDIS_URL", None)
-    return env
+    overrides = {"BENCHMARK_ENDPOINTS": "true", "DISABLE_RATE_LIMITS": "true"}
+    if os.environ.get("BENCH_SECRET_KEY"):
+        overrides["SECRET_KEY"] = os.environ["BENCH_SECRET_KEY"]
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
+    return production_env(base_url=BASE, database_url=DATABASE_URL, redis_url=redis_url, **overrides)
 
 
 def manage(env: dict, *args: str, capture: bool = False) -> str:

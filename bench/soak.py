@@ -46,6 +46,8 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
+from serverenv import production_env  # bench/serverenv.py, beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 MEMBERS = int(os.environ.get("SOAK_MEMBERS", "50"))
@@ -73,43 +75,16 @@ def log(message: str) -> None:
 # --- The server -------------------------------------------------------------------------------
 
 
-def redis_available() -> bool:
-    try:
-        import redis
-
-        return bool(redis.Redis(host="127.0.0.1", port=6379, socket_timeout=1).ping())
-    except Exception:
-        return False
-
-
 def server_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        {
-            "DEBUG": "false",
-            "TESTING": "false",
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "SITE_URL": BASE,
-            "DATABASE_URL": DATABASE_URL,
-            "SECURE_SSL_REDIRECT": "false",
-            "SESSION_COOKIE_SECURE": "false",
-            "SECURE_HSTS_SECONDS": "0",
-            "DISABLE_RATE_LIMITS": "true",  # fifty members posting flat out would hit them at once
-            "PREMODERATE_FIRST_COMMENTS": "0",
-            "EMAIL_URL": "locmem:",
-            "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
-            "WEB_CONCURRENCY": env.get("WEB_CONCURRENCY", "2"),
-            "LOG_LEVEL": "WARNING",
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-        }
+    return production_env(
+        base_url=BASE,
+        database_url=DATABASE_URL,
+        redis_url="redis://127.0.0.1:6379/5",
+        DISABLE_RATE_LIMITS="true",  # fifty members posting flat out would hit them at once
+        PREMODERATE_FIRST_COMMENTS="0",
+        DJANGO_SETTINGS_MODULE="config.settings",
+        CACHE_KEY_PREFIX=f"cg_soak_{secrets.token_hex(4)}",  # never reads anyone else's keys
     )
-    if redis_available():
-        env["REDIS_URL"] = "redis://127.0.0.1:6379/5"
-        env["CACHE_KEY_PREFIX"] = f"cg_soak_{secrets.token_hex(4)}"  # never reads anyone else's keys
-    else:
-        env.pop("REDIS_URL", None)
-    return env
 
 
 def manage(env: dict, *args: str) -> subprocess.CompletedProcess:
