@@ -7,10 +7,12 @@ signals: a later feature (following, notifications) adds its call to these funct
 from __future__ import annotations
 
 import re
+from html import unescape
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 from forum import caching, following, moderation, notifications
 from forum.models import (
@@ -119,6 +121,20 @@ def _extract_quote(body: str) -> str:
     # The attribution line the quote link adds is not part of the quoted passage.
     quote = re.sub(r'^@"[^"\n]*" wrote:\s*', "", quote)
     return quote[:QUOTE_MAX_CHARS]
+
+
+def quoted_part(comment: Comment, part: str) -> str | None:
+    """`part` when it is words of the comment as readers see it (its text without markup, spaces
+    evened out), else None: a quote link may carry the words a member selected."""
+    part = " ".join((part or "").split())[:QUOTE_MAX_CHARS]
+    if len(part) < 2:
+        return None
+    html = _BLOCK_END.sub(" ", comment.body_html or "")  # paragraphs and items read apart
+    shown = " ".join(unescape(strip_tags(html)).split())
+    return part if part in shown else None
+
+
+_BLOCK_END = re.compile(r"</(?:p|li|blockquote|h[1-6]|pre|td|th)>|<br\s*/?>", re.IGNORECASE)
 
 
 def quote_as_markdown(comment: Comment, passage: str | None = None) -> str:

@@ -18,6 +18,7 @@ const frontend = readFileSync(join(nhsuk, "nhsuk-frontend.min.js"), "utf8").repl
 );
 const app = readFileSync(join(root, "static_src", "js", "app.js"), "utf8");
 const drafts = readFileSync(join(root, "static_src", "js", "drafts.js"), "utf8");
-writeFileSync(join(out, "app.js"), `${frontend}\n${app}\n${drafts}\n`);
+const quote = readFileSync(join(root, "static_src", "js", "quote.js"), "utf8");
+writeFileSync(join(out, "app.js"), `${frontend}\n${app}\n${drafts}\n${quote}\n`);
 copyFileSync(join(root, "node_modules", "htmx.org", "dist", "htmx.min.js"), join(out, "htmx.min.js"));
 console.log("Built static/build/app.js and copied htmx and images.");

@@ -33,7 +33,9 @@ def _initial_reply(request, thread) -> tuple[dict, Comment | None]:
     initial = {"parent": target.pk}
     if quote_id:
         initial["quoted_comment"] = target.pk
-        initial["body"] = services.quote_as_markdown(target)
+        # The words the member selected (quote.js), when they are the comment's; else all of it.
+        part = services.quoted_part(target, request.GET.get("part", ""))
+        initial["body"] = services.quote_as_markdown(target, passage=part)
     return initial, target
 
 

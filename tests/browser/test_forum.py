@@ -195,6 +195,31 @@ class TestJourneys:
         assert figures.startswith("1 comment in 1 discussion") and "Independent sector provider" in figures
 
 
+def test_a_member_quotes_only_the_words_they_selected(page, live_server, login, discussion, reader):
+    login(page, reader)
+    page.goto(url(live_server, discussion.get_absolute_url()))
+    opening = page.locator("main article").first.locator(".cg-prose p").first
+    opening.evaluate(
+        """(paragraph) => {
+            const text = paragraph.lastChild;  // "theatres take a fixed share of the list?"
+            const range = document.createRange();
+            range.setStart(text, 1);
+            range.setEnd(text, 16);
+            const selection = window.getSelection();
+            selection.removeAllRanges();
+            selection.addRange(range);
+        }"""
+    )
+    selected = page.evaluate("() => window.getSelection().toString()")
+    assert selected == "theatres take a"
+
+    page.get_by_role("link", name="Quote comment 1 by Wren Writer").click()
+
+    body = page.get_by_label("Your comment").input_value()
+    assert body.startswith('> @"Wren Writer" wrote:\n>\n> theatres take a\n')
+    assert "fixed share" not in body
+
+
 def test_a_member_posts_and_previews_a_comment_without_javascript(page_no_js, live_server, login, discussion,
                                                                    reader):
     login(page_no_js, reader)

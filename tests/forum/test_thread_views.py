@@ -235,3 +235,36 @@ class TestUnread:
         assert link["href"] == thread.get_page_url(2) + "#first-unread"
         soup = page(member_client.get(thread.get_page_url(2)))
         assert soup.find(id="first-unread").find_parent("article")["id"] == thread.comments.get(position=3).anchor
+
+
+
+
+class TestQuotingPartOfAComment:
+    BODY = "First point about **waiting lists**.\n\nSecond point about transport & parking."
+
+    def reply_box(self, client, thread, **params):
+        return page(client.get(thread.get_absolute_url(), params)).select_one("textarea[name=body]").get_text()
+
+    def test_the_selected_words_are_quoted_when_they_are_the_comments(self, client, thread, member, other_member):
+        quoted = reply(thread, other_member, self.BODY)
+        client.force_login(member)
+
+        box = self.reply_box(client, thread, quote=quoted.pk, part="about waiting lists.\n\nSecond point")
+
+        assert box.strip().startswith(f'> @"{other_member.display_name}" wrote:')
+        assert "> about waiting lists. Second point" in box
+        assert "transport" not in box
+
+    def test_words_not_in_the_comment_quote_the_whole_comment(self, client, thread, member, other_member):
+        quoted = reply(thread, other_member, self.BODY)
+        client.force_login(member)
+
+        box = self.reply_box(client, thread, quote=quoted.pk, part="words nobody wrote")
+
+        assert "words nobody wrote" not in box
+        assert "**waiting lists**" in box and "transport & parking" in box
+
+    def test_an_entity_in_the_comment_matches_its_character(self, thread, other_member):
+        quoted = reply(thread, other_member, self.BODY)
+        assert services.quoted_part(quoted, "transport & parking") == "transport & parking"
+        assert services.quoted_part(quoted, "x") is None
