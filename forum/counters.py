@@ -16,6 +16,8 @@ What "true" means for each counter:
   of theirs) and `last_activity_at` (the latest of theirs).
 - Comment: `agree_count` and `agree_groups` = its Agreement rows (each carries the group the
   member had when agreeing), `is_common_ground` = at least COMMON_GROUND_GROUPS groups agree.
+- Copies kept on each comment for search: `thread_theme` = its discussion's theme, and
+  `author_group` = its writer's current group (kind "copy").
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
 from forum.agreements import COMMON_GROUND_GROUPS
@@ -40,7 +42,7 @@ PUBLISHED_IN_THREAD = Q(comments__is_hidden=False, comments__needs_approval=Fals
 class Drift:
     """One stored counter that does not match what it counts."""
 
-    kind: str  # "thread", "theme", "paragraph" or "comment"
+    kind: str  # "thread", "theme", "paragraph", "comment" or "copy"
     pk: object
     label: str
     field: str
@@ -215,6 +217,26 @@ def _comment_facts(where: Q | None = None) -> dict[int, _Facts]:
     return facts
 
 
+def _copy_drift(where: Q | None = None) -> list[Drift]:
+    """Comments whose copies for search (the discussion's theme, the writer's group) no longer
+    match the discussion and the writer they were copied from."""
+    comments = Comment.objects.filter(where if where is not None else Q())
+    drift = [
+        Drift("copy", pk, f"in thread {thread_id}", "thread_theme_id", stored, expected)
+        for pk, thread_id, stored, expected in comments.exclude(thread_theme_id=F("thread__theme_id"))
+        .values_list("pk", "thread_id", "thread_theme_id", "thread__theme_id")
+        .order_by("pk")
+    ]
+    drift += [
+        Drift("copy", pk, f"in thread {thread_id}", "author_group", stored, expected)
+        for pk, thread_id, stored, expected in comments.filter(author__isnull=False)
+        .exclude(author_group=F("author__stakeholder_group"))
+        .values_list("pk", "thread_id", "author_group", "author__stakeholder_group")
+        .order_by("pk")
+    ]
+    return drift
+
+
 def find_drift() -> list[Drift]:
     """Every counter that does not match its rows, threads first (a read-only check)."""
     threads = _thread_facts()
@@ -227,7 +249,7 @@ def find_drift() -> list[Drift]:
         drift += facts.drift("paragraph")
     for facts in _comment_facts().values():
         drift += facts.drift("comment")
-    return drift
+    return drift + _copy_drift()
 
 
 def repair_drift(drift: list[Drift]) -> int:
@@ -270,6 +292,18 @@ def repair_drift(drift: list[Drift]) -> int:
             changes = dict(facts.expected)
             if changes["is_common_ground"] and comment.common_ground_at is None:
                 changes["common_ground_at"] = timezone.now()
+            Comment.objects.filter(pk=comment_id).update(**changes)
+            repaired += 1
+    for comment_id in sorted(ids["copy"]):
+        with transaction.atomic():
+            comment = Comment.objects.select_for_update(of=("self",)).select_related("thread", "author").filter(
+                pk=comment_id
+            ).first()
+            if comment is None:
+                continue
+            changes = {"thread_theme_id": comment.thread.theme_id}
+            if comment.author is not None:
+                changes["author_group"] = comment.author.stakeholder_group
             Comment.objects.filter(pk=comment_id).update(**changes)
             repaired += 1
     return repaired

@@ -137,3 +137,19 @@ def test_a_moderators_reply_in_a_hidden_discussion_leaves_the_theme_true(theme, 
     thread.refresh_from_db()
     reply(thread, moderator, body="A note from the moderators")
     assert find_drift() == []
+
+
+def test_a_comment_whose_search_copies_differ_is_reported_and_repaired(busy_forum, source, other_member):
+    comment = Comment.objects.filter(author=other_member).first()
+    elsewhere = Theme.objects.create(slug="elsewhere", title="Elsewhere", summary="S", position=9)
+    Comment.objects.filter(pk=comment.pk).update(thread_theme=elsewhere, author_group="not-a-group")
+
+    status, output = run()
+
+    assert status == 1
+    assert f"copy {comment.pk}" in output and "thread_theme_id" in output and "author_group" in output
+    assert run("--repair")[0] == 0
+    comment.refresh_from_db()
+    assert comment.thread_theme_id == comment.thread.theme_id
+    assert comment.author_group == other_member.stakeholder_group
+    assert not find_drift()
