@@ -595,9 +595,11 @@ def _badge_saved(sender, instance, created, update_fields=None, **kwargs):
     member's comments: stored comment lists hold fragment keys made from the old badge."""
     if created or (update_fields is not None and not set(update_fields) & set(BADGE_FIELDS)):
         return
+    from forum.models import Comment
+
     now = tuple(getattr(instance, name) for name in BADGE_FIELDS)
-    if getattr(instance, "_forum_badge", now) != now:
-        bump_everything()
+    if getattr(instance, "_forum_badge", now) != now and Comment.objects.filter(author=instance).exists():
+        bump_everything()  # (a member who has written nothing, like one finishing sign-up, shows nowhere)
     instance._forum_badge = now
 
 

@@ -595,3 +595,13 @@ class TestWithoutASharedCache:
         assert reads == 1  # no stored page list
         reply(busy_thread, readers[0], "Seen at once")
         assert "Seen at once" in client.get(url).content.decode()
+
+
+def test_a_new_members_profile_renews_nothing(member):
+    newcomer = make_member("newcomer@example.org", display_name="")
+    before = caching.cache.get(caching.EVERYTHING) or caching._ensure_versions([caching.EVERYTHING], [None])[0]
+
+    newcomer.display_name = "Nina Newcomer"
+    newcomer.save()
+
+    assert caching.cache.get(caching.EVERYTHING) == before
