@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.db import models
 
 from articles.models import Article, Paragraph, Reference, Section
+from forum.admin import RenewsCachedPages  # the texts are quoted on cached forum pages
 
 FILES_NOTE = "Edits made here are replaced the next time import_articles runs; change the content file too."
 
@@ -28,7 +29,7 @@ class ReferenceInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(RenewsCachedPages, admin.ModelAdmin):
     list_display = ("title", "slug", "position", "author_name", "published_in", "published_when", "updated_at")
     search_fields = ("title", "author_name", "published_in")
     prepopulated_fields = {"slug": ("title",)}
@@ -49,7 +50,7 @@ class ParagraphInline(admin.StackedInline):
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(RenewsCachedPages, admin.ModelAdmin):
     list_display = ("__str__", "article", "position", "anchor")
     list_filter = ("article",)
     list_select_related = ("article",)

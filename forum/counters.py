@@ -306,4 +306,8 @@ def repair_drift(drift: list[Drift]) -> int:
                 changes["author_group"] = comment.author.stakeholder_group
             Comment.objects.filter(pk=comment_id).update(**changes)
             repaired += 1
+    if repaired:
+        from forum import caching
+
+        caching.bump_everything()  # cached pages show the figures just corrected
     return repaired
