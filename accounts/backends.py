@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 TIMEOUT = 300
+SETTLE_SECONDS = 5
 
 
 def _key(user_id) -> str:
@@ -30,7 +31,7 @@ class CachedUserMixin:
         user = cache.get(_key(user_id))
         if user is None:
             user = super().get_user(user_id)
-            if user is not None:
+            if user is not None and cache.get(_settling_key(user_id)) is None:  # see `forget_user`
                 cache.set(_key(user_id), user, TIMEOUT)
             return user
         return user if self.user_can_authenticate(user) else None
@@ -44,7 +45,19 @@ class CachedAuthenticationBackend(CachedUserMixin, AuthenticationBackend):
     """allauth's backend (email sign-in), with the member's row from the cache."""
 
 
+def _settling_key(user_id) -> str:
+    return f"accounts:user:settling:{user_id}"
+
+
 def forget_user(sender, instance, **kwargs) -> None:
-    key = _key(instance.pk)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    """Drop the member's cached row now and again after the commit; for a few seconds after
+    each, a row read is used but not stored, so a request that read it just before the commit
+    cannot store the old row after it."""
+    user_id = instance.pk
+
+    def drop():
+        cache.delete(_key(user_id))
+        cache.set(_settling_key(user_id), 1, SETTLE_SECONDS)
+
+    drop()
+    transaction.on_commit(drop)

@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 TIMEOUT = 300
+SETTLE_SECONDS = 5
 GENERATION = "forum:standing:generation"
 
 
@@ -59,7 +60,8 @@ def load(user) -> None:
     standing = found.get(_key(user.pk))
     if not isinstance(standing, Standing) or standing.generation != generation:
         standing = _look_up(user, generation)
-        cache.set(_key(user.pk), standing, timeout=TIMEOUT)
+        if cache.get(_settling_key(user.pk)) is None:  # see `forget`
+            cache.set(_key(user.pk), standing, timeout=TIMEOUT)
     if permissions.known_moderator_status(user) is None:
         permissions.remember_moderator_status(user, standing.is_moderator)
     if getattr(user, "_forum_can_respond", None) is None:
@@ -108,13 +110,24 @@ def _in_force(suspensions):
     return max(current, key=lambda s: (s.ends_at is None, s.ends_at or now, s.pk))
 
 
+def _settling_key(user_id: int) -> str:
+    return f"forum:standing:settling:{user_id}"
+
+
 def forget(*user_ids) -> None:
-    """Drop these members' standing, now and again when the transaction commits."""
-    keys = [_key(user_id) for user_id in user_ids if user_id is not None]
-    if not keys:
+    """Drop these members' standing, now and again when the transaction commits. For a few
+    seconds after each, a standing read is used but not stored: a request that read the rows just
+    before the commit must not store them after it."""
+    ids = [user_id for user_id in user_ids if user_id is not None]
+    if not ids:
         return
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
+
+    def drop():
+        cache.delete_many([_key(user_id) for user_id in ids])
+        cache.set_many({_settling_key(user_id): 1 for user_id in ids}, timeout=SETTLE_SECONDS)
+
+    drop()
+    transaction.on_commit(drop)
 
 
 def forget_everyone() -> None:

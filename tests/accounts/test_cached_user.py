@@ -63,3 +63,15 @@ def test_without_a_shared_cache_the_row_is_read_each_time(client, member, settin
     client.force_login(member)
     user_rows_read(client)
     assert user_rows_read(client) == 1
+
+
+def test_a_row_read_just_before_a_change_commits_is_not_stored(member, monkeypatch):
+    from accounts import backends
+
+    monkeypatch.setattr(backends, "SETTLE_SECONDS", 5)
+    member.set_password("another-long-password-88")
+    member.save()  # drops the cached row and starts the settling time
+
+    backends.CachedModelBackend().get_user(member.pk)
+
+    assert backends.cache.get(backends._key(member.pk)) is None

@@ -179,3 +179,21 @@ def test_without_a_shared_cache_nothing_is_kept(member, settings):
 
     assert permissions.known_moderator_status(again) is None  # asked inside the page's own query
     assert standing.cache.get(standing._key(member.pk)) is None
+
+
+def test_a_standing_read_just_before_a_change_commits_is_not_stored(member, moderator, monkeypatch):
+    """A request that read the rows before a suspension committed must not store "not suspended"
+    after it: for a few seconds after each drop, standings are used but not stored."""
+    monkeypatch.setattr(standing, "SETTLE_SECONDS", 5)
+    stale = User.objects.get(pk=member.pk)
+    moderation.suspend_member(member=member, moderator=moderator, reason="Repeated abuse", days=3)
+    standing.cache.delete(standing._key(member.pk))  # as if the late request's miss came now
+    old_rows = standing.Standing(generation=standing.cache.get(standing.GENERATION) or "", is_moderator=False,
+                                 can_respond=False, email_verified=True, suspensions=())
+    monkeypatch.setattr(standing, "_look_up", lambda user, generation: old_rows)  # what it read before
+
+    standing.load(stale)
+
+    assert standing.cache.get(standing._key(member.pk)) is None  # used, not stored
+    monkeypatch.undo()
+    assert not permissions.can_participate(fresh(member))  # the next request reads the suspension
