@@ -479,6 +479,8 @@ class Listing:
             return
         if any(comment.needs_approval and not comment.is_hidden for comment in comments):
             return
+        if [comment.position for comment in comments] != list(range(self.first, self.last + 1)):
+            return  # a comment others cannot see is on the page: the list would never be used
         entries = []
         for comment in comments:
             parent = comment.parent if comment.parent_id else None

@@ -17,13 +17,17 @@
     const link = event.target.closest(QUOTE_LINK);
     if (!link) return;
     const text = selectedIn(link);
-    // A mouse press on the link clears the selection before the click: keep what it was.
+    // A mouse press on the link clears the selection before the click: keep what it was, for
+    // that click only (a press dragged off the link never clicks).
     if (event.type === "mousedown") {
       link.dataset.quotePart = text;
+      link.dataset.quotePartAt = String(Date.now());
       return;
     }
-    const part = text || link.dataset.quotePart || "";
+    const recent = Date.now() - Number(link.dataset.quotePartAt || 0) < 2000;
+    const part = text || (recent ? link.dataset.quotePart : "") || "";
     delete link.dataset.quotePart;
+    delete link.dataset.quotePartAt;
     const url = new URL(link.href, window.location.href);
     if (part) url.searchParams.set("part", part);
     else url.searchParams.delete("part");
