@@ -58,13 +58,13 @@ NEXT_MARK = "cgnextmark00000000000000"
 # Query parameters that do not stop a page being served from the cache.
 CACHEABLE_PARAMS = {"page"}
 # What a comment's HTML is made from; a change to any of these files gives new keys.
-COMMENT_TEMPLATES = [
+COMMENT_TEMPLATES = (
     "forum/includes/comment.html",
     "forum/includes/agree.html",
     "includes/member_badge.html",
     "forum/moderation/includes/comment_tools.html",
     "forum/moderation/includes/comment_placeholder.html",
-]
+)
 
 
 def thread_key(pk) -> str:
@@ -156,10 +156,7 @@ class AnonymousPage:
         path = self.request.get_full_path()
         self.page_key = "forum:page:" + hashlib.blake2b(path.encode(), digest_size=16).hexdigest()
         found = cache.get_many([self.page_key, *self.keys])
-        versions = [found.get(key) for key in self.keys]
-        if any(v is None for v in versions):
-            versions = _ensure_versions(self.keys, versions)
-        self.versions = versions
+        versions = self.versions = _versions_in(found, self.keys)
         self.storable = all(_settled(version) for version in versions)
         stored = found.get(self.page_key)
         if stored is None or stored["versions"] != versions:
@@ -206,6 +203,19 @@ def _anonymous_and_plain(request) -> bool:
     return set(request.GET) <= CACHEABLE_PARAMS
 
 
+def _versions_in(found: dict, keys: list[str]) -> list[str]:
+    """The current versions of `keys`, from a `get_many` answer that asked for them (any missing
+    one is created)."""
+    versions = [found.get(key) for key in keys]
+    if any(version is None for version in versions):
+        versions = _ensure_versions(keys, versions)
+    return versions
+
+
+def _everything_version() -> str:
+    return _versions_in({EVERYTHING: cache.get(EVERYTHING)}, [EVERYTHING])[0]
+
+
 def _ensure_versions(keys: list[str], versions: list[str | None]) -> list[str]:
     """Give any key without a version one (`add` keeps a version another process set first)."""
     for key, version in zip(keys, versions, strict=True):
@@ -218,13 +228,20 @@ def _ensure_versions(keys: list[str], versions: list[str | None]) -> list[str]:
 # Comment HTML for signed-in readers -------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _templates_digest() -> str:
-    digest = hashlib.blake2b(digest_size=8)
-    for name in COMMENT_TEMPLATES:
-        origin = get_template(name).origin.name
-        digest.update(Path(origin).read_bytes())
+@lru_cache(maxsize=8)
+def _files_digest(names: tuple[str, ...]) -> str:
+    """A digest of these templates' files (and of Django, whose widget templates forms use): a
+    change to any of them gives the fragments made from them new keys."""
+    import django
+
+    digest = hashlib.blake2b(django.__version__.encode(), digest_size=8)
+    for name in names:
+        digest.update(Path(get_template(name).origin.name).read_bytes())
     return digest.hexdigest()
+
+
+def _templates_digest() -> str:
+    return _files_digest(COMMENT_TEMPLATES)
 
 
 def _row(instance, skip: tuple[str, ...] = ()) -> tuple:
@@ -237,9 +254,17 @@ _COMMENT_SKIP = ("search_vector", "body")
 _USER_SKIP = ("password", "last_login")
 
 
+def _thread_state(thread) -> tuple:
+    """What comment.html reads of the thread and its theme (whether replies are taken)."""
+    theme = thread.theme
+    return (
+        (thread.pk, thread.slug, thread.is_locked, thread.is_hidden, thread.needs_approval, thread.theme_id),
+        (theme.pk, theme.status, theme.title, theme.is_accepting_posts),
+    )
+
+
 def comment_digest(comment, thread, reader_kind: str, everything: str) -> str:
     """A digest of everything comment.html reads for this comment, for readers of this kind."""
-    theme = thread.theme
     parts = (
         _templates_digest(),
         everything,
@@ -247,8 +272,7 @@ def comment_digest(comment, thread, reader_kind: str, everything: str) -> str:
         _row(comment, _COMMENT_SKIP),
         _row(comment.author, _USER_SKIP) if comment.author_id else (),
         _row(comment.parent, _COMMENT_SKIP) if comment.parent_id else (),
-        (thread.pk, thread.slug, thread.is_locked, thread.is_hidden, thread.needs_approval, thread.theme_id),
-        (theme.pk, theme.status, theme.title, theme.is_accepting_posts),
+        _thread_state(thread),
     )
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
@@ -271,7 +295,7 @@ def comment_list_html(request, thread, comments, first_unread_id, listing=None) 
     kind = reader_kind(user)
     if kind is None or not comments:
         return None
-    everything = cache.get(EVERYTHING) or _ensure_versions([EVERYTHING], [None])[0]
+    everything = _everything_version()
     if listing is not None:
         listing.keep(comments, everything)
     template = get_template("forum/includes/comment.html")
@@ -368,9 +392,7 @@ def _shared(key: str, version_keys: list[str], read):
     if not settings.SHARED_CACHE:
         return read()
     found = cache.get_many([key, *version_keys])
-    versions = [found.get(version_key) for version_key in version_keys]
-    if any(version is None for version in versions):
-        versions = _ensure_versions(version_keys, versions)
+    versions = _versions_in(found, version_keys)
     stored = found.get(key)
     if isinstance(stored, dict) and stored.get("versions") == versions and "object" in stored:
         return stored["object"]
@@ -420,22 +442,14 @@ class Listing:
         self.versions: list[str] | None = None
 
     def _state(self) -> tuple:
-        thread, theme = self.thread, self.thread.theme
-        return (
-            _templates_digest(),
-            (thread.pk, thread.slug, thread.is_locked, thread.is_hidden, thread.needs_approval, thread.theme_id),
-            (theme.pk, theme.status, theme.title, theme.is_accepting_posts),
-        )
+        return (_templates_digest(), _thread_state(self.thread))
 
     def html(self) -> tuple[list[ListedComment], SafeString] | None:
         """The page's comments and their HTML for this reader, or None to build them."""
         if self.kind is None:
             return None
         found = cache.get_many([self.key, *self.version_keys])
-        versions = [found.get(key) for key in self.version_keys]
-        if any(version is None for version in versions):
-            versions = _ensure_versions(self.version_keys, versions)
-        self.versions = versions
+        versions = self.versions = _versions_in(found, self.version_keys)
         stored = found.get(self.key)
         if not isinstance(stored, dict) or stored.get("versions") != versions or stored.get("state") != self._state():
             return None
@@ -502,7 +516,7 @@ class Listing:
 
 # Rows of a theme's list of discussions for signed-in readers --------------------------------------
 
-ROW_TEMPLATES = ["forum/includes/thread_row.html", "forum/includes/groups.html"]
+ROW_TEMPLATES = ("forum/includes/thread_row.html", "forum/includes/groups.html")
 
 
 def thread_rows_html(threads) -> SafeString | None:
@@ -513,7 +527,7 @@ def thread_rows_html(threads) -> SafeString | None:
 
     if not threads:
         return None
-    everything = cache.get(EVERYTHING) or _ensure_versions([EVERYTHING], [None])[0]
+    everything = _everything_version()
     keys = [f"forum:row:{_thread_row_digest(thread, everything)}" for thread in threads]
     found = cache.get_many(keys)
     missing = {}
@@ -529,22 +543,14 @@ def thread_rows_html(threads) -> SafeString | None:
     return _joined(parts)
 
 
-@lru_cache(maxsize=1)
-def _row_templates_digest() -> str:
-    digest = hashlib.blake2b(digest_size=8)
-    for name in ROW_TEMPLATES:
-        digest.update(Path(get_template(name).origin.name).read_bytes())
-    return digest.hexdigest()
-
-
 def _thread_row_digest(thread, everything: str) -> str:
-    parts = (_row_templates_digest(), everything, _row(thread, ("search_vector",)))
+    parts = (_files_digest(ROW_TEMPLATES), everything, _row(thread, ("search_vector",)))
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
 
 # An empty reply form ------------------------------------------------------------------------------
 
-FORM_TEMPLATES = ["forum/includes/form_fields.html", "includes/form_field.html", "forum/includes/markdown_help.html"]
+FORM_TEMPLATES = ("forum/includes/form_fields.html", "includes/form_field.html", "forum/includes/markdown_help.html")
 SUBMISSION_MARK = "cgsubmissionmark0000000000000000"
 
 
@@ -559,7 +565,7 @@ def blank_form_html(request, form) -> SafeString | None:
          field.required, repr(getattr(field, "choices", None)))
         for name, field in form.fields.items()
     )
-    digest = hashlib.blake2b(repr((_form_templates_digest(), type(form).__qualname__, fields)).encode(),
+    digest = hashlib.blake2b(repr((_files_digest(FORM_TEMPLATES), type(form).__qualname__, fields)).encode(),
                              digest_size=16).hexdigest()
     key = f"forum:blank-form:{digest}"
     token = get_token(request)
@@ -570,16 +576,6 @@ def blank_form_html(request, form) -> SafeString | None:
         stored = html.replace(token, CSRF_MARK).replace(submission_key, SUBMISSION_MARK)
         cache.set(key, stored, timeout=PAGE_TIMEOUT)
     return _joined([stored.replace(CSRF_MARK, token).replace(SUBMISSION_MARK, submission_key)])
-
-
-@lru_cache(maxsize=1)
-def _form_templates_digest() -> str:
-    import django
-
-    digest = hashlib.blake2b(django.__version__.encode(), digest_size=8)
-    for name in FORM_TEMPLATES:
-        digest.update(Path(get_template(name).origin.name).read_bytes())
-    return digest.hexdigest()
 
 
 # A member's badge is part of every comment they wrote ---------------------------------------------
