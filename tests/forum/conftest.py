@@ -89,3 +89,28 @@ def thread(theme, member):
 
 def reply(thread, author, body="A reply.", **kwargs):
     return services.create_comment(thread=thread, author=author, body=body, **kwargs)
+
+
+def seed_a_little() -> None:
+    """A small, dated `seed_demo` (about 200 comments), quietly."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("seed_demo", "--scale", "0.02", "--hot-comments", "60", "--until", "2026-06-30", "--no-progress",
+                 stdout=StringIO())
+
+
+def index_only_plan(queryset) -> str:
+    """EXPLAIN of `queryset` with plain scans switched off: on a test-sized table the planner
+    prefers them, so this shows which conditions the indexes (the search GIN index) can answer."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute("SET enable_indexscan = off")
+        try:
+            return queryset.explain()
+        finally:
+            cursor.execute("RESET enable_seqscan")
+            cursor.execute("RESET enable_indexscan")

@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts.models import StakeholderGroup
 from forum import search, services
 from forum.models import Comment, Thread
-from tests.forum.conftest import make_theme, reply
+from tests.forum.conftest import index_only_plan, make_theme, reply
 
 pytestmark = pytest.mark.django_db
 
@@ -301,31 +301,13 @@ class TestPostgresFullText:
             theme=theme, author=member, title="Indexed", body="Looking for a needle.", stance="concern"
         )
         criteria = search.SearchCriteria(q="needle", group="nhs", stance="concern")
-        queryset = search.matching_comments(None, criteria)
-        with connection.cursor() as cursor:
-            cursor.execute("SET enable_seqscan = off")
-            cursor.execute("SET enable_indexscan = off")
-            try:
-                plan = queryset.explain()
-            finally:
-                cursor.execute("SET enable_seqscan = on")
-                cursor.execute("SET enable_indexscan = on")
+        plan = index_only_plan(search.matching_comments(None, criteria))
         assert "accounts_user" not in plan
         assert "author_group" in plan.split("forum_comment_search_gin", 1)[1].split("\n", 2)[1]
 
     def test_the_search_uses_the_gin_index(self, theme, member):
         services.start_thread(theme=theme, author=member, title="Indexed", body="Looking for a needle.")
-        queryset = search.matching_comments(None, search.SearchCriteria(q="needle"))
-        with connection.cursor() as cursor:
-            # On a table this small the planner prefers any plain scan; with those off, only an
-            # index that can answer the text match (the GIN index, as a bitmap scan) is left.
-            cursor.execute("SET enable_seqscan = off")
-            cursor.execute("SET enable_indexscan = off")
-            try:
-                plan = queryset.explain()
-            finally:
-                cursor.execute("SET enable_seqscan = on")
-                cursor.execute("SET enable_indexscan = on")
+        plan = index_only_plan(search.matching_comments(None, search.SearchCriteria(q="needle")))
         assert "forum_comment_search_gin" in plan
 
     def test_rebuild_search_index_refills_every_vector(self, client, corpus):

@@ -3,12 +3,10 @@ when a comment is written and follows the member whenever their group is saved."
 
 from __future__ import annotations
 
-from io import StringIO
 from types import SimpleNamespace
 
 import pytest
 from django.contrib import admin
-from django.core.management import call_command
 from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
@@ -19,7 +17,7 @@ from accounts.privacy import delete_account
 from accounts.services import copy_group_to_comments
 from forum import services
 from forum.models import Comment
-from tests.forum.conftest import reply
+from tests.forum.conftest import reply, seed_a_little
 
 pytestmark = pytest.mark.django_db
 
@@ -95,17 +93,7 @@ def test_a_deleted_account_leaves_no_group_on_its_comments(written, member):
 
 
 def test_seeded_comments_carry_their_writers_current_group():
-    call_command(
-        "seed_demo",
-        "--scale",
-        "0.02",
-        "--hot-comments",
-        "60",
-        "--until",
-        "2026-06-30",
-        "--no-progress",
-        stdout=StringIO(),
-    )
+    seed_a_little()
     comments = Comment.objects.filter(author__isnull=False)
     assert comments.exists()
     assert not comments.exclude(author_group=F("author__stakeholder_group")).exists()

@@ -5,20 +5,18 @@ a moderator moves the discussion."""
 from __future__ import annotations
 
 import importlib
-from io import StringIO
 from types import SimpleNamespace
 
 import pytest
 from bs4 import BeautifulSoup
 from django.apps import apps
-from django.core.management import call_command
 from django.db import connection
 from django.db.models import F
 from django.urls import reverse
 
 from forum import moderation, search, services
 from forum.models import Comment, Thread
-from tests.forum.conftest import make_theme, reply
+from tests.forum.conftest import index_only_plan, make_theme, reply, seed_a_little
 
 pytestmark = pytest.mark.django_db
 
@@ -89,17 +87,7 @@ def test_the_migration_fills_the_copy_from_each_discussion(discussion, theme, el
 
 
 def test_seeded_comments_carry_their_discussions_theme():
-    call_command(
-        "seed_demo",
-        "--scale",
-        "0.02",
-        "--hot-comments",
-        "60",
-        "--until",
-        "2026-06-30",
-        "--no-progress",
-        stdout=StringIO(),
-    )
+    seed_a_little()
     comments = Comment.objects.all()
     assert comments.exists()
     assert not comments.exclude(thread_theme=F("thread__theme")).exists()
@@ -109,16 +97,6 @@ def test_seeded_comments_carry_their_discussions_theme():
 @needs_postgres
 def test_the_words_and_theme_are_answered_by_one_index(discussion, theme):
     criteria = search.SearchCriteria(q="discharge", theme=theme, stance="concern")
-    queryset = search.matching_comments(None, criteria)
-    with connection.cursor() as cursor:
-        # On a table this small the planner prefers plain scans; with those off it shows which
-        # conditions the GIN index can answer.
-        cursor.execute("SET enable_seqscan = off")
-        cursor.execute("SET enable_indexscan = off")
-        try:
-            plan = queryset.explain()
-        finally:
-            cursor.execute("RESET enable_seqscan")
-            cursor.execute("RESET enable_indexscan")
+    plan = index_only_plan(search.matching_comments(None, criteria))
     index_condition = plan.split("forum_comment_search_gin", 1)[1].split("\n", 2)[1]
     assert "thread_theme_id" in index_condition and "search_vector" in index_condition
