@@ -130,11 +130,16 @@ def following_list(request):
         .order_by("-thread__last_activity_at", "-pk")
     )
     page = Paginator(threads, THREADS_PER_PAGE).get_page(request.GET.get("page"))
+    theme_follows = list(themes)
+    for follow in theme_follows:
+        follow.target = follow.theme  # what forum/following/includes/follow_table.html lists
+    for follow in page.object_list:
+        follow.target = follow.thread
     return render(
         request,
         "forum/following/following.html",
         {
-            "theme_follows": list(themes),
+            "theme_follows": theme_follows,
             "thread_follows": page,
             "levels": FollowLevel.choices,
             "level_help": [
