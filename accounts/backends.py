@@ -2,7 +2,8 @@
 
 Django loads the member's row from the database on every request that reads `request.user`. The
 row changes rarely, and every change goes through `save()` (a new password, a deactivation, a
-profile edit) or `delete()`, which drop the cached copy at once and again after the commit. The
+profile edit) or `delete()`, which drop the cached copy through `config.versions` (at once and
+again after the commit, with a settling time). The
 checks Django makes on each request still run on the cached copy: the session's password hash
 (a changed password signs other sessions out) and, here, whether the account may sign in.
 Without a shared cache (`SHARED_CACHE` off) the row is read from the database as usual.
@@ -14,10 +15,10 @@ from allauth.account.auth_backends import AuthenticationBackend
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
-from django.db import transaction
+
+from config import versions
 
 TIMEOUT = 300
-SETTLE_SECONDS = 5
 
 
 def _key(user_id) -> str:
@@ -31,7 +32,7 @@ class CachedUserMixin:
         user = cache.get(_key(user_id))
         if user is None:
             user = super().get_user(user_id)
-            if user is not None and cache.get(_settling_key(user_id)) is None:  # see `forget_user`
+            if user is not None and not versions.settling(_key(user_id)):  # see `forget_user`
                 cache.set(_key(user_id), user, TIMEOUT)
             return user
         return user if self.user_can_authenticate(user) else None
@@ -45,19 +46,8 @@ class CachedAuthenticationBackend(CachedUserMixin, AuthenticationBackend):
     """allauth's backend (email sign-in), with the member's row from the cache."""
 
 
-def _settling_key(user_id) -> str:
-    return f"accounts:user:settling:{user_id}"
-
-
 def forget_user(sender, instance, **kwargs) -> None:
     """Drop the member's cached row now and again after the commit; for a few seconds after
     each, a row read is used but not stored, so a request that read it just before the commit
     cannot store the old row after it."""
-    user_id = instance.pk
-
-    def drop():
-        cache.delete(_key(user_id))
-        cache.set(_settling_key(user_id), 1, SETTLE_SECONDS)
-
-    drop()
-    transaction.on_commit(drop)
+    versions.drop([_key(instance.pk)], settle=True)

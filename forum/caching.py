@@ -21,19 +21,16 @@ Two layers, both in the shared cache (Redis in production, so every web process 
 `bump()` is called by the services at every change a reader would see: comments posted, edited,
 deleted, hidden, approved, agreed with; threads locked, pinned, moved, hidden. It runs at once,
 inside the transaction, as the service's last step, so the request that made the change sees it.
-A reader who fetched the new version just before the transaction committed could render the old
-rows under it, so for SETTLE_SECONDS after a bump pages are rendered but not stored. (Bumping
-again after the commit would do the same job, but every on-commit callback is one more thing a
-rolled-back transaction has to account for; the settling time needs none.) Entries also expire
-after PAGE_TIMEOUT as a backstop for changes nobody bumps (a member's new display name on
-anonymous pages).
+Versions are kept in `config.versions`, the one door to the shared cache for every copy that must
+change with its rows: for its SETTLE_SECONDS after a bump, pages are rendered but not stored, as a
+reader who fetched the new version just before the transaction committed could render the old
+rows under it. Entries also expire after PAGE_TIMEOUT as a backstop for changes nobody bumps (a
+member's new display name on anonymous pages).
 """
 
 from __future__ import annotations
 
 import hashlib
-import secrets
-import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -47,10 +44,11 @@ from django.template.loader import get_template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from config import versions
+
 EVERYTHING = "forum:v:all"
 THEMES = "forum:v:themes"
 PAGE_TIMEOUT = 600
-SETTLE_SECONDS = 5.0
 FRAGMENT_TIMEOUT = 24 * 3600
 NONCE_MARK = "cgnoncemark0000000000000"
 CSRF_MARK = "cgcsrfmark0000000000000000000000000000000000000000000000000000000"
@@ -75,21 +73,6 @@ def theme_key(slug: str) -> str:
     return f"forum:v:theme:{slug}"
 
 
-def _new_version(settle: float = 0.0) -> str:
-    """A new version: a random token and the moment from which pages may be stored under it."""
-    settled_at = int((time.time() + settle) * 1000) if settle > 0 else 0  # in milliseconds
-    return f"{secrets.token_hex(6)}@{settled_at}"
-
-
-def _settled(version: str) -> bool:
-    _token, _at, moment = version.partition("@")
-    return not moment or int(moment) <= time.time() * 1000
-
-
-def _replace(keys: list[str]) -> None:
-    cache.set_many({key: _new_version(SETTLE_SECONDS) for key in keys}, timeout=None)
-
-
 def bump(*, thread=None, theme=None) -> None:
     """Mark a thread's pages, its theme's page and the theme list as changed.
 
@@ -107,7 +90,7 @@ def bump(*, thread=None, theme=None) -> None:
             theme = Theme.objects.filter(pk=thread.theme_id).values_list("slug", flat=True).first()
     if theme is not None:
         keys.append(theme_key(theme if isinstance(theme, str) else theme.slug))
-    _replace(keys)
+    versions.replace(keys)
 
 
 def changed(target, *, action: str = "") -> None:
@@ -126,7 +109,7 @@ def changed(target, *, action: str = "") -> None:
 def bump_everything() -> None:
     """Mark every cached forum page as changed: after a bulk load, or a change shown everywhere
     (a theme's title or status, a member's account erased)."""
-    _replace([EVERYTHING])
+    versions.replace([EVERYTHING])
 
 
 # Whole pages for anonymous readers ---------------------------------------------------------------
@@ -155,11 +138,11 @@ class AnonymousPage:
             return None
         path = self.request.get_full_path()
         self.page_key = "forum:page:" + hashlib.blake2b(path.encode(), digest_size=16).hexdigest()
-        found = cache.get_many([self.page_key, *self.keys])
-        versions = self.versions = _versions_in(found, self.keys)
-        self.storable = all(_settled(version) for version in versions)
+        found, current = versions.read(self.keys, self.page_key)
+        self.versions = current
+        self.storable = versions.all_settled(current)
         stored = found.get(self.page_key)
-        if stored is None or stored["versions"] != versions:
+        if stored is None or stored["versions"] != current:
             return None
         nonce = _nonce(self.request)
         response = HttpResponse(stored["body"].replace(NONCE_MARK, nonce), content_type=stored["content_type"])
@@ -203,26 +186,8 @@ def _anonymous_and_plain(request) -> bool:
     return set(request.GET) <= CACHEABLE_PARAMS
 
 
-def _versions_in(found: dict, keys: list[str]) -> list[str]:
-    """The current versions of `keys`, from a `get_many` answer that asked for them (any missing
-    one is created)."""
-    versions = [found.get(key) for key in keys]
-    if any(version is None for version in versions):
-        versions = _ensure_versions(keys, versions)
-    return versions
-
-
 def _everything_version() -> str:
-    return _versions_in({EVERYTHING: cache.get(EVERYTHING)}, [EVERYTHING])[0]
-
-
-def _ensure_versions(keys: list[str], versions: list[str | None]) -> list[str]:
-    """Give any key without a version one (`add` keeps a version another process set first)."""
-    for key, version in zip(keys, versions, strict=True):
-        if version is None:
-            cache.add(key, _new_version(), timeout=None)
-    found = cache.get_many(keys)
-    return [found.get(key) or "" for key in keys]
+    return versions.current({EVERYTHING: cache.get(EVERYTHING)}, [EVERYTHING])[0]
 
 
 # Comment HTML for signed-in readers -------------------------------------------------------------
@@ -391,14 +356,13 @@ def shared_theme(slug: str, read):
 def _shared(key: str, version_keys: list[str], read):
     if not settings.SHARED_CACHE:
         return read()
-    found = cache.get_many([key, *version_keys])
-    versions = _versions_in(found, version_keys)
+    found, current = versions.read(version_keys, key)
     stored = found.get(key)
-    if isinstance(stored, dict) and stored.get("versions") == versions and "object" in stored:
+    if isinstance(stored, dict) and stored.get("versions") == current and "object" in stored:
         return stored["object"]
     instance = read()
-    if instance is not None and all(_settled(version) for version in versions):
-        cache.set(key, {"versions": versions, "object": instance}, timeout=PAGE_TIMEOUT)
+    if instance is not None and versions.all_settled(current):
+        cache.set(key, {"versions": current, "object": instance}, timeout=PAGE_TIMEOUT)
     return instance
 
 
@@ -448,10 +412,10 @@ class Listing:
         """The page's comments and their HTML for this reader, or None to build them."""
         if self.kind is None:
             return None
-        found = cache.get_many([self.key, *self.version_keys])
-        versions = self.versions = _versions_in(found, self.version_keys)
+        found, current = versions.read(self.version_keys, self.key)
+        self.versions = current
         stored = found.get(self.key)
-        if not isinstance(stored, dict) or stored.get("versions") != versions or stored.get("state") != self._state():
+        if not isinstance(stored, dict) or stored.get("versions") != current or stored.get("state") != self._state():
             return None
         entries: list[ListedComment] = stored["comments"]
         if not self._shared_by(entries):
@@ -487,7 +451,7 @@ class Listing:
     def keep(self, comments, everything: str) -> None:
         """Store the list made from `comments` (as read for this reader), when others would read
         the same: nothing on it waits for a moderator, and the versions have settled."""
-        if self.kind is None or self.versions is None or not all(_settled(v) for v in self.versions):
+        if self.kind is None or self.versions is None or not versions.all_settled(self.versions):
             return
         if self.versions[0] != everything:
             return

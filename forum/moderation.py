@@ -24,6 +24,7 @@ from django.db.models import Count, F, Func, IntegerField, Max, Min, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from config import versions
 from forum import caching
 from forum.models import (
     Appeal,
@@ -653,8 +654,7 @@ def _filters() -> list[tuple[str, str, str, str, re.Pattern]]:
 
 def forget_filters() -> None:
     """Drop the cached list now, and again after commit so no request re-caches the old list."""
-    cache.delete(FILTER_CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(FILTER_CACHE_KEY))
+    versions.drop([FILTER_CACHE_KEY])
 
 
 def count_links(body: str) -> int:
@@ -1092,8 +1092,8 @@ def header_queue_count() -> int:
 
 
 def forget_queue_count() -> None:
-    cache.delete(QUEUE_COUNT_KEY)
-    transaction.on_commit(lambda: cache.delete(QUEUE_COUNT_KEY))
+    """The queue changed: drop the header's count (now, and again after the commit)."""
+    versions.drop([QUEUE_COUNT_KEY])
 
 
 def queue_count() -> int:

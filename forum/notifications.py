@@ -30,6 +30,7 @@ from django.db import transaction
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
+from config import versions
 from forum.following import DIRECT_LEVELS, combine
 from forum.models import (
     Comment,
@@ -355,10 +356,11 @@ def _unread_positions_key(user_id: int) -> str:
 
 
 def forget_unread(user_ids) -> None:
-    """Drop the cached unread counts of these members (their notifications changed)."""
+    """Drop the cached unread counts of these members (their notifications changed): now, and
+    again after the commit, so a count read just before the change committed is not kept."""
     keys = [key for user_id in user_ids for key in (_unread_key(user_id), _unread_positions_key(user_id))]
     for start in range(0, len(keys), BATCH_SIZE):
-        cache.delete_many(keys[start : start + BATCH_SIZE])
+        versions.drop(keys[start : start + BATCH_SIZE])
 
 
 def unread_count(user) -> int:

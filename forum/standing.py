@@ -18,16 +18,15 @@ later needs no drop. Entries also expire after TIMEOUT.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.utils import timezone
 
+from config import versions
+
 TIMEOUT = 300
-SETTLE_SECONDS = 5
 GENERATION = "forum:standing:generation"
 
 
@@ -52,15 +51,11 @@ def load(user) -> None:
         return
     if not settings.SHARED_CACHE:
         return  # no shared cache: pages ask inside their own queries, as `with_viewer_status` does
-    found = cache.get_many([_key(user.pk), GENERATION])
-    generation = found.get(GENERATION)
-    if generation is None:
-        cache.add(GENERATION, secrets.token_hex(6), timeout=None)
-        generation = cache.get(GENERATION) or ""
+    found, (generation,) = versions.read([GENERATION], _key(user.pk))
     standing = found.get(_key(user.pk))
     if not isinstance(standing, Standing) or standing.generation != generation:
         standing = _look_up(user, generation)
-        if cache.get(_settling_key(user.pk)) is None:  # see `forget`
+        if versions.is_settled(generation) and not versions.settling(_key(user.pk)):  # see `forget`
             cache.set(_key(user.pk), standing, timeout=TIMEOUT)
     if permissions.known_moderator_status(user) is None:
         permissions.remember_moderator_status(user, standing.is_moderator)
@@ -110,34 +105,15 @@ def _in_force(suspensions):
     return max(current, key=lambda s: (s.ends_at is None, s.ends_at or now, s.pk))
 
 
-def _settling_key(user_id: int) -> str:
-    return f"forum:standing:settling:{user_id}"
-
-
 def forget(*user_ids) -> None:
-    """Drop these members' standing, now and again when the transaction commits. For a few
-    seconds after each, a standing read is used but not stored: a request that read the rows just
-    before the commit must not store them after it."""
-    ids = [user_id for user_id in user_ids if user_id is not None]
-    if not ids:
-        return
-
-    def drop():
-        cache.delete_many([_key(user_id) for user_id in ids])
-        cache.set_many({_settling_key(user_id): 1 for user_id in ids}, timeout=SETTLE_SECONDS)
-
-    drop()
-    transaction.on_commit(drop)
+    """Drop these members' standing, now and again when the transaction commits, with a settling
+    time: a request that read the rows just before the commit must not store them after it."""
+    versions.drop([_key(user_id) for user_id in user_ids if user_id is not None], settle=True)
 
 
 def forget_everyone() -> None:
     """Start a new generation: every stored standing is made again when next read."""
-
-    def new_generation():
-        cache.set(GENERATION, secrets.token_hex(6), timeout=None)
-
-    new_generation()
-    transaction.on_commit(new_generation)
+    versions.replace([GENERATION])
 
 
 # Keeping entries true ------------------------------------------------------------------------------

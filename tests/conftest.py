@@ -21,11 +21,9 @@ def _clear_cache():
 def _members_cache_settles_at_once(monkeypatch):
     """A member's row and standing may be stored straight after a change (signing in saves the
     row); the settling time itself is tested on its own."""
-    from accounts import backends
-    from forum import standing
+    from config import versions
 
-    monkeypatch.setattr(backends, "SETTLE_SECONDS", 0)
-    monkeypatch.setattr(standing, "SETTLE_SECONDS", 0)
+    monkeypatch.setattr(versions, "DROP_SETTLE_SECONDS", 0)
 
 
 def make_member(

@@ -47,35 +47,20 @@ def suspended_until(suspension) -> str:
     return rules.describe_until(suspension)
 
 
-HEADER_ROLE_SECONDS = 60
-
-
-def _moderates_for_header(user) -> bool:
-    """Whether to show the queue link. Pages that already asked (every forum page) answer for
-    free; elsewhere the answer is kept in the cache for a minute, so ordinary pages cost members
-    no query. The queue itself always checks the permission afresh."""
-    from django.core.cache import cache
-
-    from forum.permissions import known_moderator_status
-
-    known = known_moderator_status(user)
-    if known is not None:
-        return known
-    key = f"forum:header-moderator:{user.pk}"
-    cached = cache.get(key)
-    if cached is None:
-        cached = rules.can_moderate(user)
-        cache.set(key, cached, HEADER_ROLE_SECONDS)
-    return cached
-
-
 @register.simple_tag(takes_context=True)
 def moderation_queue_count(context) -> int | None:
-    """How many items wait in the review queue, for moderators only (at most one query, usually
-    none: see `moderation.header_queue_count`); None for everyone else."""
-    user = context.get("user")
-    if user is None or not user.is_authenticated or not _moderates_for_header(user):
-        return None
+    """How many items wait in the review queue, for moderators only (usually no query: see
+    `moderation.header_queue_count`); None for everyone else. Whether the reader moderates comes
+    from their standing (`forum.standing`, cached and dropped whenever it changes)."""
+    from forum import standing
     from forum.moderation import header_queue_count
+    from forum.permissions import known_moderator_status
 
+    user = context.get("user")
+    if user is None or not user.is_authenticated:
+        return None
+    if known_moderator_status(user) is None:
+        standing.load(user)  # pages that asked already (every forum page) answer for free
+    if not rules.can_moderate(user):
+        return None
     return header_queue_count()

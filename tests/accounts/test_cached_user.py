@@ -67,8 +67,9 @@ def test_without_a_shared_cache_the_row_is_read_each_time(client, member, settin
 
 def test_a_row_read_just_before_a_change_commits_is_not_stored(member, monkeypatch):
     from accounts import backends
+    from config import versions
 
-    monkeypatch.setattr(backends, "SETTLE_SECONDS", 5)
+    monkeypatch.setattr(versions, "DROP_SETTLE_SECONDS", 5)
     member.set_password("another-long-password-88")
     member.save()  # drops the cached row and starts the settling time
 

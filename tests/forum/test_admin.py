@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from config import versions
 from tests.accounts.helpers import give_mfa
 from tests.conftest import make_member
 
@@ -55,9 +56,8 @@ class TestAdminEditsShowAtOnce:
 
     @pytest.fixture(autouse=True)
     def _settled_at_once(self, monkeypatch):
-        from forum import caching
 
-        monkeypatch.setattr(caching, "SETTLE_SECONDS", 0.0)  # pages may be stored straight after a change
+        monkeypatch.setattr(versions, "SETTLE_SECONDS", 0.0)  # pages may be stored straight after a change
 
     def test_a_thread_hidden_in_the_admin_is_gone_for_members_at_once(self, admin_client, client, thread):
         from django.test import Client

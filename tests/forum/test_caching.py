@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import StakeholderGroup
+from config import versions
 from forum import agreements, caching, moderation, services
 from forum.models import Comment
 from tests.conftest import make_member
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _settled_at_once(monkeypatch):
     """Pages may be stored straight after a change (the settling time is tested on its own)."""
-    monkeypatch.setattr(caching, "SETTLE_SECONDS", 0.0)
+    monkeypatch.setattr(versions, "SETTLE_SECONDS", 0.0)
 
 
 @pytest.fixture
@@ -167,7 +168,7 @@ class TestAnonymousPages:
 
     def test_pages_are_not_stored_while_a_change_may_still_be_committing(self, client, thread, other_member,
                                                                          monkeypatch):
-        monkeypatch.setattr(caching, "SETTLE_SECONDS", 60.0)
+        monkeypatch.setattr(versions, "SETTLE_SECONDS", 60.0)
         reply(thread, other_member, "Just posted")
 
         client.get(thread.get_absolute_url())
@@ -599,7 +600,7 @@ class TestWithoutASharedCache:
 
 def test_a_new_members_profile_renews_nothing(member):
     newcomer = make_member("newcomer@example.org", display_name="")
-    before = caching.cache.get(caching.EVERYTHING) or caching._ensure_versions([caching.EVERYTHING], [None])[0]
+    before = caching._everything_version()
 
     newcomer.display_name = "Nina Newcomer"
     newcomer.save()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from bs4 import BeautifulSoup
 from django.core import mail
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -458,3 +459,23 @@ class TestMemberData:
         assert not ThreadFollow.objects.filter(user=recipient).exists()
         assert not Notification.objects.filter(recipient=recipient).exists()
         assert not NotificationPreference.objects.filter(user=recipient).exists()
+
+
+class TestUnreadCount:
+    def test_a_count_read_while_a_change_commits_is_dropped_again_at_the_commit(
+        self, recipient, notified, django_capture_on_commit_callbacks
+    ):
+        """A request that counted the unread notifications just before a change committed must not
+        leave its count cached after the commit (the count is dropped at once and again then)."""
+        notified(2)
+        assert notifications.unread_count(recipient) == 2
+        with django_capture_on_commit_callbacks() as callbacks:
+            Notification.objects.filter(recipient=recipient).update(read_at=timezone.now())
+            notifications.forget_unread([recipient.pk])
+            recipient._unread_notifications = None
+            # A request running now, before the commit, reads the old rows and caches them.
+            cache.set(notifications._unread_key(recipient.pk), 2, notifications.UNREAD_CACHE_SECONDS)
+        for callback in callbacks:
+            callback()  # the commit
+        recipient._unread_notifications = None
+        assert notifications.unread_count(recipient) == 0

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import User
+from config import versions
 from forum import moderation, permissions, standing
 from forum.models import Suspension
 from tests.conftest import make_member
@@ -184,7 +185,7 @@ def test_without_a_shared_cache_nothing_is_kept(member, settings):
 def test_a_standing_read_just_before_a_change_commits_is_not_stored(member, moderator, monkeypatch):
     """A request that read the rows before a suspension committed must not store "not suspended"
     after it: for a few seconds after each drop, standings are used but not stored."""
-    monkeypatch.setattr(standing, "SETTLE_SECONDS", 5)
+    monkeypatch.setattr(versions, "DROP_SETTLE_SECONDS", 5)
     stale = User.objects.get(pk=member.pk)
     moderation.suspend_member(member=member, moderator=moderator, reason="Repeated abuse", days=3)
     standing.cache.delete(standing._key(member.pk))  # as if the late request's miss came now
@@ -197,3 +198,18 @@ def test_a_standing_read_just_before_a_change_commits_is_not_stored(member, mode
     assert standing.cache.get(standing._key(member.pk)) is None  # used, not stored
     monkeypatch.undo()
     assert not permissions.can_participate(fresh(member))  # the next request reads the suspension
+
+
+def test_a_member_made_a_moderator_sees_the_review_queue_in_the_header_at_once(client, member):
+    """The header asks the member's standing, which is dropped when their groups change (it once
+    kept its own answer for a minute, which nothing cleared)."""
+    client.force_login(member)
+    assert "Review queue" not in client.get("/about/").content.decode()
+
+    group = Group.objects.create(name="Moderators for this test")
+    group.permissions.add(moderate_permission())
+    member.groups.add(group)
+
+    assert "Review queue" in client.get("/about/").content.decode()
+    member.groups.remove(group)
+    assert "Review queue" not in client.get("/about/").content.decode()

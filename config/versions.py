@@ -1,0 +1,98 @@
+"""The one door to the shared cache for every copy that must change when its rows change.
+
+Every cached copy that must never outlive a change is kept true in one of two ways, and both go
+through this module (Misago's `cache/versions.py` is the model):
+
+- **Versions.** A copy is stored with the versions of what it was made from and used only while
+  those versions are current. `replace(keys)` gives the keys new versions (a bump), so every copy
+  made under the old ones is passed over; nothing has to be found and deleted, and `read()` gets a
+  copy and the versions it must match in one round trip. The forum's pages work this way.
+- **Drops.** A copy kept under a key of its own (a member's row, their standing, their unread
+  count, the word filters) is deleted by `drop(keys)`: at once and again when the transaction
+  commits, so a request that read the old rows just before the commit cannot leave them cached.
+
+**Settling.** For SETTLE_SECONDS after a bump, copies made under the new versions are used but not
+stored: a request that read the database just before the change committed could otherwise store
+old rows under the new version. A new version carries the moment it settles (`is_settled`). A drop
+made with `settle=True` leaves a marker for DROP_SETTLE_SECONDS (`settling`), which the copy's
+owner checks before storing what it read.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Iterable
+
+from django.core.cache import cache
+from django.db import transaction
+
+SETTLE_SECONDS = 5.0
+DROP_SETTLE_SECONDS = 5.0
+
+
+def _new_version(settle: float) -> str:
+    """A random token and the moment (in milliseconds) from which copies may be stored under it."""
+    settled_at = int((time.time() + settle) * 1000) if settle > 0 else 0
+    return f"{secrets.token_hex(6)}@{settled_at}"
+
+
+def is_settled(version: str) -> bool:
+    """Whether copies made under `version` may be stored (its settling time has passed)."""
+    _token, _at, moment = (version or "").partition("@")
+    return not moment or int(moment) <= time.time() * 1000
+
+
+def all_settled(versions: Iterable[str]) -> bool:
+    return all(is_settled(version) for version in versions)
+
+
+def current(found: dict, keys: list[str]) -> list[str]:
+    """The versions of `keys` from a `get_many` answer that asked for them; a key that has none
+    yet is given one (`add` keeps a version another process set first)."""
+    versions = [found.get(key) for key in keys]
+    if all(version is not None for version in versions):
+        return versions
+    for key, version in zip(keys, versions, strict=True):
+        if version is None:
+            cache.add(key, _new_version(0), timeout=None)
+    again = cache.get_many(keys)
+    return [again.get(key) or "" for key in keys]
+
+
+def read(version_keys: list[str], *entry_keys: str) -> tuple[dict, list[str]]:
+    """One round trip: the stored entries asked for, and the current versions of `version_keys`."""
+    found = cache.get_many([*entry_keys, *version_keys])
+    return found, current(found, version_keys)
+
+
+def replace(keys: list[str]) -> None:
+    """Give `keys` new versions (with a settling time): every copy made under the old ones is
+    passed over from now on."""
+    cache.set_many({key: _new_version(SETTLE_SECONDS) for key in keys}, timeout=None)
+
+
+def drop(keys: list[str], *, settle: bool = False) -> None:
+    """Delete the copies under `keys` now and again when the transaction commits (at once when
+    there is none). With `settle`, for DROP_SETTLE_SECONDS after each, `settling(key)` is true."""
+    keys = list(keys)
+    if not keys:
+        return
+
+    def delete():
+        cache.delete_many(keys)
+        if settle and DROP_SETTLE_SECONDS > 0:
+            cache.set_many({_settling_key(key): 1 for key in keys}, timeout=DROP_SETTLE_SECONDS)
+
+    delete()
+    transaction.on_commit(delete)
+
+
+def settling(key: str) -> bool:
+    """Whether `key` was dropped (with `settle`) less than DROP_SETTLE_SECONDS ago: a copy read now
+    may be used but must not be stored."""
+    return DROP_SETTLE_SECONDS > 0 and cache.get(_settling_key(key)) is not None
+
+
+def _settling_key(key: str) -> str:
+    return f"{key}:settling"
