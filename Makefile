@@ -16,7 +16,7 @@ PORT ?= 8000
 help:
 	@echo "make run    install, build, migrate, load the source texts and serve http://$(HOST):$(PORT)"
 	@echo "make test   install (with dev tools) and run the whole test suite"
-	@echo "make lint   ruff and the migrations check"
+	@echo "make lint   ruff, the import layers (lint-imports) and the migrations check"
 	@echo "make bench  seed demo data into PostgreSQL and measure every page (writes docs/benchmarks.md)"
 	@echo "make serve  production-style: DEBUG off, gunicorn and the task worker (needs SECRET_KEY, see docs/deploy.md)"
 
@@ -69,6 +69,7 @@ test: install-dev assets
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	TESTING=true $(PY) manage.py makemigrations --check --dry-run
 
 # The benchmark (docs/performance.md): seeds demo data into a fresh PostgreSQL database (cg_bench),

@@ -15,7 +15,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Exists, OuterRef
 
-from accounts import affiliation, services
+from accounts import affiliation
 from accounts.models import AffiliationEvent, Organisation, OrganisationDomain, User
 from accounts.permissions import has_mfa, render_mfa_required
 from accounts.validators import normalise_domain_rule
@@ -144,11 +144,6 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "usable_password", "password1", "password2")}),)
     inlines = [AffiliationEventInline]
     actions = ["verify_affiliation", "revoke_affiliation"]
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and "stakeholder_group" in form.changed_data:
-            services.copy_group_to_comments(obj)
 
     def get_queryset(self, request):
         with_mfa = Authenticator.objects.filter(user=OuterRef("pk"), type__in=_MFA_TYPES)

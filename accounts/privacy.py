@@ -87,10 +87,7 @@ def _empty_user_row(user: User) -> None:
     user.last_login = None
     user.deleted_at = timezone.now()
     user.set_unusable_password()
-    user.save()
-    from accounts.services import copy_group_to_comments
-
-    copy_group_to_comments(user)  # a former member's comments are no longer found by their group
+    user.save()  # announces the emptied badge: the forum's copies of the group follow
     user.groups.set(Group.objects.none())
     user.user_permissions.set(Permission.objects.none())
 

@@ -11,29 +11,14 @@ from accounts.models import User
 
 @transaction.atomic
 def save_profile(*, member: User, form: ProfileForm) -> User:
-    """Save a valid profile form, log a change of group, and re-check verification."""
+    """Save a valid profile form, log a change of group, and re-check verification. (The saved
+    row announces a changed badge: `accounts.signals.member_profile_changed`.)"""
     previous_group = User.objects.filter(pk=member.pk).values_list("stakeholder_group", flat=True).get()
     member = form.save()
     if previous_group != member.stakeholder_group:
         affiliation.record_group_change(member, from_group=previous_group)
-        copy_group_to_comments(member)
     affiliation.refresh_affiliation(member)
     return member
-
-
-@transaction.atomic
-def copy_group_to_comments(member: User) -> int:
-    """Give the member's comments their current group (copied there so search can filter on it).
-
-    One UPDATE of every comment whose copy differs; call it whenever a member's group is saved.
-    """
-    from forum.models import Comment
-
-    return (
-        Comment.objects.filter(author=member)
-        .exclude(author_group=member.stakeholder_group)
-        .update(author_group=member.stakeholder_group)
-    )
 
 
 def resend_verification(request, user: User) -> bool:

@@ -1,15 +1,45 @@
-"""allauth tells us when an email address is confirmed or removed; verification follows the address.
+"""Signals in and out of the accounts app.
 
-These are allauth's signals (the only way to hear about its flows); our own workflows call
-`accounts.affiliation` directly.
+In: allauth tells us when an email address is confirmed or removed, and verification follows the
+address (allauth's signals are the only way to hear about its flows; our own workflows call
+`accounts.affiliation` directly).
+
+Out: `member_profile_changed`, sent with `member` and `changed` (the names of the fields that
+changed) after a saved member's name, group, organisation, declared interests, verification or
+deletion changed. Every comment shows these (the member badge), so the forum renews its cached
+pages and copies the group to the member's comments for search; accounts never imports the forum.
 """
 
 from __future__ import annotations
 
 from allauth.account.signals import email_confirmed, email_removed
-from django.dispatch import receiver
+from django.db.models.signals import post_init, post_save
+from django.dispatch import Signal, receiver
 
 from accounts import affiliation
+from accounts.models import User
+
+member_profile_changed = Signal()
+
+BADGE_FIELDS = ("display_name", "stakeholder_group", "organisation_name", "declared_interests",
+                "affiliation_verified", "deleted_at")
+
+
+@receiver(post_init, sender=User, dispatch_uid="accounts.remember_badge")
+def remember_badge(sender, instance, **kwargs):
+    instance._badge_as_loaded = tuple(instance.__dict__.get(name) for name in BADGE_FIELDS)
+
+
+@receiver(post_save, sender=User, dispatch_uid="accounts.announce_badge_changes")
+def announce_badge_changes(sender, instance, created, update_fields=None, **kwargs):
+    if not created and update_fields is not None and not set(update_fields) & set(BADGE_FIELDS):
+        return
+    now = tuple(getattr(instance, name) for name in BADGE_FIELDS)
+    before = getattr(instance, "_badge_as_loaded", now)
+    instance._badge_as_loaded = now
+    changed = {name for name, old, new in zip(BADGE_FIELDS, before, now, strict=True) if old != new}
+    if changed and not created:
+        member_profile_changed.send(sender=sender, member=instance, changed=changed)
 
 
 @receiver(email_confirmed, dispatch_uid="accounts.refresh_affiliation_on_confirm")

@@ -9,9 +9,15 @@ from django.contrib import admin
 from django.db import models
 
 from articles.models import Article, Paragraph, Reference, Section
-from forum.admin import RenewsCachedPages  # the texts are quoted on cached forum pages
+from articles.signals import texts_changed
+from config.adminmixins import AnnouncesChanges
 
 FILES_NOTE = "Edits made here are replaced the next time import_articles runs; change the content file too."
+
+
+class AnnouncesTextChanges(AnnouncesChanges):
+    def after_change(self) -> None:
+        texts_changed.send(sender=Article)  # the texts are quoted on cached forum pages
 
 
 class SectionInline(admin.TabularInline):
@@ -29,7 +35,7 @@ class ReferenceInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(RenewsCachedPages, admin.ModelAdmin):
+class ArticleAdmin(AnnouncesTextChanges, admin.ModelAdmin):
     list_display = ("title", "slug", "position", "author_name", "published_in", "published_when", "updated_at")
     search_fields = ("title", "author_name", "published_in")
     prepopulated_fields = {"slug": ("title",)}
@@ -50,7 +56,7 @@ class ParagraphInline(admin.StackedInline):
 
 
 @admin.register(Section)
-class SectionAdmin(RenewsCachedPages, admin.ModelAdmin):
+class SectionAdmin(AnnouncesTextChanges, admin.ModelAdmin):
     list_display = ("__str__", "article", "position", "anchor")
     list_filter = ("article",)
     list_select_related = ("article",)

@@ -23,8 +23,9 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from articles.models import Article, Paragraph
-from forum import caching
-from forum.services import discussion_stats_of, with_discussion_stats
+from forum.cache.pages import AnonymousPage
+from forum.cache.versions import THEMES
+from forum.reading import discussion_stats_of, with_discussion_stats
 
 
 def get_article_for_reading(slug: str, *, paragraphs: QuerySet[Paragraph] | None = None) -> Article:
@@ -52,7 +53,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # Anonymous readers: the whole page from the cache, renewed by any change in the forum (the
     # paragraph figures) and by a new import of the texts.
-    cached = caching.AnonymousPage(request, caching.THEMES)
+    cached = AnonymousPage(request, THEMES)
     if (response := cached.response()) is not None:
         return response
     article = get_article_for_reading(slug, paragraphs=paragraphs_for_reading(request))

@@ -33,12 +33,13 @@ def main() -> None:
 
     from accounts.models import User
     from articles.models import Article
-    from forum import caching
-    from forum.demo import DEMO_DOMAIN
+    from forum.cache import fragments
+    from forum.cache import pages as cache_pages
+    from forum.demo.plan import DEMO_DOMAIN
     from forum.models import Thread
 
-    caching._anonymous_and_plain = lambda request: False  # no cached pages: every query runs
-    caching.comment_list_html = lambda *args: None
+    cache_pages._anonymous_and_plain = lambda request: False  # no cached pages: every query runs
+    fragments.comment_list_html = lambda *args: None
     hot = Thread.objects.order_by("-last_position").first()
     pages = [
         ("Theme list", "/themes/"),

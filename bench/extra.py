@@ -27,6 +27,8 @@ import time
 import tracemalloc
 from pathlib import Path
 
+from forum.notifications import handlers as notification_handlers
+
 ROOT = Path(__file__).resolve().parent.parent
 TITLE = "Notification fan-out and digests"
 FANOUT_TARGET_SECONDS = 2.0
@@ -81,9 +83,9 @@ def run(members: int) -> dict:
     from django.test.utils import CaptureQueriesContext
 
     from accounts.models import StakeholderGroup, User
-    from forum import services, tasks
-    from forum.emails import send_digests
     from forum.models import EmailFrequency, FollowLevel, Notification, Theme, ThemeFollow
+    from forum.notifications.sending import send_digests
+    from forum.posting import services
 
     tag = secrets.token_hex(4)
     saved_backend = settings.EMAIL_BACKEND
@@ -117,7 +119,7 @@ def run(members: int) -> dict:
 
         with CaptureQueriesContext(connection) as fan_out_queries:
             started = time.perf_counter()
-            tasks.fan_out_comment_task.call(comment.pk)
+            notification_handlers.comment_published(comment.pk, opening=False)
             fan_out_seconds = time.perf_counter() - started
         notified = Notification.objects.filter(comment=comment).count()
 

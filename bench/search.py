@@ -55,7 +55,7 @@ def main() -> None:
     from django.utils import timezone
 
     from accounts.models import User
-    from forum.demo import DEMO_DOMAIN
+    from forum.demo.plan import DEMO_DOMAIN
     from forum.models import Comment
 
     rounds = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 5

@@ -332,8 +332,8 @@ def setup_data(env: dict) -> tuple[list[dict], list[tuple[str, str]]]:
     from django.db import connection
 
     from accounts.models import StakeholderGroup, User
-    from forum import services
     from forum.models import Theme
+    from forum.posting import services
 
     groups = list(StakeholderGroup.values)
     themes = list(Theme.objects.order_by("position")[:3])

@@ -6,6 +6,8 @@ import logging
 
 from django.conf import settings
 from django.db.utils import InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.template import loader
 
 logger = logging.getLogger("config.database")
 
@@ -19,10 +21,14 @@ def is_database_unavailable(exc: BaseException | None) -> bool:
     return isinstance(exc, DATABASE_UNAVAILABLE_ERRORS)
 
 
+def service_unavailable_response() -> HttpResponse:
+    """The styled 503 page, rendered without a request context (the database may be what failed)."""
+    template = loader.get_template("errors/503.html")
+    return HttpResponse(template.render({}), status=503)
+
+
 def database_unavailable_response(exc: BaseException):
     """Log one line (no traceback, no SQL) and return the styled 503 page."""
-    from config.views import service_unavailable_response
-
     first_line = (str(exc).strip().splitlines() or [""])[0][:200]
     logger.error("event=database.unavailable error=%s detail=%r", type(exc).__name__, first_line)
     response = service_unavailable_response()

@@ -15,11 +15,11 @@ from django.views.decorators.http import require_GET, require_POST
 from articles.models import Article
 from config import security
 from config.middleware import database_unavailable_response, is_database_unavailable
-from forum import caching
+from forum.cache.pages import AnonymousPage
 
 
 def home(request):
-    cached = caching.AnonymousPage(request)  # anonymous readers: from the cache until a new import
+    cached = AnonymousPage(request)  # anonymous readers: from the cache until a new import
     if (response := cached.response()) is not None:
         return response
     articles = Article.objects.order_by("position", "title")
@@ -69,11 +69,6 @@ def server_error(request):
 def csrf_failure(request, reason=""):
     security.log_security_event("csrf.failed", request, level=logging.WARNING, reason=reason)
     return render(request, "errors/csrf.html", status=403)
-
-
-def service_unavailable_response() -> HttpResponse:
-    template = loader.get_template("errors/503.html")
-    return HttpResponse(template.render({}), status=503)
 
 
 @csrf_exempt  # browsers send reports without our token; the endpoint changes nothing but the log

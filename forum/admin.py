@@ -1,30 +1,21 @@
-"""Admin for themes, threads and comments. Counters are read-only: only forum.services changes them."""
+"""Admin for themes, threads and comments (and, registered from its own package, moderation's).
+Counters are read-only: only forum.posting.counters changes them."""
 
 from django.contrib import admin
 
-from forum import caching
+from config.adminmixins import AnnouncesChanges
+from forum import events
 from forum.models import Comment, CommentRevision, Theme, ThemePassage, Thread
+from forum.moderation import admin as moderation_admin  # noqa: F401 - reports, filters and the log
+from forum.search.indexing import copy_theme_to_comments
 
 
-class RenewsCachedPages:
-    """Edits in the admin go around forum.services, which renew the cached pages a change shows
-    on; renew them all here instead (admin edits are rare)."""
+class RenewsCachedPages(AnnouncesChanges):
+    """Edits in the admin go around the services, whose events renew the cached pages a change
+    shows on; renew them all here instead (admin edits are rare)."""
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        caching.bump_everything()
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        caching.bump_everything()
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        caching.bump_everything()
-
-    def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        caching.bump_everything()
+    def after_change(self) -> None:
+        events.forum_changed.send(reason="admin edit")
 
 
 class ThemePassageInline(admin.TabularInline):
@@ -57,8 +48,8 @@ class ThreadAdmin(RenewsCachedPages, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        if change and "theme" in form.changed_data:  # moved here rather than by moderation.move_thread
-            Comment.objects.filter(thread=obj).update(thread_theme=obj.theme)  # search's copy
+        if change and "theme" in form.changed_data:  # moved here rather than by a moderator
+            copy_theme_to_comments(obj)  # search's copy
 
 
 class CommentRevisionInline(admin.TabularInline):
@@ -81,5 +72,3 @@ class CommentAdmin(RenewsCachedPages, admin.ModelAdmin):
     inlines = [CommentRevisionInline]
     date_hierarchy = "created_at"
 
-
-from forum import moderation_admin  # noqa: E402, F401 - reports, filters and the log

@@ -6,7 +6,17 @@ class ForumConfig(AppConfig):
     verbose_name = "Forum"
 
     def ready(self):
-        from forum import caching, standing
+        """Wire every reaction to the forum's events and to other apps' signals, here and only
+        here (docs/architecture.md has the table)."""
+        from accounts.signals import member_profile_changed
+        from forum import standing
+        from forum.cache import renewal
+        from forum.moderation import handlers as moderation_handlers
+        from forum.notifications import handlers as notification_handlers
+        from forum.search import indexing
 
-        standing.connect_signals()
-        caching.connect_signals()
+        standing.connect_signals()  # standing cached per member, dropped when its rows change
+        renewal.connect()  # the page cache renews what each change shows on
+        moderation_handlers.connect()  # edits sent for review by the filters
+        notification_handlers.connect()  # who is told, in the app and by email
+        member_profile_changed.connect(indexing.member_profile_changed, dispatch_uid="forum.search.group_copy")

@@ -1,7 +1,7 @@
 """Downloads of the discussion as CSV and JSON, for one theme or for every theme.
 
 Only what anyone can read on the site is exported: published comments, not deleted, in
-published discussions (`summary.readable_comments`). Rows are read with `.iterator()` and
+published discussions (`Comment.objects.readable()`). Rows are read with `.iterator()` and
 written as they come, so a large export streams in constant memory.
 
 CSV cells that a spreadsheet would run as a formula (starting with =, +, -, @, or a tab or
@@ -19,7 +19,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import StakeholderGroup
-from forum.summary import readable_comments
+from forum.models import Comment
 
 GROUP_CODES = [code for code, _label in StakeholderGroup.choices]
 _GROUP_LABELS = dict(StakeholderGroup.choices)
@@ -87,9 +87,11 @@ def column_meanings() -> list[tuple[str, str]]:
 
 def exported_comments(theme=None):
     """The comments an export contains, in reading order, with everything a row prints joined."""
+    comments = Comment.objects.readable()
+    if theme is not None:
+        comments = comments.filter(thread__theme=theme)
     return (
-        readable_comments(theme)
-        .select_related("thread__theme", "thread__anchor_paragraph", "author")
+        comments.select_related("thread__theme", "thread__anchor_paragraph", "author")
         .order_by("thread__theme__position", "thread__theme__title", "thread_id", "position")
     )
 

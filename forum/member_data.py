@@ -23,8 +23,10 @@ from django.db.models import Prefetch
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
+from forum import events
 from forum.models import ERASED_PLACEHOLDER, FORMER_MEMBER, Comment, CommentRevision, Mention, Thread, ThreadReadState
-from forum.search import reindex_comments
+from forum.notifications import privacy as notifications_data
+from forum.search.indexing import reindex_comments
 
 RECENT_POSTS = 10
 
@@ -86,15 +88,8 @@ def export_member_data(user) -> dict:
             }
             for state in read_states
         ],
-        **_following_data(user),
+        **notifications_data.member_export(user),  # follows, notifications and email settings
     }
-
-
-def _following_data(user) -> dict:
-    """Follows, notifications and email settings (kept by forum.notifications)."""
-    from forum import notifications
-
-    return notifications.member_export(user)
 
 
 @transaction.atomic
@@ -122,17 +117,9 @@ def erase_member_data(user, *, remove_text: bool) -> None:
     Thread.objects.filter(author=user).update(author_name=FORMER_MEMBER)
     CommentRevision.objects.filter(edited_by=user).update(edited_by=None)
     ThreadReadState.objects.filter(user=user).delete()
-    _erase_following_data(user)
+    notifications_data.member_erase(user)
     Mention.objects.filter(member=user).delete()
-    from forum import caching
-
-    caching.bump_everything()  # the member's name and words leave every cached page now
-
-
-def _erase_following_data(user) -> None:
-    from forum import notifications
-
-    notifications.member_erase(user)
+    events.forum_changed.send(reason="account erased")  # the member's name and words leave every cached page now
 
 
 def public_activity(member, *, viewer) -> dict:
@@ -141,9 +128,7 @@ def public_activity(member, *, viewer) -> dict:
     Only comments everyone may read are counted and listed (not deleted, hidden or waiting for a
     moderator, in a public thread), whoever is looking. Two queries.
     """
-    public_comments = Comment.objects.public().filter(
-        author=member, is_deleted=False, thread__is_hidden=False, thread__needs_approval=False
-    )
+    public_comments = Comment.objects.readable().filter(author=member)
     recent = public_comments.select_related("thread").order_by("-created_at", "-pk")[:RECENT_POSTS]
     return {
         "post_count": public_comments.count(),

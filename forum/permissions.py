@@ -1,63 +1,29 @@
-"""Every forum permission rule, in one place.
+"""The forum's permission rules for taking part: posting, replying, editing, deleting, seeing,
+agreeing and downloading. Moderation's own rules (reports, suspensions, appeals) are in
+`forum.moderation.rules`; who a member is (moderator, facilitator, suspended) is `forum.standing`.
 
 Each rule comes in two forms: `*_refusal(user, obj) -> str | None` gives the sentence to show a
 person when the answer is no (None means yes), and `can_*(user, obj) -> bool` answers the
 question. Views raise `PermissionDenied(reason)` or put the sentence on the form; templates use
 the `can_*` filters in `forum_tags`, so a button is never shown that the server would refuse.
-
-This module imports no forum models: querysets use the moderator helpers, and models import
-querysets.
 """
 
 from __future__ import annotations
 
-MODERATE_PERMISSION = "forum.moderate_comment"
+from django.conf import settings
+
+from forum.standing import active_suspension, describe_until, is_facilitator, is_moderator
 
 
-def _moderator_permissions():
-    from django.contrib.auth.models import Permission
-
-    app_label, codename = MODERATE_PERMISSION.split(".")
-    return Permission.objects.filter(content_type__app_label=app_label, codename=codename)
-
-
-def moderator_exists(user):
-    """An SQL EXISTS that is true when `user` holds the moderation permission (directly or by
-    group), so a visibility filter can answer "is the reader a moderator?" inside its own query."""
-    from django.db.models import Exists, Q
-
-    return Exists(_moderator_permissions().filter(Q(user=user) | Q(group__user=user)))
-
-
-def known_moderator_status(user) -> bool | None:
-    """True or False when the answer costs no query (anonymous, superuser, already asked)."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return getattr(user, "_forum_is_moderator", None)
-
-
-def remember_moderator_status(user, value: bool) -> None:
-    """Keep an answer a query already gave (see `ThreadQuerySet.with_viewer_status`)."""
-    if user is not None and user.is_authenticated:
-        user._forum_is_moderator = bool(value)
-
-
-def is_moderator(user) -> bool:
-    """Users with the `forum.moderate_comment` permission (directly, by group, or superusers).
-
-    One EXISTS query the first time (ModelBackend's `has_perm` loads every permission in two),
-    then remembered on the user object for the rest of the request. Pages that fetch a thread
-    learn the answer from the thread query itself and ask nothing here.
-    """
-    known = known_moderator_status(user)
-    if known is None:
-        from django.db.models import Q
-
-        known = _moderator_permissions().filter(Q(user=user) | Q(group__user=user)).exists()
-        remember_moderator_status(user, known)
-    return known
+def suspension_refusal(user) -> str | None:
+    """Why a suspended member may not post, react, flag or follow: the reason and until when."""
+    suspension = active_suspension(user)
+    if suspension is None:
+        return None
+    return (
+        f"Your account is suspended {describe_until(suspension)}, so you can read and download your data "
+        f"but cannot post, react, report or follow. The reason given: {suspension.reason}"
+    )
 
 
 def participation_refusal(user) -> str | None:
@@ -191,7 +157,7 @@ def can_see_history(user, comment) -> bool:
     return can_see_comment(user, comment) and not comment.is_deleted
 
 
-# --- Common-ground signals (agreeing with comments) and downloads ------------------------------
+# --- Agreeing with comments (common ground) and downloads -----------------------------------
 
 
 def _agreement_frozen_refusal(comment) -> str | None:
@@ -238,8 +204,6 @@ def can_withdraw_agreement(user, comment) -> bool:
 
 def export_refusal(user) -> str | None:
     """Downloads are for signed-in members; EXPORT_REQUIRES_GROUP narrows them to one group."""
-    from django.conf import settings
-
     if user is None or not user.is_authenticated:
         return "Sign in to download the discussion."
     if not user.is_active:
@@ -260,25 +224,12 @@ def can_export(user) -> bool:
     return export_refusal(user) is None
 
 
-# Moderation rules (suspensions, reports, appeals, staff roles) are written in their own module and
-# re-exported here, so views and templates still ask this one.
-from forum.moderation_permissions import (  # noqa: E402, F401
-    active_suspension,
-    appeal_refusal,
-    can_change_theme_status,
-    can_flag_comment,
-    can_flag_thread,
-    can_moderate,
-    can_post_as_moderator,
-    can_respond_to_theme,
-    can_suspend,
-    flag_comment_refusal,
-    flag_thread_refusal,
-    forget_suspension,
-    is_admin,
-    is_suspended,
-    remember_suspension_status,
-    suspend_refusal,
-    suspension_exists,
-    suspension_refusal,
-)
+def can_post_as_moderator(user) -> bool:
+    """Moderators may post with a Moderator tag."""
+    return is_moderator(user)
+
+
+def can_respond_to_theme(user) -> bool:
+    """Facilitators (and superusers) post the official "you said, we did" response, and may post
+    with a Facilitator tag."""
+    return is_facilitator(user)

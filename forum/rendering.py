@@ -17,6 +17,7 @@ import re
 from html import escape
 from html.parser import HTMLParser
 
+from accounts.models import User
 from accounts.validators import name_key
 from config.markdown import render_markdown, sanitise_html
 
@@ -58,8 +59,6 @@ def resolve_mentions(names: list[str]) -> dict[str, object]:
     """
     if not names:
         return {}
-    from accounts.models import User
-
     keys = {_normalise(name) for name in names} - {""}
     members = User.objects.filter(display_name_key__in=keys, is_active=True, deleted_at__isnull=True)
     return {member.display_name_key: member for member in members}

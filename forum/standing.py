@@ -1,17 +1,16 @@
 """A member's standing in the forum: whether they moderate, whether they facilitate, whether their
-email address is confirmed, and their suspensions, kept in the shared cache so a signed-in page
-does not ask the database each time.
+email address is confirmed, and the suspension in force. The permission rules ask here.
 
-`load(user)` puts the answers on the user object for the rest of the request, where
-`permissions.is_moderator`, `can_respond_to_theme` and `active_suspension` find them (and the
-visibility filters then need no EXISTS of their own). A miss costs three small queries.
+Each answer is worked out once per request and remembered on the user object. `load(user)` fills
+them all from the shared cache, so a signed-in page does not ask the database each time (a miss
+costs three small queries); without it, each question costs one EXISTS the first time, and the
+visibility filters ask inside their own query (`forum.models.viewer`).
 
-The entry is dropped whenever what it was made from changes: a suspension saved, deleted or lifted,
-the member's groups or permissions changed, an email address of theirs saved or removed, or the
-member's row saved (active, superuser). A
-change to a group's permissions, or a deleted group or permission, starts a new generation, which
-every entry is checked against in the same cache round trip. Each drop happens at once and again
-after the commit, so a request that read the old rows just before the commit cannot keep them.
+The cached entry is dropped (through `config.versions`, now and again after the commit, with a
+settling time) whenever what it was made from changes: a suspension saved, deleted or lifted, the
+member's groups or permissions changed, an email address of theirs saved or removed, or the
+member's row saved (active, superuser). A change to a group's permissions, or a deleted group or
+permission, starts a new generation, which every entry is checked against in the same round trip.
 Suspensions are stored with their dates and judged at each request, so one that starts or ends
 later needs no drop. Entries also expire after TIMEOUT.
 """
@@ -20,11 +19,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
+from django.db.models import F, Q
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from config import versions
+from forum.models import Suspension
+from forum.models.viewer import (
+    MODERATE_PERMISSION,
+    RESPOND_PERMISSION,
+    known_moderator_status,
+    permission_held,
+    remember_moderator_status,
+    suspension_in_force,
+)
 
 TIMEOUT = 300
 GENERATION = "forum:standing:generation"
@@ -43,10 +57,78 @@ def _key(user_id: int) -> str:
     return f"forum:standing:{user_id}"
 
 
+# The answers -------------------------------------------------------------------------------------
+
+
+def is_moderator(user) -> bool:
+    """Members with the `forum.moderate_comment` permission (directly, by group) and superusers.
+
+    One EXISTS query the first time (ModelBackend's `has_perm` loads every permission in two),
+    then remembered on the user object for the rest of the request. Pages that fetch a thread
+    learn the answer from the thread query itself, or from `load`, and ask nothing here.
+    """
+    known = known_moderator_status(user)
+    if known is None:
+        known = permission_held(user, MODERATE_PERMISSION).exists()
+        remember_moderator_status(user, known)
+    return known
+
+
+def is_facilitator(user) -> bool:
+    """Members with `forum.respond_to_theme` (and superusers): they post the official response
+    on a theme. Asked by every reply form, so remembered on the user object for the request."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    known = getattr(user, "_forum_can_respond", None)
+    if known is None:
+        known = user._forum_can_respond = permission_held(user, RESPOND_PERMISSION).exists()
+    return known
+
+
+def is_admin(user) -> bool:
+    """Site administrators: staff or superusers. Moderators cannot suspend them."""
+    return bool(user is not None and user.is_authenticated and (user.is_staff or user.is_superuser))
+
+
+def active_suspension(user):
+    """The suspension in force for `user` now, or None: one indexed query, remembered on the user
+    object for the rest of the request."""
+    if user is None or not user.is_authenticated:
+        return None
+    if not hasattr(user, "_forum_suspension"):
+        user._forum_suspension = (
+            suspension_in_force(user).order_by(F("ends_at").desc(nulls_first=True), "-pk").first()
+        )
+    return user._forum_suspension
+
+
+def is_suspended(user) -> bool:
+    return active_suspension(user) is not None
+
+
+def describe_until(suspension) -> str:
+    if suspension.ends_at is None:
+        return "until a moderator lifts it"
+    local = timezone.localtime(suspension.ends_at)
+    return f"until {date_format(local, 'j F Y')} at {date_format(local, 'H:i')}"
+
+
+def forget_suspension(user) -> None:
+    """Drop the remembered answer (after suspending or lifting a suspension in this request), and
+    the cached standing other requests would read it from."""
+    if user is not None and hasattr(user, "_forum_suspension"):
+        del user._forum_suspension
+    if user is not None and user.pk is not None:
+        forget(user.pk)
+
+
+# The cached standing -----------------------------------------------------------------------------
+
+
 def load(user) -> None:
     """Remember `user`'s standing on the user object (one cache round trip; three queries on a miss)."""
-    from forum import permissions
-
     if user is None or not user.is_authenticated or getattr(user, "_forum_standing_loaded", False):
         return
     if not settings.SHARED_CACHE:
@@ -55,10 +137,10 @@ def load(user) -> None:
     standing = found.get(_key(user.pk))
     if not isinstance(standing, Standing) or standing.generation != generation:
         standing = _look_up(user, generation)
-        if versions.is_settled(generation) and not versions.settling(_key(user.pk)):  # see `forget`
+        if versions.is_settled(generation) and not versions.settling(_key(user.pk)):
             cache.set(_key(user.pk), standing, timeout=TIMEOUT)
-    if permissions.known_moderator_status(user) is None:
-        permissions.remember_moderator_status(user, standing.is_moderator)
+    if known_moderator_status(user) is None:
+        remember_moderator_status(user, standing.is_moderator)
     if getattr(user, "_forum_can_respond", None) is None:
         user._forum_can_respond = standing.can_respond
     if not hasattr(user, "_forum_suspension"):
@@ -68,13 +150,6 @@ def load(user) -> None:
 
 
 def _look_up(user, generation: str) -> Standing:
-    from django.contrib.auth.models import Permission
-    from django.db.models import Q
-
-    from forum.models import Suspension
-    from forum.moderation_permissions import RESPOND_PERMISSION
-    from forum.permissions import MODERATE_PERMISSION
-
     wanted = [name.split(".", 1) for name in (MODERATE_PERMISSION, RESPOND_PERMISSION)]
     held = Permission.objects.filter(Q(user=user) | Q(group__user=user)).filter(
         content_type__app_label__in={app for app, _ in wanted}, codename__in={codename for _, codename in wanted}
@@ -96,8 +171,8 @@ def _look_up(user, generation: str) -> Standing:
 
 
 def _in_force(suspensions):
-    """The suspension in force now, chosen as `moderation_permissions.active_suspension` does:
-    one without an end first, then the one that ends last, then the newest."""
+    """The suspension in force now, chosen as `active_suspension` does: one without an end first,
+    then the one that ends last, then the newest."""
     now = timezone.now()
     current = [s for s in suspensions if s.starts_at <= now and (s.ends_at is None or s.ends_at > now)]
     if not current:
@@ -153,13 +228,7 @@ def _everyone(sender, **kwargs):
 
 
 def connect_signals() -> None:
-    from allauth.account.models import EmailAddress
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group, Permission
-    from django.db.models.signals import m2m_changed, post_delete, post_save
-
-    from forum.models import Suspension
-
+    """Subscribe to the model signals that change a standing (called from ForumConfig.ready)."""
     user_model = get_user_model()
     post_save.connect(_suspension_changed, sender=Suspension, dispatch_uid="standing.suspension_saved")
     post_delete.connect(_suspension_changed, sender=Suspension, dispatch_uid="standing.suspension_deleted")

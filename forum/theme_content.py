@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
 from articles.models import Paragraph, Section
+from forum import events
 from forum.models import Theme, ThemePassage, ThemeStatus
 
 THEMES_FILE = Path(__file__).resolve().parent / "content" / "themes.toml"
@@ -213,9 +214,6 @@ def _apply(source: ThemeSource, index: _ParagraphIndex) -> LoadResult:
             for number, (paragraph_id, section_id) in enumerate(wanted, start=1)
         )
         result.changes += sorted(changed)
-        from forum import caching
-
-        caching.bump_everything()  # stored theme pages quote the old passages
     if result.outcome == "unchanged" and result.changes:
         result.outcome = "updated"
     return result
@@ -228,4 +226,7 @@ def load_themes(sources: list[ThemeSource]) -> list[LoadResult]:
     """
     with transaction.atomic():
         index = _ParagraphIndex()
-        return [_apply(source, index) for source in sources]
+        results = [_apply(source, index) for source in sources]
+        if any(result.outcome != "unchanged" for result in results):
+            events.forum_changed.send(reason="themes loaded")  # stored pages show the old titles and passages
+        return results

@@ -3,12 +3,14 @@
 - core: themes, threads, comments, revisions, mentions, read state, paragraph discussions
 - following: follows, notifications, email preferences
 - moderation: flags, the append-only log, suspensions, filters, appeals, facilitator responses
-- signals: agreements (common ground)
+- agreement: members agreeing with comments (common ground)
 - reliability: one-time submission keys and drafts
+- querysets: who may see what (the visibility filters)
+- viewer: what one request knows about its reader (moderator, suspended)
 """
 
+from forum.models.agreement import *  # noqa: F403
 from forum.models.core import *  # noqa: F403
 from forum.models.following import *  # noqa: F403
 from forum.models.moderation import *  # noqa: F403
 from forum.models.reliability import *  # noqa: F403
-from forum.models.signals import *  # noqa: F403

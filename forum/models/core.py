@@ -1,8 +1,8 @@
 """Themes, threads, comments and what hangs off them.
 
 Counters (comment and thread counts, last activity, the stakeholder groups that took part) are
-denormalised onto Theme and Thread so list pages cost one query whatever their size. Only the
-functions in `forum.services` change them, with F() expressions inside a transaction.
+denormalised onto Theme and Thread so list pages cost one query whatever their size. Only
+`forum.posting.counters` changes them, with F() expressions inside a transaction.
 
 Comments are numbered 1..n within their thread (`position`), allocated under a row lock on the
 thread. Pages are position ranges, which makes deep pages and permalinks cheap.
@@ -23,7 +23,8 @@ from django.utils.text import slugify
 
 from accounts.models import FORMER_MEMBER_NAME, StakeholderGroup
 from config.markdown import RENDERER_VERSION, render_markdown
-from forum.querysets import CommentQuerySet, ThemeQuerySet, ThreadQuerySet
+from forum.models.querysets import CommentQuerySet, ThemeQuerySet, ThreadQuerySet
+from forum.rendering import render_comment
 
 FORMER_MEMBER = FORMER_MEMBER_NAME
 DELETED_PLACEHOLDER = "This comment was deleted by its author."
@@ -72,7 +73,7 @@ class Theme(models.Model):
     paragraphs = models.ManyToManyField(
         "articles.Paragraph", through="ThemePassage", related_name="themes", blank=True
     )
-    # Denormalised by forum.services.
+    # Denormalised by forum.posting.counters.
     thread_count = models.PositiveIntegerField(default=0, editable=False)
     comment_count = models.PositiveIntegerField(default=0, editable=False)
     last_activity_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -96,9 +97,6 @@ class Theme(models.Model):
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "summary_html", "renderer_version"}
         super().save(*args, **kwargs)
-        from forum import caching
-
-        caching.bump_everything()  # its title and status show on every page of its discussions
 
     def get_absolute_url(self) -> str:
         return reverse("forum:theme", kwargs={"slug": self.slug})
@@ -160,7 +158,7 @@ class Thread(models.Model):
     author_name = models.CharField(max_length=100, help_text="Copied when the thread starts; survives the account.")
     created_at = models.DateTimeField(default=timezone.now)
     last_activity_at = models.DateTimeField(default=timezone.now)
-    # Denormalised by forum.services. `last_position` is the highest position handed out (every
+    # Denormalised by forum.posting.counters. `last_position` is the highest position handed out (every
     # comment, whatever its state); `comment_count` counts public comments not deleted.
     last_position = models.PositiveIntegerField(default=0, editable=False)
     comment_count = models.PositiveIntegerField(default=0, editable=False)
@@ -241,7 +239,7 @@ class Thread(models.Model):
 
 
 class ParagraphDiscussion(models.Model):
-    """Discussion figures for one paragraph of a source text, kept by forum.services.
+    """Discussion figures for one paragraph of a source text, kept by forum.posting.counters.
 
     A row per paragraph that has ever had a discussion anchored to it, so the article page can
     show every paragraph's figures by joining this table to the paragraphs it already loads.
@@ -293,12 +291,12 @@ class Comment(models.Model):
     )
     author_name = models.CharField(max_length=100, help_text="Copied when posted; survives the account.")
     # Copied so search filters by the writer's group inside one index, without a join to the
-    # members table; accounts keeps it equal to the author's current group (copy_group_to_comments).
+    # members table; kept equal to the author's current group (forum.search.indexing).
     author_group = models.CharField(
         max_length=32, blank=True, default="", editable=False, help_text="The author's current stakeholder group."
     )
     # Copied from the discussion so search filters by theme inside the same index as the words
-    # (forum.search); moderation.move_thread rewrites it when a discussion changes theme. The
+    # (forum.search); moving a discussion (forum.moderation) rewrites it. The
     # search GIN index also answers "this theme's comments", so the column has no index of its own.
     thread_theme = models.ForeignKey(
         Theme, on_delete=models.CASCADE, null=True, blank=True, editable=False, db_index=False, related_name="+",
@@ -331,7 +329,7 @@ class Comment(models.Model):
     needs_approval = models.BooleanField(default=False, help_text="Waiting in the moderation queue.")
     # Who the author spoke as: a moderator's or facilitator's comment carries a distinct tag.
     posted_as = models.CharField(max_length=12, choices=PostedAs.choices, default=PostedAs.MEMBER)
-    # Common-ground signals, denormalised by forum.agreements with F() expressions.
+    # Common-ground figures, denormalised by forum.agreement with F() expressions.
     agree_count = models.PositiveIntegerField(default=0, editable=False)
     agree_groups = models.JSONField(default=dict, blank=True, editable=False, help_text="{group code: count}")
     is_common_ground = models.BooleanField(default=False, editable=False)
@@ -360,7 +358,7 @@ class Comment(models.Model):
             models.Index(
                 fields=["created_at"], condition=models.Q(needs_approval=True), name="forum_comment_pending_idx"
             ),
-            # Newest first: search takes its newest matches by walking this backwards (forum.search).
+            # Newest first: search takes its newest matches by walking this backwards (forum.search.query).
             models.Index(fields=["-created_at", "-id"], name="forum_comment_newest_idx"),
         ]
 
@@ -371,8 +369,6 @@ class Comment(models.Model):
         """Render the body on save (never per request) and keep the mentions it produced."""
         update_fields = kwargs.get("update_fields")
         if update_fields is None or "body" in update_fields:
-            from forum.rendering import render_comment
-
             self.body_html, self.mentioned_members = render_comment(self.body)
             self.renderer_version = RENDERER_VERSION
             if update_fields is not None:
@@ -382,6 +378,10 @@ class Comment(models.Model):
     def get_absolute_url(self) -> str:
         """The permalink: redirects to the right page of the thread at this comment's anchor."""
         return reverse("forum:comment", kwargs={"pk": self.pk})
+
+    def get_thread_url(self) -> str:
+        """Where the permalink leads: the page of the thread that shows it, at its anchor."""
+        return f"{self.thread.get_page_url(self.page)}#{self.anchor}"
 
     @property
     def anchor(self) -> str:

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from config.markdown import RENDERER_VERSION, render_markdown
 from forum.models.core import Comment, Thread
 
 
@@ -174,8 +175,6 @@ class ThemeResponse(models.Model):
         return f"Response on theme {self.theme_id}"
 
     def save(self, *args, **kwargs):
-        from config.markdown import RENDERER_VERSION, render_markdown
-
         self.body_html = render_markdown(self.body)
         self.renderer_version = RENDERER_VERSION
         super().save(*args, **kwargs)

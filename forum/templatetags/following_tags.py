@@ -9,16 +9,15 @@ from __future__ import annotations
 
 from django import template
 
-from forum import notifications
+from forum.following.forms import follow_context
 from forum.models import Theme
+from forum.notifications.inbox import unread_count
 
 register = template.Library()
 
 
 @register.inclusion_tag("forum/following/includes/follow_form.html", takes_context=True)
 def follow_form(context, target):
-    from forum.views.following import follow_context
-
     request = context.get("request")
     user = context.get("user") or getattr(request, "user", None)
     values = follow_context(user, theme=target) if isinstance(target, Theme) else follow_context(user, thread=target)
@@ -29,4 +28,4 @@ def follow_form(context, target):
 @register.simple_tag(takes_context=True)
 def unread_notification_count(context) -> int:
     user = context.get("user")
-    return notifications.unread_count(user)
+    return unread_count(user)

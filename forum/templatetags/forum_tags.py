@@ -8,10 +8,12 @@ from __future__ import annotations
 from html import unescape
 
 from django import template
-from django.utils.html import format_html, strip_tags
+from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
-from forum import permissions
+from forum import permissions, standing
+from forum.cache.rows import UNREAD_MARK, unread_link_html
+from forum.cache.rows import first_unread_url as _first_unread_url
 from forum.models import group_labels as _group_labels
 
 register = template.Library()
@@ -49,7 +51,7 @@ def can_see_comment(user, comment) -> bool:
 
 @register.filter
 def is_forum_moderator(user) -> bool:
-    return permissions.is_moderator(user)
+    return standing.is_moderator(user)
 
 
 @register.filter
@@ -67,30 +69,13 @@ def short_quote(html: str, length: int = 140) -> str:
 @register.filter
 def first_unread_url(thread) -> str:
     """Where an "N unread" link goes: the first unread comment, or the start for a new thread."""
-    last_read = getattr(thread, "last_read_position", None)
-    if not last_read:
-        return thread.get_absolute_url()
-    return thread.first_unread_url(last_read) or thread.get_absolute_url()
-
-
-UNREAD_MARK = "cgunreadmark000000000000"
+    return _first_unread_url(thread)
 
 
 @register.simple_tag(takes_context=True)
 def unread_link(context, thread) -> str:
     """A signed-in reader's "N unread" link under a discussion's title (nothing when all is read).
-    Inside a row made for every reader (forum.caching.thread_rows_html), a mark for their own."""
+    Inside a row made for every reader (forum.cache.rows.thread_rows_html), a mark for their own."""
     if context.get("unread_mark"):
         return UNREAD_MARK
     return unread_link_html(thread)
-
-
-def unread_link_html(thread) -> str:
-    count = getattr(thread, "unread_count", None)
-    if not count:
-        return ""
-    go_to_first = " – go to the first" if getattr(thread, "last_read_position", None) else ""
-    return format_html(
-        '<br><a class="nhsuk-body-s" href="{}">{} unread<span class="nhsuk-u-visually-hidden"> in {}</span>{}</a>',
-        first_unread_url(thread), count, thread.title, go_to_first,
-    )

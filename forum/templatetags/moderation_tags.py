@@ -1,4 +1,4 @@
-"""Template side of the moderation rules (forum/moderation_permissions.py, via forum.permissions).
+"""Template side of the moderation rules (forum/moderation/rules.py) and the header's queue count.
 
 Usage: `{% load moderation_tags %}{% if user|can_flag_comment:comment %}…{% endif %}`.
 """
@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from django import template
 
-from forum import moderation_permissions as rules
+from forum import permissions, standing
+from forum.models.viewer import known_moderator_status
+from forum.moderation import rules
+from forum.moderation.queue import header_queue_count
 
 register = template.Library()
 
@@ -29,7 +32,7 @@ def can_moderate(user) -> bool:
 
 @register.filter
 def can_respond_to_theme(user) -> bool:
-    return rules.can_respond_to_theme(user)
+    return permissions.can_respond_to_theme(user)
 
 
 @register.filter
@@ -39,23 +42,19 @@ def can_change_theme_status(user) -> bool:
 
 @register.filter
 def active_suspension(user):
-    return rules.active_suspension(user)
+    return standing.active_suspension(user)
 
 
 @register.filter
 def suspended_until(suspension) -> str:
-    return rules.describe_until(suspension)
+    return standing.describe_until(suspension)
 
 
 @register.simple_tag(takes_context=True)
 def moderation_queue_count(context) -> int | None:
     """How many items wait in the review queue, for moderators only (usually no query: see
-    `moderation.header_queue_count`); None for everyone else. Whether the reader moderates comes
-    from their standing (`forum.standing`, cached and dropped whenever it changes)."""
-    from forum import standing
-    from forum.moderation import header_queue_count
-    from forum.permissions import known_moderator_status
-
+    `queue.header_queue_count`); None for everyone else. Whether the reader moderates comes from
+    their standing (`forum.standing`, cached and dropped whenever it changes)."""
     user = context.get("user")
     if user is None or not user.is_authenticated:
         return None

@@ -1,1 +1,3 @@
-"""Forum views, one module per kind of page. Each view: access helper → form → service → redirect."""
+"""The forum's core pages, one module per kind of page: themes, discussions, comments, paragraphs,
+drafts, agreeing, following, search and downloads. Each view: access helper → form → service →
+redirect. Moderation's and notifications' pages are in their own packages."""

@@ -10,8 +10,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from articles.models import Paragraph
-from forum import caching, following, permissions, reliability, standing
+from forum import permissions, standing
+from forum.cache.rows import shared_theme, shared_thread
+from forum.following.levels import theme_level_of, with_follow_levels
 from forum.models import Comment, Theme, ThemePassage, ThemeResponse, Thread
+from forum.models.viewer import remember_moderator_status, remember_suspension_status
+from forum.posting.drafts import thread_context, with_thread_draft
 
 
 def get_theme(slug: str, user=None) -> Theme:
@@ -19,7 +23,7 @@ def get_theme(slug: str, user=None) -> Theme:
     `user` follows it when given.
 
     Also annotated with `has_response` (whether a facilitator has responded). Given a signed-in
-    reader, the theme comes from the cache (`caching.shared_theme`) and their follow level from
+    reader, the theme comes from the cache (`rows.shared_theme`) and their follow level from
     one small query; their standing (suspended or not) from `standing`.
     """
     standing.load(user)
@@ -31,10 +35,10 @@ def get_theme(slug: str, user=None) -> Theme:
     )
     if user is None or not user.is_authenticated:
         return get_object_or_404(queryset, slug=slug)
-    theme = caching.shared_theme(slug, lambda: queryset.filter(slug=slug).first())
+    theme = shared_theme(slug, lambda: queryset.filter(slug=slug).first())
     if theme is None:
         raise Http404("No such theme.")
-    theme.follow_level = following.theme_level_of(user, theme)
+    theme.follow_level = theme_level_of(user, theme)
     return theme
 
 
@@ -51,20 +55,20 @@ def get_thread_for_reader(request, pk: int, *, with_draft: bool = False) -> Thre
         .with_viewer_status(request.user)
     )
     if with_draft:
-        queryset = reliability.with_thread_draft(queryset, request.user)
-    thread = get_object_or_404(following.with_follow_levels(queryset, request.user), pk=pk)
+        queryset = with_thread_draft(queryset, request.user)
+    thread = get_object_or_404(with_follow_levels(queryset, request.user), pk=pk)
     if hasattr(thread, "viewer_is_moderator"):
-        permissions.remember_moderator_status(request.user, thread.viewer_is_moderator)
+        remember_moderator_status(request.user, thread.viewer_is_moderator)
     if hasattr(thread, "viewer_is_suspended"):
-        permissions.remember_suspension_status(request.user, thread.viewer_is_suspended)
+        remember_suspension_status(request.user, thread.viewer_is_suspended)
     return thread
 
 
 def _thread_page_thread(user, pk: int) -> Thread:
     """The thread page's thread for a signed-in reader: the row as everyone sees it from the cache
-    (`caching.shared_thread`), then the reader's own state in one small query. Changes to the
+    (`rows.shared_thread`), then the reader's own state in one small query. Changes to the
     thread go through `get_thread_for_reader` without a draft, which always reads the database."""
-    thread = caching.shared_thread(pk)
+    thread = shared_thread(pk)
     if thread is None or not permissions.can_see_thread(user, thread):
         raise Http404("No such discussion.")
     thread.last_read_position, thread.draft_body, thread.follow_thread_level, thread.follow_theme_level = (
@@ -87,7 +91,7 @@ def _reader_state(user, thread) -> tuple:
     """(last read position or 0, reply draft or None, thread follow level, theme follow level).
     Written in SQL because the ORM spends longer building this than PostgreSQL spends answering
     it, on every signed-in visit to a thread."""
-    params = [thread.pk, user.pk, user.pk, reliability.thread_context(thread), thread.pk, user.pk,
+    params = [thread.pk, user.pk, user.pk, thread_context(thread), thread.pk, user.pk,
               thread.theme_id, user.pk]
     with connection.cursor() as cursor:
         cursor.execute(_READER_STATE_SQL, params)

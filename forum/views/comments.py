@@ -9,35 +9,28 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from forum import permissions, reliability, services
-from forum.forms import EditCommentForm
+from forum import permissions
+from forum.posting import drafts, once, services
+from forum.posting.forms import EditCommentForm
 from forum.views.access import get_comment_for_delete, get_comment_for_edit, get_comment_for_reader
 from forum.views.common import preview_html, wants_preview
-
-
-def _comment_url(comment) -> str:
-    return f"{comment.thread.get_page_url(comment.page)}#{comment.anchor}"
 
 
 @require_GET
 def comment_permalink(request, pk: int):
     """Stable link to a comment: redirects to the page of its thread that shows it."""
     comment = get_comment_for_reader(request, pk)
-    return redirect(_comment_url(comment))
+    return redirect(comment.get_thread_url())
 
 
 @require_http_methods(["GET", "POST"])
 def comment_edit(request, pk: int):
     if not request.user.is_authenticated:
         if request.method == "POST":  # signed out while editing: keep the text for after the sign-in
-            raw_revision = request.POST.get("base_revision", "")
-            return reliability.hold_for_sign_in(
-                request, context=f"edit:{pk}", body=request.POST.get("body", ""), next_url=request.path,
-                base_revision=int(raw_revision) if raw_revision.isdigit() else None,
-            )
+            return drafts.hold_posted_for_sign_in(request, context=f"edit:{pk}", next_url=request.path)
         return redirect_to_login(request.get_full_path())
     comment = get_comment_for_edit(request, pk, check_rules=request.method == "GET")
-    context = reliability.edit_context(comment)
+    context = drafts.edit_context(comment)
     preview = conflict = restored = None
     if request.method == "POST":
         form = EditCommentForm(request.POST, user=request.user, comment=comment)
@@ -45,14 +38,14 @@ def comment_edit(request, pk: int):
             preview = preview_html(form)
         elif form.is_valid():
             try:
-                changed = reliability.edit_if_current(
+                changed = once.edit_if_current(
                     comment=comment,
                     editor=request.user,
                     body=form.cleaned_data["body"],
                     stance=form.cleaned_data["stance"],
                     base_revision=form.cleaned_data["base_revision"],
                 )
-            except reliability.EditConflict as exc:
+            except once.EditConflict as exc:
                 conflict = exc.revision
                 form = _conflicting_form(request, comment, conflict)
             else:
@@ -60,13 +53,13 @@ def comment_edit(request, pk: int):
                     messages.success(
                         request, "Your comment has been updated. The earlier version is kept in its history."
                     )
-                return redirect(_comment_url(comment))
+                return redirect(comment.get_thread_url())
         if conflict is None:
-            reliability.keep_unposted(request, context)
+            drafts.keep_unposted(request, context)
     else:
         latest = comment.revisions.order_by("-pk").first()
         initial = {"body": comment.body, "stance": comment.stance, "base_revision": latest.pk if latest else None}
-        restored = reliability.restore(request, context)
+        restored = drafts.restore(request, context)
         if restored:
             initial["body"] = restored.body
             if restored.base_revision and latest and restored.base_revision != latest.pk:
@@ -94,8 +87,8 @@ def _conflicting_form(request, comment, conflict) -> EditCommentForm:
     data["base_revision"] = str(conflict.pk)
     form = EditCommentForm(data, user=request.user, comment=comment)
     form.is_valid()
-    reliability.save_draft(
-        user=request.user, context=reliability.edit_context(comment), body=data.get("body", ""),
+    drafts.save_draft(
+        user=request.user, context=drafts.edit_context(comment), body=data.get("body", ""),
         base_revision=conflict.pk,
     )
     form.add_error(
@@ -113,7 +106,7 @@ def comment_delete(request, pk: int):
     if request.method == "POST":
         services.delete_comment(comment=comment, deleted_by=request.user)
         messages.success(request, "Your comment has been deleted. Replies to it now show that it was deleted.")
-        return redirect(_comment_url(comment))
+        return redirect(comment.get_thread_url())
     return render(request, "forum/comment_delete.html", {"comment": comment, "thread": comment.thread})
 
 

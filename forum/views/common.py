@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.http import Http404
-from django.shortcuts import redirect
 
-from forum import reliability
 from forum.rendering import render_comment
 
 
@@ -80,47 +78,3 @@ def pagination_items(current: int, last: int, url_for) -> list[dict]:
         items.append({"number": number, "href": url_for(number), "current": number == current})
         previous = number
     return items
-
-
-def start_thread_form(request, *, context: str, make_form, start, fallback) -> tuple[object | None, dict]:
-    """The start-a-discussion form of a theme or a paragraph page: GET shows it (from the member's
-    draft or text kept over a sign-in), Preview shows it again with the rendering, and a valid
-    POST starts the discussion once (a repeated POST goes to the discussion the first started).
-
-    `make_form(data, initial)` builds the form; `start(form)` starts the discussion from a valid
-    one; `fallback` is where a repeated POST goes if that discussion has since gone. Returns a
-    response to send, or None and the context the page renders the form with.
-    """
-    restored = reliability.Restored()
-    if request.method == "POST":
-        if not request.user.is_authenticated:  # signed out while writing: keep the text
-            return reliability.hold_for_sign_in(
-                request, context=context, title=request.POST.get("title", ""), body=request.POST.get("body", ""),
-                next_url=request.get_full_path(),
-            ), {}
-    else:
-        restored = reliability.restore(request, context)
-    initial = {"title": restored.title, "body": restored.body} if restored else None
-    form = make_form(request.POST or None, initial)
-    preview = None
-    if request.method == "POST":
-        if wants_preview(request):
-            preview = preview_html(form)
-            reliability.keep_unposted(request, context)
-        else:
-            submission = reliability.start_thread_once(
-                user=request.user,
-                key=request.POST.get(reliability.KEY_FIELD),
-                context=context,
-                valid=form.is_valid,
-                start=lambda: start(form),
-            )
-            if not submission.invalid:
-                return redirect(submission.comment.thread if submission.comment else fallback), {}
-            reliability.keep_unposted(request, context)
-    return None, {
-        "form": form,
-        "preview_html": preview,
-        "draft_context": context if request.user.is_authenticated else "",
-        "restored": restored,
-    }

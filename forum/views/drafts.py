@@ -7,8 +7,9 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from forum import permissions, reliability
+from forum import permissions
 from forum.models import COMMENT_MAX_LENGTH, TITLE_MAX_LENGTH
+from forum.posting import drafts, once
 
 # The form-encoded request, not the text: a 20,000-character comment in a script that needs
 # several bytes a character, percent-encoded, stays well under this.
@@ -20,7 +21,7 @@ def _member_context(request) -> str:
     if reason := permissions.participation_refusal(request.user):
         raise PermissionDenied(reason)
     context = request.POST.get("context") or request.POST.get("draft_context") or ""
-    if reliability.parse_context(context) is None:
+    if drafts.parse_context(context) is None:
         raise Http404("No such form.")
     return context
 
@@ -44,13 +45,13 @@ def save_draft(request):
     title = request.POST.get("title", "")
     if len(body) > COMMENT_MAX_LENGTH or len(title) > TITLE_MAX_LENGTH:
         return HttpResponse("The draft is too long to save.", status=413, content_type="text/plain")
-    if not reliability.context_target_exists(request.user, context):
+    if not drafts.context_target_exists(request.user, context):
         raise Http404("No such form.")
-    if reliability.submitted_comment(request.user, request.POST.get(reliability.KEY_FIELD)) is not None:
+    if once.submitted_comment(request.user, request.POST.get(once.KEY_FIELD)) is not None:
         return HttpResponse(status=204)
     raw_revision = request.POST.get("base_revision", "")
     base_revision = int(raw_revision) if raw_revision.isdigit() else None
-    reliability.save_draft(user=request.user, context=context, body=body, title=title, base_revision=base_revision)
+    drafts.save_draft(user=request.user, context=context, body=body, title=title, base_revision=base_revision)
     return HttpResponse(status=204)
 
 
@@ -58,5 +59,5 @@ def save_draft(request):
 def discard_draft(request):
     """The "Discard draft" button: forget the draft and go back to an empty form."""
     context = _member_context(request)
-    reliability.discard_draft(user=request.user, context=context)
-    return redirect(reliability.context_url(context) or "forum:theme_list")
+    drafts.discard_draft(user=request.user, context=context)
+    return redirect(drafts.context_url(context) or "forum:theme_list")

@@ -38,7 +38,7 @@ def _download(fmt: str, comments, *, name: str, scope: str) -> StreamingHttpResp
 def export_list(request):
     check_export_allowed(request)
     themes = Theme.objects.listed()
-    return render(request, "forum/signals/exports.html", {"themes": themes, "columns": exports.column_meanings()})
+    return render(request, "forum/exports.html", {"themes": themes, "columns": exports.column_meanings()})
 
 
 @login_required

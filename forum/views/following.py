@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -14,15 +13,12 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from forum import following, permissions
+from forum.following import levels
+from forum.following.forms import FollowForm, follow_context, follow_refusal
 from forum.models import FollowLevel, ThemeFollow, Thread, ThreadFollow, ThreadReadState
 from forum.views.access import get_theme, get_thread_for_reader
 
 THREADS_PER_PAGE = 50
-
-
-class FollowForm(forms.Form):
-    level = forms.ChoiceField(choices=FollowLevel.choices, label="Notifications")
 
 
 def _back(request, fallback: str) -> str:
@@ -30,38 +26,6 @@ def _back(request, fallback: str) -> str:
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
         return target
     return fallback
-
-
-def _follow_refusal(user) -> str | None:
-    return permissions.participation_refusal(user)
-
-
-def follow_context(user, *, theme=None, thread=None, next_url: str = "") -> dict:
-    """What the follow form for a theme or a thread needs (one query for a member)."""
-    if thread is not None:
-        own, from_theme = following.levels_for(user, thread)
-        current = following.combine(own, from_theme)
-        kind = "thread"
-        target = thread
-    else:
-        own = following.theme_level(user, theme) if user.is_authenticated else None
-        from_theme = None
-        current = FollowLevel(own or FollowLevel.NORMAL)
-        kind = "theme"
-        target = theme
-    return {
-        "follow_kind": kind,
-        "follow_target": target,
-        "follow_level": current,
-        "follow_inherited": thread is not None and own is None and from_theme is not None,
-        "follow_levels": [
-            {"value": value, "label": label, "description": following.LEVEL_DESCRIPTIONS[kind][value]}
-            for value, label in FollowLevel.choices
-        ],
-        "follow_description": following.LEVEL_DESCRIPTIONS[kind][current],
-        "follow_refusal": _follow_refusal(user),
-        "follow_next": next_url,
-    }
 
 
 def _is_htmx(request) -> bool:
@@ -81,7 +45,7 @@ def _save_follow_level(request, target, *, noun: str, save_level, context_key: s
     url = target.get_absolute_url()
     if not request.user.is_authenticated:
         return redirect_to_login(url)
-    if reason := _follow_refusal(request.user):
+    if reason := follow_refusal(request.user):
         raise PermissionDenied(reason)
     form = FollowForm(request.POST)
     if not form.is_valid():
@@ -96,7 +60,7 @@ def _save_follow_level(request, target, *, noun: str, save_level, context_key: s
 @require_POST
 def follow_theme(request, slug: str):
     return _save_follow_level(
-        request, get_theme(slug), noun="theme", save_level=following.set_theme_follow_level, context_key="theme"
+        request, get_theme(slug), noun="theme", save_level=levels.set_theme_follow_level, context_key="theme"
     )
 
 
@@ -106,7 +70,7 @@ def follow_thread(request, pk: int):
         request,
         get_thread_for_reader(request, pk),
         noun="discussion",
-        save_level=following.set_thread_follow_level,
+        save_level=levels.set_thread_follow_level,
         context_key="thread",
     )
 
@@ -143,7 +107,7 @@ def following_list(request):
             "thread_follows": page,
             "levels": FollowLevel.choices,
             "level_help": [
-                (label, following.LEVEL_DESCRIPTIONS["thread"][value]) for value, label in FollowLevel.choices
+                (label, levels.LEVEL_DESCRIPTIONS["thread"][value]) for value, label in FollowLevel.choices
             ],
         },
     )

@@ -2,48 +2,33 @@
 
 from __future__ import annotations
 
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from forum import permissions, reliability, services
-from forum.forms import ParagraphThreadForm
-from forum.models import Theme, Thread
+from forum import permissions
+from forum.models import Thread
+from forum.posting import drafts
+from forum.posting.forms import ParagraphThreadForm
+from forum.reading import themes_for_paragraph
 from forum.views.access import get_paragraph
-from forum.views.common import start_thread_form
-
-
-def themes_for_paragraph(paragraph) -> tuple[list[Theme], bool]:
-    """Open themes a discussion of this paragraph can go in, and whether they draw on it.
-
-    The themes that quote the paragraph (or its section) come first; when none of them is
-    open, every open theme is offered.
-    """
-    drawing = list(Theme.objects.accepting_posts().drawing_on(paragraph).order_by("position", "title"))
-    if drawing:
-        return drawing, True
-    return list(Theme.objects.accepting_posts().order_by("position", "title")), False
+from forum.views.compose import compose, opening_comment
 
 
 @require_http_methods(["GET", "POST"])
 def paragraph_discuss(request, key: str):
     paragraph = get_paragraph(key)
     themes, themes_draw_on_it = themes_for_paragraph(paragraph)
-    response, form_context = start_thread_form(
+    context = drafts.paragraph_context(paragraph)
+    composing = compose(
         request,
-        context=reliability.paragraph_context(paragraph),
+        context=context,
         make_form=lambda data, initial: ParagraphThreadForm(data, initial=initial, user=request.user, themes=themes),
-        start=lambda form: services.start_thread(
-            theme=form.get_theme(form.cleaned_data),
-            author=request.user,
-            title=form.cleaned_data["title"],
-            body=form.cleaned_data["body"],
-            stance=form.cleaned_data["stance"],
-            paragraph=paragraph,
-        ),
-        fallback=paragraph.get_absolute_url(),
+        create=lambda form: opening_comment(form.save(paragraph=paragraph)),
+        done=lambda comment: redirect(comment.thread if comment else paragraph.get_absolute_url()),
+        next_url=request.get_full_path(),
     )
-    if response is not None:
-        return response
+    if composing.response is not None:
+        return composing.response
     discussions = list(
         Thread.objects.visible_to(request.user)
         .filter(anchor_paragraph=paragraph)
@@ -63,7 +48,7 @@ def paragraph_discuss(request, key: str):
             "themes": themes,
             "themes_draw_on_it": themes_draw_on_it,
             "discussions": discussions,
-            **form_context,
+            **composing.context(request, context),
             "refusal": refusal,
         },
     )

@@ -7,15 +7,16 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from forum import search as searching
 from forum.models import Theme
+from forum.search import query as searching
+from forum.search.forms import SearchForm
 from forum.views.common import page_number, pagination_items
 
 
 @require_GET
 def search(request):
     themes = list(Theme.objects.listed().only("slug", "title"))
-    form = searching.SearchForm(request.GET if request.GET else None, themes=themes)
+    form = SearchForm(request.GET if request.GET else None, themes=themes)
     context = {
         "form": form,
         "criteria": None,
@@ -58,4 +59,4 @@ def search(request):
             previous_url=url_for(page - 1) if current.has_previous() else None,
             next_url=url_for(page + 1) if current.has_next() else None,
         )
-    return render(request, "forum/signals/search.html", context)
+    return render(request, "forum/search.html", context)

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from forum import caching, permissions, reliability, services
-from forum.forms import ThreadForm
+from forum import permissions
+from forum.cache import rows
+from forum.cache.pages import AnonymousPage
+from forum.cache.versions import THEMES, theme_key
 from forum.models import Theme
+from forum.posting import drafts
+from forum.posting.forms import ThreadForm
 from forum.views.access import get_theme
-from forum.views.common import page_number, start_thread_form
+from forum.views.common import page_number
+from forum.views.compose import compose, opening_comment
 
 THREADS_PER_PAGE = 50
 
 
 @require_GET
 def theme_list(request):
-    cached = caching.AnonymousPage(request, caching.THEMES)  # anonymous readers: whole page
+    cached = AnonymousPage(request, THEMES)  # anonymous readers: whole page
     if (response := cached.response()) is not None:
         return response
     themes = Theme.objects.listed()
@@ -26,7 +31,7 @@ def theme_list(request):
 
 @require_GET
 def theme_detail(request, slug: str):
-    cached = caching.AnonymousPage(request, caching.theme_key(slug))  # anonymous readers: whole page
+    cached = AnonymousPage(request, theme_key(slug))  # anonymous readers: whole page
     if (response := cached.response()) is not None:
         return response
     theme = get_theme(slug, request.user)
@@ -51,7 +56,7 @@ def theme_detail(request, slug: str):
             "theme": theme,
             "threads": threads,
             # Signed-in readers: each row from the cache, with their own unread link put in.
-            "rows_html": caching.thread_rows_html(threads) if request.user.is_authenticated else None,
+            "rows_html": rows.thread_rows_html(threads) if request.user.is_authenticated else None,
             "page": page,
             "has_next": has_next,
             "start_refusal": permissions.start_thread_refusal(request.user, theme),
@@ -63,23 +68,20 @@ def theme_detail(request, slug: str):
 @require_http_methods(["GET", "POST"])
 def start_thread(request, slug: str):
     theme = get_theme(slug)
-    response, form_context = start_thread_form(
+    context = drafts.theme_context(theme)
+    composing = compose(
         request,
-        context=reliability.theme_context(theme),
+        context=context,
         make_form=lambda data, initial: ThreadForm(data, initial=initial, user=request.user, theme=theme),
-        start=lambda form: services.start_thread(
-            theme=theme,
-            author=request.user,
-            title=form.cleaned_data["title"],
-            body=form.cleaned_data["body"],
-            stance=form.cleaned_data["stance"],
-        ),
-        fallback=theme,
+        create=lambda form: opening_comment(form.save()),
+        done=lambda comment: redirect(comment.thread if comment else theme),
+        next_url=request.get_full_path(),
     )
-    if response is not None:
-        return response
+    if composing.response is not None:
+        return composing.response
     return render(
         request,
         "forum/thread_form.html",
-        {"theme": theme, **form_context, "refusal": permissions.start_thread_refusal(request.user, theme)},
+        {"theme": theme, **composing.context(request, context),
+         "refusal": permissions.start_thread_refusal(request.user, theme)},
     )

@@ -7,12 +7,18 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from forum import caching, notifications, permissions, reliability, services
-from forum.agreements import with_agreement_of
-from forum.forms import CommentForm
+from forum import events, permissions
+from forum.agreement.services import with_agreement_of
+from forum.cache import fragments, rows
+from forum.cache.pages import AnonymousPage
+from forum.cache.versions import thread_key
 from forum.models import Comment, Draft
+from forum.posting import drafts, quoting
+from forum.posting.forms import CommentForm
+from forum.reading import mark_thread_read
 from forum.views.access import get_thread_for_reader
-from forum.views.common import page_number, pagination_items, preview_html, wants_preview
+from forum.views.common import page_number, pagination_items
+from forum.views.compose import compose
 
 
 def _initial_reply(request, thread) -> tuple[dict, Comment | None]:
@@ -34,8 +40,8 @@ def _initial_reply(request, thread) -> tuple[dict, Comment | None]:
     if quote_id:
         initial["quoted_comment"] = target.pk
         # The words the member selected (quote.js), when they are the comment's; else all of it.
-        part = services.quoted_part(target, request.GET.get("part", ""))
-        initial["body"] = services.quote_as_markdown(target, passage=part)
+        part = quoting.quoted_part(target, request.GET.get("part", ""))
+        initial["body"] = quoting.quote_as_markdown(target, passage=part)
     return initial, target
 
 
@@ -45,9 +51,9 @@ def _render_thread(request, thread, page: int, form: CommentForm, *, preview=Non
     last_read = getattr(thread, "last_read_position", None)
     first_unread_id = None
     # Signed-in readers of a plain page: the comments as stored for the last reader, when they
-    # are the same for this one (caching.Listing); otherwise read and assembled as below.
+    # are the same for this one (fragments.Listing); otherwise read and assembled as below.
     plain = reply_target is None and not form.is_bound and not form["parent"].value() and preview is None
-    listing = caching.Listing(request, thread, page, per_page) if plain and request.user.is_authenticated else None
+    listing = fragments.Listing(request, thread, page, per_page) if plain and request.user.is_authenticated else None
     if listing is not None and (stored := listing.html()) is not None:
         comments, comments_html = stored
     else:
@@ -62,7 +68,7 @@ def _render_thread(request, thread, page: int, form: CommentForm, *, preview=Non
             parent_id = str(form["parent"].value())
             reply_target = next((c for c in comments if str(c.pk) == parent_id), None) or form.parent_comment
         # Signed-in readers: each comment's HTML from the cache where it is the same for others.
-        comments_html = caching.comment_list_html(request, thread, comments, first_unread_id, listing)
+        comments_html = fragments.comment_list_html(request, thread, comments, first_unread_id, listing)
     num_pages = thread.num_pages
     refusal = permissions.comment_refusal(request.user, thread)
     context = {
@@ -81,19 +87,19 @@ def _render_thread(request, thread, page: int, form: CommentForm, *, preview=Non
         "preview_html": preview,
         "reply_target": reply_target,
         "comment_refusal": refusal,
-        "blank_form_html": None if refusal or restored else caching.blank_form_html(request, form),
-        "draft_context": reliability.thread_context(thread) if request.user.is_authenticated else "",
+        "blank_form_html": None if refusal or restored else rows.blank_form_html(request, form),
+        "draft_context": drafts.thread_context(thread) if request.user.is_authenticated else "",
         "restored": restored,
     }
     return render(request, "forum/thread_detail.html", context, status=status)
 
 
-def _with_draft(request, thread, initial: dict) -> tuple[dict, reliability.Restored]:
+def _with_draft(request, thread, initial: dict) -> tuple[dict, drafts.Restored]:
     """Start the reply box from the member's draft (or text kept over a sign-in); a quote the
     member asked for goes after it, so neither is lost."""
     draft_body = getattr(thread, "draft_body", None)
     known = Draft(body=draft_body) if draft_body is not None else None
-    restored = reliability.restore(request, reliability.thread_context(thread), draft=known, look_up=False)
+    restored = drafts.restore(request, drafts.thread_context(thread), draft=known, look_up=False)
     if restored:
         quote = initial.get("body", "")
         body = restored.body
@@ -105,7 +111,7 @@ def _with_draft(request, thread, initial: dict) -> tuple[dict, reliability.Resto
 
 @require_GET
 def thread_detail(request, pk: int, slug: str):
-    cached = caching.AnonymousPage(request, caching.thread_key(pk))  # anonymous readers: whole page
+    cached = AnonymousPage(request, thread_key(pk))  # anonymous readers: whole page
     if (response := cached.response()) is not None:
         return response
     thread = get_thread_for_reader(request, pk, with_draft=True)
@@ -118,49 +124,25 @@ def thread_detail(request, pk: int, slug: str):
     initial, reply_target = _initial_reply(request, thread)
     initial, restored = _with_draft(request, thread, initial)
     form = CommentForm(initial=initial, user=request.user, thread=thread)
-    notifications.mark_read_on_page(request.user, thread, page)  # before the header counts them
+    if request.user.is_authenticated:
+        events.page_read.send(reader=request.user, thread=thread, page=page)  # before the header counts
     response = _render_thread(request, thread, page, form, reply_target=reply_target, restored=restored)
     last_on_page = min(page * settings.COMMENTS_PER_PAGE, thread.last_position)
-    services.mark_thread_read(user=request.user, thread=thread, position=last_on_page)
+    mark_thread_read(user=request.user, thread=thread, position=last_on_page)
     return cached.keep(response)
 
 
 @require_POST
 def reply(request, pk: int):
     thread = get_thread_for_reader(request, pk)
-    context = reliability.thread_context(thread)
-    if not request.user.is_authenticated:
-        # Signed out while writing (an expired session): keep the text for after the sign-in.
-        return reliability.hold_for_sign_in(
-            request, context=context, body=request.POST.get("body", ""), next_url=thread.get_absolute_url()
-        )
-    form = CommentForm(request.POST, user=request.user, thread=thread)
-    last_page = thread.num_pages
-    if wants_preview(request):
-        reliability.keep_unposted(request, context)
-        return _render_thread(request, thread, last_page, form, preview=preview_html(form))
-    submission = reliability.submit_once(
-        user=request.user,
-        key=request.POST.get(reliability.KEY_FIELD),
-        context=context,
-        valid=form.is_valid,
-        create=lambda: services.create_comment(
-            thread=thread,
-            author=request.user,
-            body=form.cleaned_data["body"],
-            parent=form.parent_comment,
-            quoted_comment=form.quoted,
-            stance=form.cleaned_data["stance"],
-            posted_as=form.posted_as_choice,
-        ),
+    composing = compose(
+        request,
+        context=drafts.thread_context(thread),
+        make_form=lambda data, initial: CommentForm(data, user=request.user, thread=thread),
+        create=lambda form: form.save(),
+        done=lambda comment: redirect(comment.get_thread_url() if comment else thread),  # a repeat lands on the same
+        next_url=thread.get_absolute_url(),
     )
-    if submission.invalid:
-        reliability.keep_unposted(request, context)
-        return _render_thread(request, thread, last_page, form)
-    if submission.comment is None:  # posted before, and that comment has since been removed
-        return redirect(thread)
-    return redirect(_comment_url(submission.comment))  # a repeated POST lands on the same comment
-
-
-def _comment_url(comment) -> str:
-    return f"{comment.thread.get_page_url(comment.page)}#{comment.anchor}"
+    if composing.response is not None:
+        return composing.response
+    return _render_thread(request, thread, thread.num_pages, composing.form, preview=composing.preview_html)

@@ -12,8 +12,10 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from accounts.models import StakeholderGroup
-from forum import moderation, services
 from forum.models import Comment, Draft, Theme, ThemeStatus
+from forum.moderation import comments as comment_actions
+from forum.moderation.flow import carry_out
+from forum.posting import services
 from tests.browser.axe import assert_accessible
 from tests.conftest import make_member
 
@@ -105,8 +107,9 @@ def test_the_edit_conflict_page_shows_both_texts_and_passes_axe(page, login, liv
     comment = thread.comments.get()
     login(page, writer)
     page.goto(live_server.url + reverse("forum:comment_edit", kwargs={"pk": comment.pk}))
-    moderation.edit_comment(comment=comment, moderator=moderator, body="Opening, tidied by a moderator.",
-                            reason="Formatting")
+    carry_out(
+        comment_actions.Edit(comment, actor=moderator, body="Opening, tidied by a moderator.", reason="Formatting")
+    )
     page.get_by_label("Your comment").fill("Opening, with my own additions.")
     page.get_by_role("button", name="Save changes").click()
 

@@ -8,8 +8,9 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import StakeholderGroup
-from forum import services
 from forum.models import FollowLevel, ThemeFollow
+from forum.notifications import unsubscribe as unsubscribing
+from forum.posting import services
 from tests.browser.axe import assert_accessible
 from tests.conftest import make_member
 from tests.forum.conftest import make_theme
@@ -76,10 +77,9 @@ def test_following_and_email_settings_pages_pass_axe(page, live_server, login, p
 
 
 def test_unsubscribe_pages_pass_axe(page, live_server, people):
-    from forum import emails
 
     reader, _writer, _theme, thread = people
-    token = emails.unsubscribe_token(reader, "thread", thread.pk)
+    token = unsubscribing.unsubscribe_token(reader, "thread", thread.pk)
     page.goto(live_server.url + reverse("forum:unsubscribe", kwargs={"token": token}))
     assert_accessible(page)
     page.get_by_role("button", name="Stop following this discussion").click()

@@ -12,8 +12,9 @@ from playwright.sync_api import expect
 
 from accounts.models import StakeholderGroup
 from articles.models import Paragraph
-from forum import services
+from forum import reading
 from forum.models import Comment, Theme, Thread
+from forum.posting import services
 from tests.articles.helpers import import_bundled_articles
 from tests.browser.axe import assert_accessible
 from tests.conftest import make_member
@@ -79,7 +80,7 @@ class TestAccessibility:
 
     def test_thread_page_with_replies_and_an_unread_marker(self, page, live_server, login, discussion, writer,
                                                           reader):
-        services.mark_thread_read(user=writer, thread=discussion, position=1)
+        reading.mark_thread_read(user=writer, thread=discussion, position=1)
         login(page, writer)
         page.goto(url(live_server, discussion.get_absolute_url()))
         assert page.locator("#first-unread").count() == 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from forum import services
+from forum.posting import services
 from tests.browser.test_security_headers import watch
 from tests.conftest import make_member
 from tests.forum.conftest import make_theme

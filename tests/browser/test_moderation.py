@@ -8,8 +8,13 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import StakeholderGroup
-from forum import moderation, services
 from forum.models import Appeal, Comment, FlagReason, ModerationLogEntry, WordFilter
+from forum.moderation import appeals, reports
+from forum.moderation import comments as comment_actions
+from forum.moderation import filters as moderation_filters
+from forum.moderation import members as member_actions
+from forum.moderation.flow import carry_out
+from forum.posting import filters, services
 from tests.browser.axe import assert_accessible
 from tests.conftest import make_member
 from tests.forum.conftest import make_theme
@@ -141,16 +146,16 @@ def busy_forum(discussion, author, reporter, moderator_with_secret, transactiona
     """Something on every moderation page: reports, a waiting comment, an appeal, a filter, a log."""
     thread, comment = discussion
     moderator, _secret = moderator_with_secret
-    moderation.flag_comment(comment=comment, flagger=reporter, reason=FlagReason.OTHER, detail="Rude.")
-    moderation.flag_thread(thread=thread, flagger=reporter, reason=FlagReason.OFF_TOPIC)
+    reports.flag_comment(comment=comment, flagger=reporter, reason=FlagReason.OTHER, detail="Rude.")
+    reports.flag_thread(thread=thread, flagger=reporter, reason=FlagReason.OFF_TOPIC)
     waiting = services.create_comment(thread=thread, author=author, body="Waiting words.", needs_approval=True)
     hidden = services.create_comment(thread=thread, author=author, body="Hidden words.")
-    moderation.hide_comment(comment=hidden, moderator=moderator, reason="Off-topic.")
+    carry_out(comment_actions.Hide(hidden, actor=moderator, reason="Off-topic."))
     entry = ModerationLogEntry.objects.get(action="hide")
-    appeal = moderation.submit_appeal(entry=entry, member=author, text="It was on topic.")
-    moderation.add_filter(moderator=moderator, pattern="miracle cure", action="review")
-    moderation.suspend_member(member=make_member("gone@example.org", display_name="Sid Suspended"),
-                              moderator=moderator, reason="Spam.", days=7)
+    appeal = appeals.submit_appeal(entry=entry, member=author, text="It was on topic.")
+    moderation_filters.add_filter(moderator=moderator, pattern="miracle cure", action="review")
+    suspended = make_member("gone@example.org", display_name="Sid Suspended")
+    carry_out(member_actions.Suspend(suspended, actor=moderator, reason="Spam.", days=7))
     return {"thread": thread, "comment": comment, "waiting": waiting, "entry": entry, "appeal": appeal}
 
 
@@ -231,7 +236,7 @@ def test_blocked_words_keep_the_text_without_javascript(page_no_js, live_server,
     moderator, _secret = moderator_with_secret
     WordFilter.objects.create(pattern="useless", action="block", message="Please criticise the idea, not people.",
                               created_by=moderator)
-    moderation.forget_filters()
+    filters.forget()
     thread, _comment = discussion
     login(page_no_js, reporter)
     page_no_js.goto(live_server.url + thread.get_absolute_url())

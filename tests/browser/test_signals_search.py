@@ -10,7 +10,8 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from accounts.models import StakeholderGroup
-from forum import agreements, services
+from forum.agreement import services as agreements
+from forum.posting import services
 from tests.browser.axe import assert_accessible
 from tests.conftest import make_member
 from tests.forum.conftest import make_theme

@@ -4,8 +4,8 @@ import pytest
 from django.core.management import call_command
 
 from config.markdown import RENDERER_VERSION
-from forum import services
 from forum.models import Comment, CommentRevision, Theme, ThemeResponse
+from forum.posting import services
 from tests.forum.conftest import make_theme
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ from django.contrib.auth.models import Group, Permission
 
 from accounts.models import StakeholderGroup
 from articles.models import Article, Paragraph, Section
-from forum import services
 from forum.models import Theme, ThemePassage, ThemeStatus
+from forum.posting import services
 from tests.conftest import make_member
 
 
@@ -114,3 +114,20 @@ def index_only_plan(queryset) -> str:
         finally:
             cursor.execute("RESET enable_seqscan")
             cursor.execute("RESET enable_indexscan")
+
+
+@pytest.fixture
+def recipient(db):
+    """A member who is told about things (notifications and email tests)."""
+    return make_member("rita@example.org", display_name="Rita Recipient")
+
+
+@pytest.fixture
+def run_tasks(django_capture_on_commit_callbacks):
+    """Run what the code queues for after commit (the immediate backend then runs the tasks)."""
+
+    def _run(action):
+        with django_capture_on_commit_callbacks(execute=True):
+            return action()
+
+    return _run

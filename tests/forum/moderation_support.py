@@ -12,7 +12,8 @@ from django.contrib.auth.models import Group, Permission
 from django.test import Client
 
 from accounts.models import StakeholderGroup
-from forum import moderation
+from forum.moderation import members as member_actions
+from forum.moderation.flow import carry_out
 from tests.conftest import make_member
 
 
@@ -78,7 +79,7 @@ def has_authenticator(user) -> bool:
 
 
 def suspend(member, moderator, *, reason="Repeated personal attacks.", days=7):
-    return moderation.suspend_member(member=member, moderator=moderator, reason=reason, days=days)
+    return carry_out(member_actions.Suspend(member, actor=moderator, reason=reason, days=days)).suspension
 
 
 @pytest.fixture

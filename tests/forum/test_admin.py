@@ -78,7 +78,7 @@ class TestAdminEditsShowAtOnce:
         assert reader.get(thread.get_absolute_url()).status_code == 404
 
     def test_a_thread_moved_in_the_admin_takes_its_comments_search_copy(self, admin_client, thread):
-        from forum.counters import find_drift
+        from forum.posting.counter_check import find_drift
         from tests.forum.conftest import make_theme
 
         elsewhere = make_theme("elsewhere", position=7)

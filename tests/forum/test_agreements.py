@@ -11,8 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import StakeholderGroup
-from forum import agreements, services
+from forum import events, standing
+from forum.agreement import services as agreements
 from forum.models import Agreement, Comment, Thread
+from forum.posting import services
 from tests.conftest import make_member
 from tests.forum.conftest import make_theme, reply
 
@@ -45,7 +47,7 @@ def comment(thread, other_member):
 def announced(monkeypatch):
     """Record the comments announced as common ground instead of queueing the notification."""
     calls = []
-    monkeypatch.setattr("forum.notifications.on_common_ground", lambda comment: calls.append(comment.pk))
+    monkeypatch.setattr(events.common_ground_reached, "send", lambda comment_id: calls.append(comment_id))
     return calls
 
 
@@ -183,11 +185,10 @@ class TestWhoMayAgree:
         assert fresh(comment).agree_count == 1
 
     def test_a_suspended_member_cannot_agree(self, comment, member, moderator):
-        from forum import permissions
         from forum.models import Suspension
 
         Suspension.objects.create(member=member, reason="Testing", suspended_by=moderator)
-        assert permissions.is_suspended(member)
+        assert standing.is_suspended(member)
         with pytest.raises(PermissionDenied):
             agreements.agree(comment=comment, member=member)
 

@@ -6,13 +6,24 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import StakeholderGroup
 from config import versions
-from forum import agreements, caching, moderation, services
+from forum import reading
+from forum.agreement import services as agreements
+from forum.cache import fragments
+from forum.cache import rows as cache_rows
+from forum.cache import versions as cache_versions
+from forum.following import levels as following
 from forum.models import Comment
+from forum.moderation import comments as comment_actions
+from forum.moderation import themes as theme_actions
+from forum.moderation import threads as thread_actions
+from forum.moderation.flow import carry_out
+from forum.posting import drafts, services
 from tests.conftest import make_member
 from tests.forum.conftest import make_theme, reply
 
@@ -100,7 +111,7 @@ class TestAnonymousPages:
         comment = reply(thread, other_member, "Something that must go")
         assert "Something that must go" in cached_twice(client, thread.get_absolute_url())
 
-        moderation.hide_comment(comment=Comment.objects.get(pk=comment.pk), moderator=moderator, reason="Personal data")
+        carry_out(comment_actions.Hide(Comment.objects.get(pk=comment.pk), actor=moderator, reason="Personal data"))
 
         html = get(client, thread.get_absolute_url())[0].content.decode()
         assert "Something that must go" not in html
@@ -125,7 +136,7 @@ class TestAnonymousPages:
     def test_locking_a_thread_shows_at_once(self, client, thread, moderator):
         cached_twice(client, thread.get_absolute_url())
 
-        moderation.lock_thread(thread=thread, moderator=moderator, reason="Run its course")
+        carry_out(thread_actions.Lock(thread, actor=moderator, reason="Run its course"))
 
         assert "Locked" in get(client, thread.get_absolute_url())[0].content.decode()
 
@@ -180,7 +191,7 @@ class TestAnonymousPages:
         from django.core.cache import cache
 
         cached_twice(client, thread.get_absolute_url())
-        cache.delete(caching.thread_key(thread.pk))
+        cache.delete(cache_versions.thread_key(thread.pk))
 
         assert get(client, thread.get_absolute_url())[0]["X-Forum-Cache"] == "miss"
         assert get(client, thread.get_absolute_url())[0]["X-Forum-Cache"] == "hit"
@@ -206,7 +217,7 @@ def busy_thread(thread, member, other_member, readers):
     agreements.agree(comment=second, member=readers[2])
     hidden = reply(thread, readers[2], "To be hidden")
     moderator = make_member("mod@example.org", display_name="Mo Derate", is_superuser=True)
-    moderation.hide_comment(comment=Comment.objects.get(pk=hidden.pk), moderator=moderator, reason="Off topic")
+    carry_out(comment_actions.Hide(Comment.objects.get(pk=hidden.pk), actor=moderator, reason="Off topic"))
     return thread
 
 
@@ -222,8 +233,8 @@ class TestSignedInComments:
         # Fragments and the page's list stored, then fragments used, then the stored list used.
         with_cache = [comment_list(client.get(url).content.decode()) for _ in range(3)]
 
-        monkeypatch.setattr(caching.Listing, "html", lambda self: None)
-        monkeypatch.setattr(caching, "comment_list_html", lambda *args: None)
+        monkeypatch.setattr(fragments.Listing, "html", lambda self: None)
+        monkeypatch.setattr(fragments, "comment_list_html", lambda *args: None)
         rendered_in_full = comment_list(client.get(url).content.decode())
 
         assert with_cache[0] == with_cache[1] == with_cache[2] == rendered_in_full
@@ -240,8 +251,8 @@ class TestSignedInComments:
     def test_comment_html_is_rendered_once_and_shared_between_members(self, client, busy_thread, other_member,
                                                                       readers, monkeypatch):
         renders = []
-        original = caching._render_shared
-        monkeypatch.setattr(caching, "_render_shared", lambda *a: renders.append(a[1].pk) or original(*a))
+        original = fragments._render_shared
+        monkeypatch.setattr(fragments, "_render_shared", lambda *a: renders.append(a[1].pk) or original(*a))
         client.force_login(readers[0])
         client.get(busy_thread.get_absolute_url())
         first_round = len(renders)
@@ -257,8 +268,8 @@ class TestSignedInComments:
     def test_the_readers_own_comments_come_from_the_cache_on_the_next_visit(self, client, busy_thread, readers,
                                                                              monkeypatch):
         renders = []
-        original = caching._render_shared
-        monkeypatch.setattr(caching, "_render_shared", lambda *a: renders.append(a[1].pk) or original(*a))
+        original = fragments._render_shared
+        monkeypatch.setattr(fragments, "_render_shared", lambda *a: renders.append(a[1].pk) or original(*a))
         own = busy_thread.comments.get(author=readers[0])
         client.force_login(readers[0])
         first = client.get(busy_thread.get_absolute_url()).content.decode()
@@ -307,7 +318,7 @@ def comment_rows_read(client, url) -> tuple[str, int]:
 
 
 class TestStoredPageLists:
-    """A signed-in reader's visit to an unchanged page reads no comment rows (caching.Listing)."""
+    """A signed-in reader's visit to an unchanged page reads no comment rows (fragments.Listing)."""
 
     def test_an_unchanged_page_is_assembled_without_reading_comments(self, client, busy_thread, readers):
         url = busy_thread.get_absolute_url()
@@ -339,7 +350,7 @@ class TestStoredPageLists:
             services.edit_comment(comment=first, editor=first.author, body="Changed words")
             expected = "Changed words"
         elif change == "hide":
-            moderation.hide_comment(comment=first, moderator=moderator, reason="Checking")
+            carry_out(comment_actions.Hide(first, actor=moderator, reason="Checking"))
             expected = "Hidden by a moderator"
         elif change == "agree":
             agreements.agree(comment=first, member=readers[1])
@@ -350,7 +361,7 @@ class TestStoredPageLists:
             author.save()
             expected = "A Completely New Name"
         else:
-            moderation.lock_thread(thread=busy_thread, moderator=moderator, reason="Enough said")
+            carry_out(thread_actions.Lock(busy_thread, actor=moderator, reason="Enough said"))
             expected = None
         html, _ = comment_rows_read(client, url)
         if expected:
@@ -364,7 +375,7 @@ class TestStoredPageLists:
         client.force_login(member)
         client.get(url)
         client.get(url)  # stored
-        services.mark_thread_read(user=readers[2], thread=busy_thread, position=2)
+        reading.mark_thread_read(user=readers[2], thread=busy_thread, position=2)
         client.force_login(readers[2])
 
         html = client.get(url).content.decode()
@@ -378,7 +389,7 @@ class TestStoredPageLists:
         client.get(url)  # stored
         waiting = reply(busy_thread, readers[2], "Waiting for a look")
         Comment.objects.filter(pk=waiting.pk).update(needs_approval=True)
-        caching.bump(thread=busy_thread)
+        cache_versions.renew(thread=busy_thread)
         client.get(url)
         client.get(url)  # stored again, without it
 
@@ -389,7 +400,7 @@ class TestStoredPageLists:
 
 
 class TestSharedThreadRow:
-    """Signed-in readers get the thread's row from the cache (caching.shared_thread) and their own
+    """Signed-in readers get the thread's row from the cache (cache_rows.shared_thread) and their own
     state from one small query."""
 
     def test_a_second_visit_reads_no_thread_row(self, client, busy_thread, member):
@@ -406,7 +417,7 @@ class TestSharedThreadRow:
         client.get(url)
         client.get(url)
 
-        moderation.hide_thread(thread=busy_thread, moderator=moderator, reason="Off topic")
+        carry_out(thread_actions.Hide(busy_thread, actor=moderator, reason="Off topic"))
 
         assert client.get(url).status_code == 404
 
@@ -417,19 +428,18 @@ class TestSharedThreadRow:
         client.get(url)
         elsewhere = make_theme("somewhere-else", position=9)
 
-        moderation.move_thread(thread=busy_thread, moderator=moderator, theme=elsewhere, reason="Better fit")
+        carry_out(thread_actions.Move(busy_thread, actor=moderator, theme=elsewhere, reason="Better fit"))
 
         assert elsewhere.title in client.get(url).content.decode()
 
     def test_the_readers_own_state_is_their_own(self, client, busy_thread, member, readers):
-        from forum import following, reliability
         from forum.models import FollowLevel
 
         url = busy_thread.get_absolute_url()
         client.force_login(readers[0])
         client.get(url)  # stores the row
         following.set_thread_follow_level(member, busy_thread, FollowLevel.WATCHING)
-        reliability.save_draft(user=member, context=reliability.thread_context(busy_thread), body="My unsent words")
+        drafts.save_draft(user=member, context=drafts.thread_context(busy_thread), body="My unsent words")
         client.force_login(member)
 
         html = client.get(url).content.decode()
@@ -452,7 +462,7 @@ class TestBlankReplyForm:
         url = busy_thread.get_absolute_url()
         first = self.reply_form(client.get(url).content.decode())
         second = self.reply_form(client.get(url).content.decode())
-        monkeypatch.setattr(caching, "blank_form_html", lambda *args: None)
+        monkeypatch.setattr(cache_rows, "blank_form_html", lambda *args: None)
         rendered = self.reply_form(client.get(url).content.decode())
 
         keys = [re.search(r'name="submission_key" value="([^"]+)"', form).group(1)
@@ -462,7 +472,7 @@ class TestBlankReplyForm:
         assert all(tokens)
         even = lambda form: re.sub(r'value="[^"]{20,}"', 'value="-"', form)  # noqa: E731
         assert even(first) == even(second) == even(rendered)
-        assert caching.SUBMISSION_MARK not in second and caching.CSRF_MARK not in second
+        assert cache_rows.SUBMISSION_MARK not in second and fragments.CSRF_MARK not in second
 
     def test_a_facilitator_gets_their_own_choices(self, client, busy_thread, member):
         from django.contrib.auth.models import Permission
@@ -497,11 +507,11 @@ class TestThemePageRows:
                                                                      monkeypatch):
         theme_url = busy_thread.theme.get_absolute_url()
         other = services.start_thread(theme=busy_thread.theme, author=readers[0], title="Another one", body="Hi")
-        services.mark_thread_read(user=member, thread=busy_thread, position=2)
-        services.mark_thread_read(user=member, thread=other, position=1)
+        reading.mark_thread_read(user=member, thread=busy_thread, position=2)
+        reading.mark_thread_read(user=member, thread=other, position=1)
         client.force_login(member)
         pages = [self.table(client.get(theme_url).content.decode()) for _ in range(2)]  # stored, then used
-        monkeypatch.setattr(caching, "thread_rows_html", lambda *args: None)
+        monkeypatch.setattr(cache_rows, "thread_rows_html", lambda *args: None)
         rendered = self.table(client.get(theme_url).content.decode())
 
         assert pages[0] == pages[1] == rendered
@@ -559,7 +569,6 @@ class TestSharedTheme:
         assert not [q for q in queries.captured_queries if 'FROM "forum_theme"' in q["sql"]]
 
     def test_the_follow_level_is_the_readers_own(self, client, theme, member, readers):
-        from forum import following
         from forum.models import FollowLevel
 
         client.force_login(readers[0])
@@ -570,13 +579,12 @@ class TestSharedTheme:
         client.force_login(readers[0])
         assert '<option value="muted" selected>' not in client.get(theme.get_absolute_url()).content.decode()
 
-    def test_closing_the_theme_shows_at_once(self, client, theme, member):
+    def test_closing_the_theme_shows_at_once(self, client, theme, member, moderator):
         from forum.models import ThemeStatus
 
         client.force_login(member)
         assert "not taking new comments" not in client.get(theme.get_absolute_url()).content.decode()
-        theme.status = ThemeStatus.CLOSED
-        theme.save()
+        carry_out(theme_actions.SetStatus(theme, actor=moderator, status=ThemeStatus.CLOSED))
 
         html = client.get(theme.get_absolute_url()).content.decode()
         assert "is closed and not taking new comments" in html
@@ -600,9 +608,9 @@ class TestWithoutASharedCache:
 
 def test_a_new_members_profile_renews_nothing(member):
     newcomer = make_member("newcomer@example.org", display_name="")
-    before = caching._everything_version()
+    before = cache_versions.everything_version()
 
     newcomer.display_name = "Nina Newcomer"
     newcomer.save()
 
-    assert caching.cache.get(caching.EVERYTHING) == before
+    assert cache.get(cache_versions.EVERYTHING) == before

@@ -6,8 +6,8 @@ import pytest
 from bs4 import BeautifulSoup
 from django.urls import reverse
 
-from forum import services
 from forum.models import Comment, CommentRevision, Thread
+from forum.posting import services
 from tests.forum.conftest import reply
 
 pytestmark = pytest.mark.django_db

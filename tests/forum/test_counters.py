@@ -10,9 +10,13 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from accounts.models import StakeholderGroup
-from forum import agreements, moderation, services
-from forum.counters import find_drift
+from forum.agreement import services as agreements
 from forum.models import Comment, ParagraphDiscussion, Theme, Thread
+from forum.moderation import comments as comment_actions
+from forum.moderation import threads as thread_actions
+from forum.moderation.flow import carry_out
+from forum.posting import services
+from forum.posting.counter_check import find_drift
 from tests.conftest import make_member
 from tests.forum.conftest import reply
 
@@ -43,7 +47,7 @@ def busy_forum(theme, source, member, other_member, moderator):
     for number, group in enumerate([StakeholderGroup.ICB, StakeholderGroup.VCSE, StakeholderGroup.NHS]):
         agreer = make_member(f"agreer{number}@example.org", display_name=f"Agreer {number}", stakeholder_group=group)
         agreements.agree(comment=first, member=agreer)
-    moderation.hide_comment(comment=reply(plain, other_member, body="Rude"), moderator=moderator, reason="Rude")
+    carry_out(comment_actions.Hide(reply(plain, other_member, body="Rude"), actor=moderator, reason="Rude"))
     doomed = reply(anchored, other_member, body="Withdrawn later")
     services.delete_comment(comment=doomed, deleted_by=other_member)
     reply(plain, member, body="Waiting", needs_approval=True)
@@ -59,7 +63,7 @@ def test_a_consistent_forum_reports_nothing_and_exits_0(busy_forum):
 
 def test_normal_moderation_and_deletion_leave_no_drift(busy_forum, moderator, other_member):
     plain = busy_forum["plain"]
-    moderation.hide_comment(comment=busy_forum["first"], moderator=moderator, reason="Off topic")
+    carry_out(comment_actions.Hide(busy_forum["first"], actor=moderator, reason="Off topic"))
     services.delete_comment(comment=plain.comments.get(position=3), deleted_by=plain.comments.get(position=3).author)
     assert find_drift() == []
 
@@ -133,7 +137,7 @@ def test_a_last_activity_older_than_the_newest_comment_is_moved_forward(busy_for
 
 def test_a_moderators_reply_in_a_hidden_discussion_leaves_the_theme_true(theme, member, moderator):
     thread = services.start_thread(theme=theme, author=member, title="Soon hidden", body="Opening")
-    moderation.hide_thread(thread=thread, moderator=moderator, reason="Under review")
+    carry_out(thread_actions.Hide(thread, actor=moderator, reason="Under review"))
     thread.refresh_from_db()
     reply(thread, moderator, body="A note from the moderators")
     assert find_drift() == []

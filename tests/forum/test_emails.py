@@ -18,7 +18,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from forum import emails, following, notifications, services
+from forum.following import levels as following
 from forum.models import (
     EmailFrequency,
     FollowLevel,
@@ -28,24 +28,14 @@ from forum.models import (
     ThemeFollow,
     ThreadFollow,
 )
+from forum.moderation import flow
+from forum.notifications import fanout, inbox, sending
+from forum.notifications import unsubscribe as unsubscribing
+from forum.posting import services
 from tests.conftest import make_member
 from tests.forum.conftest import make_theme, reply
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def recipient(db):
-    return make_member("rita@example.org", display_name="Rita Recipient")
-
-
-@pytest.fixture
-def run_tasks(django_capture_on_commit_callbacks):
-    def _run(action):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action()
-
-    return _run
 
 
 @pytest.fixture
@@ -84,14 +74,14 @@ class TestImmediateEmail:
         (message,) = to(watching)
         assert message.subject == f"[Common Ground] Priya Shah commented in “{thread.title}”"
         assert "Waiting lists need shared data." in message.body
-        assert emails.absolute(comment.get_absolute_url()) in message.body
+        assert unsubscribing.absolute(comment.get_absolute_url()) in message.body
         page = html_of(message)
-        assert page.find("a", string="Read the comment")["href"] == emails.absolute(comment.get_absolute_url())
+        assert page.find("a", string="Read the comment")["href"] == unsubscribing.absolute(comment.get_absolute_url())
         assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         header = message.extra_headers["List-Unsubscribe"]
         assert header.startswith("<") and header.endswith(">")
         # Following by theme: the one-click header stops following this discussion.
-        data = emails.read_unsubscribe_token(path_of(header[1:-1]).split("/")[-2])
+        data = unsubscribing.read_unsubscribe_token(path_of(header[1:-1]).split("/")[-2])
         assert data == {"u": watching.pk, "s": "thread", "o": thread.pk}
         links = {a.get_text(strip=True): a["href"] for a in page.find_all("a")}
         assert "Stop all emails" in links and any(label.startswith("Stop following the discussion") for label in links)
@@ -101,7 +91,7 @@ class TestImmediateEmail:
         run_tasks(lambda: reply(thread, other_member, body="Yours", parent=mine))
         (message,) = to(recipient)
         token = path_of(message.extra_headers["List-Unsubscribe"][1:-1]).split("/")[-2]
-        assert emails.read_unsubscribe_token(token)["s"] == "all"
+        assert unsubscribing.read_unsubscribe_token(token)["s"] == "all"
 
     def test_never_means_no_email_but_still_in_the_app(self, watching, thread, other_member, run_tasks):
         prefer(watching, EmailFrequency.NEVER)
@@ -132,7 +122,7 @@ class TestImmediateEmail:
         Suspension.objects.create(member=watching, reason="Repeated abuse", suspended_by=moderator)
         run_tasks(lambda: reply(thread, other_member))
         assert to(watching) == []
-        run_tasks(lambda: notifications.notify_moderation(watching, message="You are suspended for a week."))
+        run_tasks(lambda: flow.tell(flow.Notice(watching, "You are suspended for a week."), actor=None))
         (message,) = to(watching)
         assert "You are suspended for a week." in message.body
 
@@ -146,17 +136,17 @@ class TestImmediateEmail:
 
     def test_a_failed_send_is_released_for_a_retry(self, watching, thread, other_member, monkeypatch):
         comment = reply(thread, other_member)
-        notifications.fan_out_comment(comment.pk)
+        fanout.fan_out_comment(comment.pk)
 
         def broken(self, messages):
             raise OSError("mail server down")
 
         monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", broken)
         with pytest.raises(OSError):
-            emails.send_immediately(Notification.objects.filter(comment=comment))
+            sending.send_immediately(Notification.objects.filter(comment=comment))
         assert Notification.objects.get(recipient=watching).emailed_at is None
         monkeypatch.undo()
-        assert emails.send_immediately(Notification.objects.filter(comment=comment)) >= 1
+        assert sending.send_immediately(Notification.objects.filter(comment=comment)) >= 1
         assert len(to(watching)) == 1
 
 
@@ -170,7 +160,7 @@ class TestDigests:
         run_tasks(lambda: reply(thread, other_member, body="Second comment"))
         run_tasks(lambda: services.start_thread(theme=other_theme, author=other_member, title="Care homes",
                                                 body="Opening"))
-        run = emails.send_digests(EmailFrequency.DAILY)
+        run = sending.send_digests(EmailFrequency.DAILY)
         assert (run.emails, run.items) == (1, 3)
         (message,) = to(watching)
         assert message.subject == "[Common Ground] Your daily summary: 3 updates"
@@ -183,8 +173,8 @@ class TestDigests:
     def test_a_second_run_sends_nothing(self, thread, watching, other_member, run_tasks):
         prefer(watching, EmailFrequency.DAILY)
         run_tasks(lambda: reply(thread, other_member))
-        assert emails.send_digests(EmailFrequency.DAILY).emails == 1
-        assert emails.send_digests(EmailFrequency.DAILY).emails == 0
+        assert sending.send_digests(EmailFrequency.DAILY).emails == 1
+        assert sending.send_digests(EmailFrequency.DAILY).emails == 0
         assert len(to(watching)) == 1
         assert NotificationPreference.objects.get(user=watching).last_digest_at is not None
 
@@ -193,21 +183,21 @@ class TestDigests:
         assert len(to(watching)) == 1
         prefer(watching, EmailFrequency.DAILY)
         run_tasks(lambda: reply(thread, other_member, body="Only in the digest"))
-        emails.send_digests(EmailFrequency.DAILY)
+        sending.send_digests(EmailFrequency.DAILY)
         digest = to(watching)[-1]
         assert "Only in the digest" in digest.body and "Already emailed" not in digest.body
 
     def test_read_notifications_are_left_out(self, thread, watching, other_member, run_tasks):
         prefer(watching, EmailFrequency.DAILY)
         run_tasks(lambda: reply(thread, other_member))
-        notifications.mark_all_read(watching)
-        assert emails.send_digests(EmailFrequency.DAILY).emails == 0
+        inbox.mark_all_read(watching)
+        assert sending.send_digests(EmailFrequency.DAILY).emails == 0
 
     def test_weekly_and_daily_members_are_sent_separately(self, thread, watching, other_member, run_tasks):
         prefer(watching, EmailFrequency.WEEKLY)
         run_tasks(lambda: reply(thread, other_member))
-        assert emails.send_digests(EmailFrequency.DAILY).emails == 0
-        assert emails.send_digests(EmailFrequency.WEEKLY).emails == 1
+        assert sending.send_digests(EmailFrequency.DAILY).emails == 0
+        assert sending.send_digests(EmailFrequency.WEEKLY).emails == 1
         assert "weekly summary" in to(watching)[0].subject
 
     def test_hidden_content_is_not_in_a_digest(self, thread, watching, other_member, run_tasks):
@@ -216,13 +206,13 @@ class TestDigests:
         prefer(watching, EmailFrequency.DAILY)
         comment = run_tasks(lambda: reply(thread, other_member, body="Soon hidden"))
         Comment.objects.filter(pk=comment.pk).update(is_hidden=True)
-        assert emails.send_digests(EmailFrequency.DAILY).emails == 0
+        assert sending.send_digests(EmailFrequency.DAILY).emails == 0
 
     def test_unconfirmed_members_get_no_digest(self, theme, thread, unverified_member, other_member, run_tasks):
         following.set_theme_follow_level(unverified_member, theme, FollowLevel.WATCHING)
         prefer(unverified_member, EmailFrequency.DAILY)
         run_tasks(lambda: reply(thread, other_member))
-        assert emails.send_digests(EmailFrequency.DAILY).emails == 0
+        assert sending.send_digests(EmailFrequency.DAILY).emails == 0
 
     def test_the_command_reports_what_it_sent(self, thread, watching, other_member, run_tasks, capsys):
         prefer(watching, EmailFrequency.DAILY)
@@ -241,13 +231,13 @@ class TestDigests:
             prefer(member, EmailFrequency.DAILY)
             members.append(member)
         run_tasks(lambda: reply(thread, other_member))
-        run = emails.send_digests(EmailFrequency.DAILY, batch_size=3)
+        run = sending.send_digests(EmailFrequency.DAILY, batch_size=3)
         assert (run.members, run.emails) == (7, 7)
         assert {m.to[0] for m in mail.outbox[-7:]} == {m.email for m in members}
 
 
 def token_for(user, scope="all", target=None):
-    return emails.unsubscribe_token(user, scope, target)
+    return unsubscribing.unsubscribe_token(user, scope, target)
 
 
 class TestUnsubscribe:
@@ -300,7 +290,7 @@ class TestUnsubscribe:
     @pytest.mark.parametrize("method", ["get", "post"])
     def test_an_expired_token_is_refused_with_a_clear_page(self, recipient, method, monkeypatch):
         token = token_for(recipient)
-        later = time.time() + emails.UNSUBSCRIBE_MAX_AGE + 60
+        later = time.time() + unsubscribing.UNSUBSCRIBE_MAX_AGE + 60
         monkeypatch.setattr("django.core.signing.time.time", lambda: later)
         response = getattr(Client(enforce_csrf_checks=True), method)(
             reverse("forum:unsubscribe", kwargs={"token": token})
@@ -395,7 +385,7 @@ class TestRealSmtp:
         assert message.get_content_type() == "multipart/alternative"
         text = message.get_body(preferencelist=("plain",)).get_content()
         html = message.get_body(preferencelist=("html",)).get_content()
-        link = emails.absolute(comment.get_absolute_url())
+        link = unsubscribing.absolute(comment.get_absolute_url())
         assert "Over the wire" in text and link in text
         assert f'href="{link}"' in html
         # The header's link works: one POST, no session, no CSRF token.

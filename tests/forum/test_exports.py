@@ -11,8 +11,10 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from accounts.models import StakeholderGroup
-from forum import agreements, exports, services
+from forum import exports
+from forum.agreement import services as agreements
 from forum.models import Comment, Thread
+from forum.posting import services
 from tests.conftest import make_member
 from tests.forum.conftest import make_theme, reply
 

@@ -6,8 +6,10 @@ import pytest
 from bs4 import BeautifulSoup
 from django.urls import reverse
 
-from forum import following, services
+from forum import reading
+from forum.following import levels as following
 from forum.models import FollowLevel, ThemeFollow, ThreadFollow
+from forum.posting import services
 from tests.conftest import make_member
 from tests.forum.conftest import make_theme, reply
 
@@ -161,7 +163,7 @@ class TestFollowingPage:
         assert any(thread.title in row and "Tracking" in row for row in rows)
 
     def test_it_shows_unread_counts(self, client, thread, other_member, member):
-        services.mark_thread_read(user=other_member, thread=thread, position=1)
+        reading.mark_thread_read(user=other_member, thread=thread, position=1)
         following.set_thread_follow_level(other_member, thread, FollowLevel.TRACKING)
         reply(thread, member)
         reply(thread, member)

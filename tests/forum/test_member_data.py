@@ -9,8 +9,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.serializers.json import DjangoJSONEncoder
 
 from accounts.privacy import delete_account
-from forum import member_data, services
+from forum import member_data, reading
 from forum.models import ERASED_PLACEHOLDER, FORMER_MEMBER, Comment, CommentRevision, Mention, ThreadReadState
+from forum.posting import services
 from tests.forum.conftest import reply
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +22,7 @@ def history(thread, member, other_member):
     """The member started a thread, edited a comment, replied and read; someone mentioned them."""
     mine = reply(thread, member, body="My reply, first draft")
     services.edit_comment(comment=mine, editor=member, body="My reply, second draft")
-    services.mark_thread_read(user=member, thread=thread, position=2)
+    reading.mark_thread_read(user=member, thread=thread, position=2)
     theirs = reply(thread, other_member, body=f'@"{member.display_name}" thanks', parent=mine)
     return {"mine": mine, "theirs": theirs}
 

@@ -8,7 +8,6 @@ import pytest
 from bs4 import BeautifulSoup
 from django.urls import reverse
 
-from forum import moderation
 from forum.models import (
     Appeal,
     AppealStatus,
@@ -21,6 +20,9 @@ from forum.models import (
     Theme,
     Thread,
 )
+from forum.moderation import appeals, reports
+from forum.moderation import comments as comment_actions
+from forum.moderation.flow import carry_out
 from tests.conftest import make_member
 from tests.forum.conftest import reply
 from tests.forum.moderation_support import client_for, mod_client, totp_moderator  # noqa: F401
@@ -56,7 +58,7 @@ class TestHide:
         assert "sharp" not in page
 
     def test_moderators_still_see_the_text_and_its_history(self, mod_client, comment, totp_moderator):
-        moderation.hide_comment(comment=comment, moderator=totp_moderator, reason="Names a member of staff.")
+        carry_out(comment_actions.Hide(comment, actor=totp_moderator, reason="Names a member of staff."))
         review = mod_client.get(reverse("forum:moderation_comment", args=[comment.pk])).content.decode()
         assert "<strong>sharp</strong>" in review and "Current version" in review
         thread_page = mod_client.get(comment.thread.get_absolute_url()).content.decode()
@@ -66,7 +68,7 @@ class TestHide:
         self, comment, other_member, totp_moderator, django_capture_on_commit_callbacks
     ):
         with django_capture_on_commit_callbacks(execute=True):
-            moderation.hide_comment(comment=comment, moderator=totp_moderator, reason="Names a member of staff.")
+            carry_out(comment_actions.Hide(comment, actor=totp_moderator, reason="Names a member of staff."))
         notice = Notification.objects.get(recipient=other_member, kind="moderation")
         assert "Names a member of staff." in notice.message
         author = client_for(other_member)
@@ -75,9 +77,9 @@ class TestHide:
 
     def test_hiding_updates_the_counts_and_closes_the_reports(self, comment, thread, totp_moderator):
         reader = make_member("reader@example.org", display_name="Reader")
-        moderation.flag_comment(comment=comment, flagger=reader, reason=FlagReason.ABUSIVE)
+        reports.flag_comment(comment=comment, flagger=reader, reason=FlagReason.ABUSIVE)
         before = Thread.objects.get(pk=thread.pk).comment_count
-        moderation.hide_comment(comment=comment, moderator=totp_moderator, reason="Abusive.")
+        carry_out(comment_actions.Hide(comment, actor=totp_moderator, reason="Abusive."))
         assert Thread.objects.get(pk=thread.pk).comment_count == before - 1
         assert Flag.objects.get().status == FlagStatus.ACTIONED
         entry = ModerationLogEntry.objects.get(action="hide")
@@ -85,8 +87,8 @@ class TestHide:
 
     def test_showing_again_restores_the_counts(self, comment, thread, totp_moderator):
         before = Thread.objects.get(pk=thread.pk).comment_count
-        moderation.hide_comment(comment=comment, moderator=totp_moderator, reason="Abusive.")
-        moderation.unhide_comment(comment=comment, moderator=totp_moderator)
+        carry_out(comment_actions.Hide(comment, actor=totp_moderator, reason="Abusive."))
+        carry_out(comment_actions.Unhide(comment, actor=totp_moderator))
         assert Thread.objects.get(pk=thread.pk).comment_count == before
         assert Theme.objects.get(pk=thread.theme_id).comment_count == 2
 
@@ -94,7 +96,7 @@ class TestHide:
 class TestKeep:
     def test_keeping_an_auto_hidden_comment_shows_it_again(self, mod_client, comment, thread):
         reader = make_member("reader@example.org", display_name="Reader")
-        moderation.flag_comment(comment=comment, flagger=reader, reason=FlagReason.PATIENT_INFORMATION)
+        reports.flag_comment(comment=comment, flagger=reader, reason=FlagReason.PATIENT_INFORMATION)
         assert mod_client.post(action_url(comment, "keep"), {"reason": ""}).status_code == 302
         comment.refresh_from_db()
         assert not comment.is_hidden
@@ -113,8 +115,8 @@ class TestDelete:
 
     def test_deleting_a_public_comment_updates_the_counts_once(self, comment, thread, totp_moderator):
         before = Thread.objects.get(pk=thread.pk).comment_count
-        moderation.hide_comment(comment=comment, moderator=totp_moderator, reason="First hidden.")
-        moderation.delete_comment(comment=comment, moderator=totp_moderator, reason="Then deleted.")
+        carry_out(comment_actions.Hide(comment, actor=totp_moderator, reason="First hidden."))
+        carry_out(comment_actions.Delete(comment, actor=totp_moderator, reason="Then deleted."))
         assert Thread.objects.get(pk=thread.pk).comment_count == before - 1
 
 
@@ -154,7 +156,7 @@ class TestAppeals:
     def test_the_author_appeals_once_and_the_appeal_reaches_the_queue(
         self, comment, other_member, totp_moderator, mod_client
     ):
-        moderation.hide_comment(comment=comment, moderator=totp_moderator, reason="Off-topic.")
+        carry_out(comment_actions.Hide(comment, actor=totp_moderator, reason="Off-topic."))
         entry = ModerationLogEntry.objects.get(action="hide")
         author = client_for(other_member)
         url = reverse("forum:appeal", args=[entry.pk])
@@ -166,14 +168,14 @@ class TestAppeals:
         assert "It answers the question asked." in queue
 
     def test_someone_else_cannot_appeal(self, comment, totp_moderator, member_client):
-        moderation.hide_comment(comment=comment, moderator=totp_moderator, reason="Off-topic.")
+        carry_out(comment_actions.Hide(comment, actor=totp_moderator, reason="Off-topic."))
         entry = ModerationLogEntry.objects.get(action="hide")
         assert member_client.get(reverse("forum:appeal", args=[entry.pk])).status_code == 404
 
     def test_upholding_an_appeal_shows_the_comment_again(self, comment, other_member, totp_moderator, mod_client):
-        moderation.hide_comment(comment=comment, moderator=totp_moderator, reason="Off-topic.")
+        carry_out(comment_actions.Hide(comment, actor=totp_moderator, reason="Off-topic."))
         entry = ModerationLogEntry.objects.get(action="hide")
-        appeal = moderation.submit_appeal(entry=entry, member=other_member, text="It is on topic.")
+        appeal = appeals.submit_appeal(entry=entry, member=other_member, text="It is on topic.")
         url = reverse("forum:moderation_appeal", args=[appeal.pk])
         response = mod_client.post(url, {"decision": "uphold", "reason": "On reflection it is relevant."})
         assert response.status_code == 302
@@ -183,15 +185,15 @@ class TestAppeals:
         assert ModerationLogEntry.objects.filter(action="appeal_upheld").exists()
 
     def test_turning_an_appeal_down_leaves_the_decision(self, comment, other_member, totp_moderator):
-        moderation.hide_comment(comment=comment, moderator=totp_moderator, reason="Off-topic.")
+        carry_out(comment_actions.Hide(comment, actor=totp_moderator, reason="Off-topic."))
         entry = ModerationLogEntry.objects.get(action="hide")
-        appeal = moderation.submit_appeal(entry=entry, member=other_member, text="Please.")
-        moderation.decide_appeal(appeal=appeal, moderator=totp_moderator, uphold=False, reason="It stays hidden.")
+        appeal = appeals.submit_appeal(entry=entry, member=other_member, text="Please.")
+        carry_out(appeals.Decide(appeal, actor=totp_moderator, uphold=False, reason="It stays hidden."))
         assert Appeal.objects.get().status == AppealStatus.REJECTED
         assert Comment.objects.get(pk=comment.pk).is_hidden
 
     def test_warnings_cannot_be_appealed(self, comment, other_member, totp_moderator):
-        entry = moderation.warn_author(comment=comment, moderator=totp_moderator, message="Be kind.")
+        entry = carry_out(comment_actions.Warn(comment, actor=totp_moderator, reason="Be kind.")).entry
         response = client_for(other_member).get(reverse("forum:appeal", args=[entry.pk]))
         assert response.status_code == 403
 
@@ -248,9 +250,9 @@ class TestEachDecisionIsItsOwnNotice:
         self, comment, other_member, totp_moderator, django_capture_on_commit_callbacks
     ):
         with django_capture_on_commit_callbacks(execute=True):
-            moderation.hide_comment(comment=comment, moderator=totp_moderator, reason="First.")
+            carry_out(comment_actions.Hide(comment, actor=totp_moderator, reason="First."))
         with django_capture_on_commit_callbacks(execute=True):
-            moderation.unhide_comment(comment=comment, moderator=totp_moderator, reason="Second.")
+            carry_out(comment_actions.Unhide(comment, actor=totp_moderator, reason="Second."))
         messages = list(
             Notification.objects.filter(recipient=other_member, kind="moderation").values_list("message", flat=True)
         )

@@ -12,8 +12,8 @@ from bs4 import BeautifulSoup
 from django.urls import reverse
 from django.utils import timezone
 
-from forum import moderation
 from forum.models import Comment, ModerationLogEntry, WordFilter
+from forum.posting import filters
 from tests.conftest import make_member
 from tests.forum.moderation_support import mod_client, totp_moderator  # noqa: F401
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 def add(pattern, action, **extra):
     word_filter = WordFilter.objects.create(pattern=pattern, action=action, **extra)
-    moderation.forget_filters()
+    filters.forget()
     return word_filter
 
 
@@ -37,39 +37,39 @@ def established(db):
 class TestApplyFilters:
     def test_a_block_match_refuses_with_the_filters_message(self, established):
         add("idiot", "block", message="Please disagree without insults.")
-        result = moderation.apply_filters("What an Idiot idea.", established)
+        result = filters.apply_filters("What an Idiot idea.", established)
         assert not result.ok and result.blocked == "Please disagree without insults."
 
     def test_without_a_message_the_block_names_the_matched_text(self, established):
         add("idiot", "block")
-        assert "“Idiot”" in moderation.apply_filters("Idiot.", established).blocked
+        assert "“Idiot”" in filters.apply_filters("Idiot.", established).blocked
 
     def test_words_match_whole_words_only(self, established):
         add("ass", "block")
-        assert moderation.apply_filters("An assessment of class sizes.", established).ok
+        assert filters.apply_filters("An assessment of class sizes.", established).ok
 
     def test_replace_changes_the_text(self, established):
         add("darn", "replace", replacement="[removed]")
-        assert moderation.apply_filters("Darn it, darn.", established).body == "[removed] it, [removed]."
+        assert filters.apply_filters("Darn it, darn.", established).body == "[removed] it, [removed]."
 
     def test_review_marks_the_comment_for_the_queue(self, established):
         add(r"\b\d{3} ?\d{3} ?\d{4}\b", "review", is_regex=True)
-        result = moderation.apply_filters("Her number is 943 476 5919.", established)
+        result = filters.apply_filters("Her number is 943 476 5919.", established)
         assert result.ok and result.needs_review
 
     def test_moderators_are_not_filtered(self, totp_moderator):
         add("idiot", "block")
-        assert moderation.apply_filters("idiot", totp_moderator).ok
+        assert filters.apply_filters("idiot", totp_moderator).ok
 
     def test_new_members_may_post_only_so_many_links(self, member, settings):
         settings.NEW_MEMBER_MAX_LINKS = 2
         body = "See https://a.example, https://b.example and www.c.example.org."
-        result = moderation.apply_filters(body, member)
+        result = filters.apply_filters(body, member)
         assert not result.ok and "up to 2 links" in result.blocked
 
     def test_established_members_may_post_more_links(self, established, settings):
         settings.NEW_MEMBER_MAX_LINKS = 2
-        assert moderation.apply_filters("https://a.example https://b.example https://c.example", established).ok
+        assert filters.apply_filters("https://a.example https://b.example https://c.example", established).ok
 
 
 class TestPostingThroughTheForm:
@@ -120,9 +120,9 @@ class TestFilterPage:
         assert "miracle cure" in page
 
     def test_a_new_filter_applies_at_once(self, mod_client, member):
-        assert moderation.apply_filters("a miracle cure", member).ok  # fills the cache
+        assert filters.apply_filters("a miracle cure", member).ok  # fills the cache
         mod_client.post(reverse("forum:moderation_filters"), {"pattern": "miracle cure", "action": "block"})
-        assert not moderation.apply_filters("a miracle cure", member).ok
+        assert not filters.apply_filters("a miracle cure", member).ok
 
     def test_an_invalid_regular_expression_is_refused(self, mod_client):
         response = mod_client.post(reverse("forum:moderation_filters"),
@@ -137,11 +137,11 @@ class TestFilterPage:
 
     def test_removing_a_filter(self, mod_client, member):
         word_filter = add("idiot", "block")
-        assert not moderation.apply_filters("idiot", member).ok
+        assert not filters.apply_filters("idiot", member).ok
         response = mod_client.post(reverse("forum:moderation_filter_delete", args=[word_filter.pk]))
         assert response.status_code == 302
         assert not WordFilter.objects.exists()
-        assert moderation.apply_filters("idiot", member).ok
+        assert filters.apply_filters("idiot", member).ok
         assert ModerationLogEntry.objects.filter(action="filter_delete").exists()
 
     def test_members_cannot_see_the_filters(self, member_client):

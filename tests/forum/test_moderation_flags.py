@@ -8,8 +8,11 @@ import pytest
 from bs4 import BeautifulSoup
 from django.urls import reverse
 
-from forum import moderation
 from forum.models import Comment, Flag, FlagReason, FlagStatus, ModerationLogEntry, Notification, Theme, Thread
+from forum.moderation import comments as comment_actions
+from forum.moderation import flow, reports
+from forum.moderation import log as moderation_log
+from forum.moderation.flow import carry_out
 from tests.conftest import make_member
 from tests.forum.conftest import reply
 from tests.forum.moderation_support import mod_client, suspend, totp_moderator  # noqa: F401
@@ -27,7 +30,7 @@ def comment(thread, other_member):
 
 
 def flag(comment, who, reason=FlagReason.ABUSIVE, detail=""):
-    return moderation.flag_comment(comment=comment, flagger=who, reason=reason, detail=detail)
+    return reports.flag_comment(comment=comment, flagger=who, reason=reason, detail=detail)
 
 
 class TestAutoHide:
@@ -42,13 +45,13 @@ class TestAutoHide:
         comment.refresh_from_db()
         assert comment.is_hidden and comment.hidden_automatically
         assert comment.hidden_by is None
-        assert comment.hidden_reason == moderation.AUTO_HIDE_REASON
+        assert comment.hidden_reason == reports.AUTO_HIDE_REASON
 
     def test_the_same_member_reporting_twice_counts_once(self, comment, settings):
         settings.FLAG_HIDE_THRESHOLD = 2
         (reader,) = members(1)
         flag(comment, reader)
-        with pytest.raises(moderation.ModerationError, match="already reported"):
+        with pytest.raises(flow.ModerationError, match="already reported"):
             flag(comment, reader, FlagReason.SPAM)
         comment.refresh_from_db()
         assert not comment.is_hidden
@@ -69,7 +72,7 @@ class TestAutoHide:
         flag(comment, reader, FlagReason.PATIENT_INFORMATION)
         assert Thread.objects.get(pk=thread.pk).comment_count == before_thread - 1
         assert Theme.objects.get(pk=thread.theme_id).comment_count == before_theme - 1
-        entry = ModerationLogEntry.objects.get(action=moderation.Action.FLAG_AUTO_HIDE)
+        entry = ModerationLogEntry.objects.get(action=moderation_log.Action.FLAG_AUTO_HIDE)
         assert entry.automatic and entry.actor is None and entry.target_id == comment.pk
 
     def test_the_author_is_told_with_the_reason(self, comment, other_member, django_capture_on_commit_callbacks):
@@ -84,7 +87,7 @@ class TestAutoHide:
         settings.FLAG_HIDE_THRESHOLD = 2
         first, second, third = members(3)
         flag(comment, first)
-        moderation.keep_comment(comment=comment, moderator=totp_moderator)
+        carry_out(comment_actions.Keep(comment, actor=totp_moderator))
         flag(comment, second)
         comment.refresh_from_db()
         assert not comment.is_hidden
@@ -192,7 +195,7 @@ class TestQueueShowsReports:
     def test_resolved_reports_leave_the_queue(self, mod_client, comment, totp_moderator):
         (reader,) = members(1)
         flag(comment, reader)
-        moderation.keep_comment(comment=comment, moderator=totp_moderator)
+        carry_out(comment_actions.Keep(comment, actor=totp_moderator))
         assert Flag.objects.get().status == FlagStatus.KEPT
         queue = mod_client.get(reverse("forum:moderation_queue")).content.decode()
         assert "Something people may object to." not in queue

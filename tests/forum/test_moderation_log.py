@@ -11,8 +11,11 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from forum import moderation
 from forum.models import FlagReason, ModerationLogEntry
+from forum.moderation import appeals, reports
+from forum.moderation import comments as comment_actions
+from forum.moderation import threads as thread_actions
+from forum.moderation.flow import carry_out
 from tests.conftest import make_member
 from tests.forum.conftest import reply
 from tests.forum.moderation_support import (  # noqa: F401
@@ -27,7 +30,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def entry(thread, totp_moderator):
-    moderation.lock_thread(thread=thread, moderator=totp_moderator, reason="Off the rails.")
+    carry_out(thread_actions.Lock(thread, actor=totp_moderator, reason="Off the rails."))
     return ModerationLogEntry.objects.get()
 
 
@@ -63,16 +66,16 @@ class TestLogPage:
     def test_every_action_is_listed_with_who_what_why_and_whether_automatic(self, mod_client, thread, other_member,
                                                                              totp_moderator):
         comment = reply(thread, other_member, "Contains a patient's name.")
-        moderation.flag_comment(comment=comment, flagger=make_member("r@example.org", display_name="R"),
+        reports.flag_comment(comment=comment, flagger=make_member("r@example.org", display_name="R"),
                                 reason=FlagReason.PATIENT_INFORMATION)
-        moderation.delete_comment(comment=comment, moderator=totp_moderator, reason="Patient named.")
+        carry_out(comment_actions.Delete(comment, actor=totp_moderator, reason="Patient named."))
         page = mod_client.get(reverse("forum:moderation_log")).content.decode()
         assert "Hidden automatically after reports" in page and "Automatic" in page
         assert "Deleted" in page and "Dana Moderator" in page and "Patient named." in page
 
     def test_filters(self, mod_client, thread, totp_moderator):
-        moderation.lock_thread(thread=thread, moderator=totp_moderator, reason="Locked for a reason.")
-        moderation.pin_thread(thread=thread, moderator=totp_moderator)
+        carry_out(thread_actions.Lock(thread, actor=totp_moderator, reason="Locked for a reason."))
+        carry_out(thread_actions.Pin(thread, actor=totp_moderator))
         page = mod_client.get(reverse("forum:moderation_log"), {"action": "pin"}).content.decode()
         assert "Discussion pinned" in page and "Locked for a reason." not in page
         page = mod_client.get(reverse("forum:moderation_log"), {"automatic": "yes"}).content.decode()
@@ -81,8 +84,8 @@ class TestLogPage:
         assert "Locked for a reason." in page
 
     def test_csv_export_follows_the_filters(self, mod_client, thread, totp_moderator):
-        moderation.lock_thread(thread=thread, moderator=totp_moderator, reason="=HYPERLINK(\"x\")")
-        moderation.pin_thread(thread=thread, moderator=totp_moderator)
+        carry_out(thread_actions.Lock(thread, actor=totp_moderator, reason="=HYPERLINK(\"x\")"))
+        carry_out(thread_actions.Pin(thread, actor=totp_moderator))
         response = mod_client.get(reverse("forum:moderation_log_csv"), {"action": "lock"})
         assert response["Content-Type"].startswith("text/csv")
         assert "attachment" in response["Content-Disposition"]
@@ -104,13 +107,13 @@ def make_queue(thread, count: int):
     for number in range(count):
         comment = reply(thread, author, f"Reported {number}.")
         for reader in readers:
-            moderation.flag_comment(comment=comment, flagger=reader, reason=FlagReason.OFF_TOPIC)
+            reports.flag_comment(comment=comment, flagger=reader, reason=FlagReason.OFF_TOPIC)
         waiting = reply(thread, author, f"Waiting {number}.", needs_approval=True)
-        moderation.reject_comment(comment=waiting, moderator=moderator, reason="No.")
+        carry_out(comment_actions.Reject(waiting, actor=moderator, reason="No."))
         entry = ModerationLogEntry.objects.filter(action="reject").order_by("-pk").first()
-        moderation.submit_appeal(entry=entry, member=author, text=f"Appeal {number}.")
+        appeals.submit_appeal(entry=entry, member=author, text=f"Appeal {number}.")
         reply(thread, author, f"Pending {number}.", needs_approval=True)
-    moderation.flag_thread(thread=thread, flagger=readers[0], reason=FlagReason.SPAM)
+    reports.flag_thread(thread=thread, flagger=readers[0], reason=FlagReason.SPAM)
 
 
 class TestQueryBudgets:
@@ -130,7 +133,7 @@ class TestQueryBudgets:
         for number in range(8):
             comment = reply(thread, make_member(f"extra{number}@example.org", display_name=f"Extra {number}"),
                             f"More {number}.")
-            moderation.flag_comment(comment=comment, flagger=make_member(f"f{number}@example.org",
+            reports.flag_comment(comment=comment, flagger=make_member(f"f{number}@example.org",
                                                                          display_name=f"Flagger {number}"),
                                     reason=FlagReason.SPAM)
         with django_assert_max_num_queries(self.QUEUE_BUDGET):
@@ -141,13 +144,13 @@ class TestQueryBudgets:
 
     def test_the_log_costs_the_same_for_one_page_of_any_size(self, mod_client, thread, totp_moderator,
                                                             django_assert_max_num_queries):
-        moderation.pin_thread(thread=thread, moderator=totp_moderator)
+        carry_out(thread_actions.Pin(thread, actor=totp_moderator))
         url = reverse("forum:moderation_log")
         mod_client.get(url)
         with django_assert_max_num_queries(self.LOG_BUDGET):
             mod_client.get(url)
         for _ in range(60):
-            moderation.pin_thread(thread=thread, moderator=totp_moderator, pinned=False)
+            carry_out(thread_actions.Unpin(thread, actor=totp_moderator))
         with django_assert_max_num_queries(self.LOG_BUDGET):
             assert "Discussion unpinned" in mod_client.get(url).content.decode()
         with django_assert_max_num_queries(self.LOG_BUDGET):

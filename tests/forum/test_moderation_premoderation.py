@@ -8,8 +8,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from forum import moderation, services
 from forum.models import Comment, Notification, Theme, ThemeFollow, Thread, ThreadFollow, WordFilter
+from forum.moderation import comments as comment_actions
+from forum.moderation.flow import carry_out
+from forum.posting import filters, services
 from tests.conftest import make_member
 from tests.forum.conftest import reply
 from tests.forum.moderation_support import client_for, mod_client, totp_moderator  # noqa: F401
@@ -37,7 +39,7 @@ def watcher(thread, db):
 
 def add_filter(pattern, action):
     WordFilter.objects.create(pattern=pattern, action=action)
-    moderation.forget_filters()
+    filters.forget()
 
 
 def post_reply(client, thread, body="My first words here."):
@@ -65,8 +67,8 @@ class TestFirstComments:
         one = reply(thread, newcomer, "One.")
         two = reply(thread, newcomer, "Two.")
         assert one.needs_approval and two.needs_approval
-        moderation.approve_comment(comment=one, moderator=totp_moderator)
-        moderation.approve_comment(comment=two, moderator=totp_moderator)
+        carry_out(comment_actions.Approve(one, actor=totp_moderator))
+        carry_out(comment_actions.Approve(two, actor=totp_moderator))
         assert not reply(thread, newcomer, "Three.").needs_approval
 
     def test_moderators_are_never_held(self, first_comments, thread, totp_moderator):
@@ -80,7 +82,7 @@ class TestFirstComments:
         assert comment.needs_approval
         assert not Notification.objects.filter(recipient=watcher).exists()
         with django_capture_on_commit_callbacks(execute=True):
-            moderation.approve_comment(comment=comment, moderator=totp_moderator)
+            carry_out(comment_actions.Approve(comment, actor=totp_moderator))
         assert Notification.objects.filter(recipient=watcher, comment=comment).exists()
         assert Notification.objects.filter(recipient=newcomer, kind="moderation").exists()
 
@@ -88,7 +90,7 @@ class TestFirstComments:
         before = Thread.objects.get(pk=thread.pk).comment_count
         comment = reply(thread, newcomer, "Hello all.")
         assert Thread.objects.get(pk=thread.pk).comment_count == before
-        moderation.approve_comment(comment=comment, moderator=totp_moderator)
+        carry_out(comment_actions.Approve(comment, actor=totp_moderator))
         assert Thread.objects.get(pk=thread.pk).comment_count == before + 1
         assert "nhs" in Thread.objects.get(pk=thread.pk).participant_groups
 
@@ -99,7 +101,7 @@ class TestFirstComments:
         thread = services.start_thread(theme=theme, author=newcomer, title="A question", body="Opening words.")
         assert thread.needs_approval
         assert Theme.objects.get(pk=theme.pk).thread_count == before
-        moderation.approve_comment(comment=thread.comments.get(), moderator=totp_moderator)
+        carry_out(comment_actions.Approve(thread.comments.get(), actor=totp_moderator))
         thread.refresh_from_db()
         assert thread.is_public
         assert Theme.objects.get(pk=theme.pk).thread_count == before + 1
@@ -113,14 +115,14 @@ class TestFirstComments:
             thread = services.start_thread(theme=theme, author=newcomer, title="A question", body="Opening words.")
         assert not Notification.objects.filter(recipient=watcher).exists()
         with django_capture_on_commit_callbacks(execute=True):
-            moderation.approve_comment(comment=thread.comments.get(), moderator=totp_moderator)
+            carry_out(comment_actions.Approve(thread.comments.get(), actor=totp_moderator))
         assert Notification.objects.filter(recipient=watcher, thread=thread).exists()
 
     def test_rejecting_keeps_it_from_everyone_but_moderators(
         self, first_comments, thread, newcomer, totp_moderator, mod_client
     ):
         comment = reply(thread, newcomer, "Buy my product.")
-        moderation.reject_comment(comment=comment, moderator=totp_moderator, reason="Advertising.")
+        carry_out(comment_actions.Reject(comment, actor=totp_moderator, reason="Advertising."))
         comment.refresh_from_db()
         assert comment.is_hidden and comment.needs_approval
         assert "Buy my product." not in client_for(newcomer).get(thread.get_absolute_url()).content.decode()

@@ -14,12 +14,14 @@ from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from django.utils import timezone
 
-from forum import ratelimits
-from forum.models import Comment, Thread
+from forum.following.levels import follow_by_default
+from forum.models import Comment, FilterAction, Thread, WordFilter
+from forum.posting import filters, ratelimits, services
 from tests.conftest import make_member
 from tests.forum.moderation_support import totp_moderator  # noqa: F401
 
-pytestmark = pytest.mark.django_db
+# Posts count against the limits once they commit, so these tests commit (TransactionTestCase).
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
@@ -81,6 +83,32 @@ class TestComments:
             assert post(client, thread, body).status_code == 302
         assert post(client, thread, "Four.").status_code == 200
 
+    def test_a_post_refused_by_a_filter_does_not_use_up_the_allowance(self, limits, client, thread, established):
+        WordFilter.objects.create(pattern="forbidden", action=FilterAction.BLOCK)
+        filters.forget()  # as adding one through the moderators' page does
+        client.force_login(established)
+        for _ in range(4):
+            assert post(client, thread, "Something forbidden.").status_code == 200
+        for body in ("One.", "Two.", "Three."):
+            assert post(client, thread, body).status_code == 302
+
+    def test_a_post_that_was_rolled_back_does_not_use_up_the_allowance(
+        self, limits, client, thread, established, monkeypatch
+    ):
+        """Counted once the post commits: a post whose transaction failed half-way costs nothing."""
+        def fail(*args, **kwargs):
+            raise RuntimeError("a step failed half-way")
+
+        client.raise_request_exception = False
+        client.force_login(established)
+        monkeypatch.setattr(services, "follow_by_default", fail)
+        for _ in range(3):
+            assert post(client, thread, "Lost in a rollback.").status_code == 500
+        monkeypatch.setattr(services, "follow_by_default", follow_by_default)
+        for body in ("One.", "Two.", "Three."):
+            assert post(client, thread, body).status_code == 302
+        assert post(client, thread, "Four.").status_code == 200  # and the limit still holds
+
     def test_previews_do_not_count(self, limits, client, thread, member):
         client.force_login(member)
         for _ in range(5):
@@ -89,12 +117,12 @@ class TestComments:
 
     def test_the_wait_shrinks_as_time_passes(self, limits, member):
         start = 1_000_000.0
-        with mock.patch("forum.ratelimits.time.time", return_value=start):
+        with mock.patch("forum.posting.ratelimits.time.time", return_value=start):
             ratelimits.record(member, ratelimits.COMMENT)
             ratelimits.record(member, ratelimits.COMMENT)
-        with mock.patch("forum.ratelimits.time.time", return_value=start + 7 * 60):
+        with mock.patch("forum.posting.ratelimits.time.time", return_value=start + 7 * 60):
             assert "Try again in 3 minutes." in ratelimits.refusal(member, ratelimits.COMMENT)
-        with mock.patch("forum.ratelimits.time.time", return_value=start + 10 * 60 + 1):
+        with mock.patch("forum.posting.ratelimits.time.time", return_value=start + 10 * 60 + 1):
             assert ratelimits.refusal(member, ratelimits.COMMENT) is None
 
     def test_limits_are_per_member(self, limits, client, thread, member, other_member):

@@ -11,8 +11,11 @@ from bs4 import BeautifulSoup
 from django.urls import reverse
 from django.utils import timezone
 
-from forum import moderation, permissions
+from forum import permissions, standing
 from forum.models import Comment, Flag, ModerationLogEntry, Notification, Suspension, Thread
+from forum.moderation import flow
+from forum.moderation import members as member_actions
+from forum.moderation.flow import carry_out
 from tests.forum.conftest import reply
 from tests.forum.moderation_support import (  # noqa: F401
     client_for,
@@ -35,16 +38,16 @@ def suspended(member, totp_moderator):
 class TestRules:
     def test_a_suspension_is_in_force_until_it_ends(self, member, totp_moderator):
         suspension = suspend(member, totp_moderator, days=1)
-        assert permissions.is_suspended(member)
+        assert standing.is_suspended(member)
         Suspension.objects.filter(pk=suspension.pk).update(ends_at=timezone.now() - timedelta(seconds=1))
-        permissions.forget_suspension(member)
-        assert not permissions.is_suspended(member)
+        standing.forget_suspension(member)
+        assert not standing.is_suspended(member)
 
     def test_an_indefinite_suspension_lasts_until_lifted(self, member, totp_moderator):
         suspension = suspend(member, totp_moderator, days=None)
         assert suspension.ends_at is None
-        moderation.unsuspend_member(member=member, moderator=totp_moderator, reason="Apologised.")
-        assert not permissions.is_suspended(member)
+        carry_out(member_actions.Unsuspend(member, actor=totp_moderator, reason="Apologised."))
+        assert not standing.is_suspended(member)
         assert ModerationLogEntry.objects.filter(action="unsuspend", target_id=member.pk).exists()
 
     def test_a_suspended_member_may_not_participate(self, suspended):
@@ -52,16 +55,16 @@ class TestRules:
         assert "Repeated personal attacks." in permissions.participation_refusal(suspended)
 
     def test_a_moderator_cannot_suspend_themself(self, totp_moderator):
-        with pytest.raises(moderation.ModerationError, match="yourself"):
+        with pytest.raises(flow.ModerationError, match="yourself"):
             suspend(totp_moderator, totp_moderator)
 
     def test_a_moderator_cannot_suspend_an_admin(self, totp_moderator, site_admin):
-        with pytest.raises(moderation.ModerationError, match="Administrators"):
+        with pytest.raises(flow.ModerationError, match="Administrators"):
             suspend(site_admin, totp_moderator)
 
     def test_a_reason_is_required(self, member, totp_moderator):
-        with pytest.raises(moderation.ModerationError):
-            moderation.suspend_member(member=member, moderator=totp_moderator, reason="  ", days=1)
+        with pytest.raises(flow.ModerationError):
+            carry_out(member_actions.Suspend(member, actor=totp_moderator, reason="  ", days=1))
 
     def test_the_member_is_told_why_and_until_when(self, member, totp_moderator, django_capture_on_commit_callbacks):
         with django_capture_on_commit_callbacks(execute=True):
@@ -138,5 +141,5 @@ class TestPages:
     def test_lifting_through_the_page(self, mod_client, suspended):
         url = reverse("forum:moderation_member_unsuspend", args=[suspended.pk])
         assert mod_client.post(url, {"reason": ""}).status_code == 302
-        permissions.forget_suspension(suspended)
-        assert not permissions.is_suspended(suspended)
+        standing.forget_suspension(suspended)
+        assert not standing.is_suspended(suspended)

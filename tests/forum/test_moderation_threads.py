@@ -8,8 +8,11 @@ import pytest
 from bs4 import BeautifulSoup
 from django.urls import reverse
 
-from forum import moderation, services
 from forum.models import ModerationLogEntry, Notification, Theme, ThemeFollow, ThemeResponse, ThemeStatus, Thread
+from forum.moderation import themes as theme_actions
+from forum.moderation import threads as thread_actions
+from forum.moderation.flow import carry_out
+from forum.posting import services
 from tests.conftest import make_member
 from tests.forum.conftest import make_theme, reply
 from tests.forum.moderation_support import (  # noqa: F401
@@ -36,12 +39,12 @@ class TestLock:
         assert "This discussion has been locked" in page and "Answered in full." in page
 
     def test_members_cannot_reply_to_a_locked_discussion(self, totp_moderator, thread, member_client):
-        moderation.lock_thread(thread=thread, moderator=totp_moderator, reason="Closed.")
+        carry_out(thread_actions.Lock(thread, actor=totp_moderator, reason="Closed."))
         member_client.post(reverse("forum:reply", args=[thread.pk]), {"action": "post", "body": "More."})
         assert not thread.comments.filter(body="More.").exists()
 
     def test_unlocking(self, mod_client, totp_moderator, thread):
-        moderation.lock_thread(thread=thread, moderator=totp_moderator, reason="Closed.")
+        carry_out(thread_actions.Lock(thread, actor=totp_moderator, reason="Closed."))
         assert mod_client.post(thread_action(thread, "unlock"), {"reason": ""}).status_code == 302
         thread.refresh_from_db()
         assert not thread.is_locked and thread.lock_reason == ""
@@ -126,7 +129,7 @@ class TestFacilitatorResponse:
         follower = make_member("follower@example.org", display_name="Flo Follower")
         ThemeFollow.objects.create(user=follower, theme=theme, level="watching")
         with django_capture_on_commit_callbacks(execute=True):
-            moderation.post_theme_response(theme=theme, facilitator=facilitator, body="We listened.")
+            carry_out(theme_actions.Respond(theme, actor=facilitator, body="We listened."))
         assert Notification.objects.filter(recipient=follower, kind="theme_response", theme=theme).exists()
 
     def test_only_facilitators_may_respond(self, mod_client, member_client, theme):

@@ -11,8 +11,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from forum import following, notifications, services, tasks
+from forum import events, member_data
+from forum.following import levels as following
 from forum.models import Comment, FollowLevel, Notification, NotificationKind, ThemeFollow, ThreadFollow
+from forum.moderation import flow
+from forum.notifications import fanout, inbox
+from forum.notifications import handlers as notification_handlers
+from forum.posting import services
 from tests.conftest import make_member
 from tests.forum.conftest import make_theme, reply
 
@@ -24,22 +29,6 @@ EVENTS = ["reply", "quote", "mention", "comment", "new_thread", "common_ground",
 
 def soup(response) -> BeautifulSoup:
     return BeautifulSoup(response.content, "html.parser")
-
-
-@pytest.fixture
-def recipient(db):
-    return make_member("rita@example.org", display_name="Rita Recipient")
-
-
-@pytest.fixture
-def run_tasks(django_capture_on_commit_callbacks):
-    """Run what the code queues for after commit (the immediate backend then runs the tasks)."""
-
-    def _run(action):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action()
-
-    return _run
 
 
 def kinds_for(user, **filters):
@@ -95,11 +84,11 @@ class TestMatrix:
             "mention": lambda: reply(thread, other_member, body='What does @"Rita Recipient" think?'),
             "comment": lambda: reply(thread, other_member, body="A new comment."),
             "new_thread": lambda: services.start_thread(theme=theme, author=other_member, title="Another", body="B"),
-            "common_ground": lambda: notifications.on_common_ground(mine),
-            "moderation": lambda: notifications.notify_moderation(
-                recipient, message="Your comment was hidden: it named a patient.", comment=mine, actor=moderator
+            "common_ground": lambda: events.common_ground_reached.send(comment_id=mine.pk),
+            "moderation": lambda: flow.tell(
+                flow.Notice(recipient, "Your comment was hidden: it named a patient.", comment=mine), actor=moderator
             ),
-            "theme_response": lambda: notifications.on_theme_response(theme),
+            "theme_response": lambda: events.theme_responded.send(theme_id=theme.pk, at=timezone.now().isoformat()),
         }
         run_tasks(actions[event])
 
@@ -175,7 +164,7 @@ class TestRules:
         following.set_theme_follow_level(recipient, theme, FollowLevel.WATCHING)
         comment = reply(thread, other_member, body="Soon hidden")
         Comment.objects.filter(pk=comment.pk).update(is_hidden=True)
-        tasks.fan_out_comment_task.call(comment.pk)
+        notification_handlers.comment_published(comment.pk, opening=False)
         assert kinds_for(recipient) == []
 
     def test_nothing_about_a_thread_waiting_for_a_moderator(self, theme, recipient, other_member, run_tasks):
@@ -189,18 +178,18 @@ class TestRules:
         held = reply(thread, other_member, body="Held back", needs_approval=True)
         Comment.objects.filter(pk=held.pk).update(needs_approval=False)
         held.refresh_from_db()
-        run_tasks(lambda: notifications.on_comment_published(held))
+        run_tasks(lambda: events.comment_published.send(comment_id=held.pk, opening=False))
         assert kinds_for(recipient) == [NotificationKind.WATCHED_COMMENT]
 
     def test_notifications_about_content_hidden_later_disappear(self, client, theme, thread, recipient,
                                                                 other_member, run_tasks):
         following.set_theme_follow_level(recipient, theme, FollowLevel.WATCHING)
         comment = run_tasks(lambda: reply(thread, other_member, body="Soon hidden"))
-        assert notifications.unread_count(recipient) == 1
+        assert inbox.unread_count(recipient) == 1
         Comment.objects.filter(pk=comment.pk).update(is_hidden=True)
         del recipient._unread_notifications
-        notifications.forget_unread([recipient.pk])  # the cached count lives a minute at most
-        assert notifications.unread_count(recipient) == 0
+        inbox.forget_unread([recipient.pk])  # the cached count lives a minute at most
+        assert inbox.unread_count(recipient) == 0
         client.force_login(recipient)
         assert "Soon hidden" not in client.get(reverse("forum:notifications")).content.decode()
 
@@ -215,30 +204,29 @@ class TestRules:
         following.set_theme_follow_level(recipient, theme, FollowLevel.WATCHING)
         comment = run_tasks(lambda: reply(thread, other_member, body="Once"))
         sent = len(mail.outbox)
-        tasks.fan_out_comment_task.call(comment.pk)
-        tasks.send_comment_emails_task.call(comment.pk)
+        notification_handlers.comment_published(comment.pk, opening=False)
         assert kinds_for(recipient) == [NotificationKind.WATCHED_COMMENT]
         assert len(mail.outbox) == sent
 
     def test_a_retried_moderation_notice_adds_nothing(self, thread, recipient, moderator):
         at = timezone.now().isoformat()
         args = (recipient.pk, "Your comment was hidden.", None, thread.pk, moderator.pk, at)
-        tasks.moderation_notice_task.call(*args)
-        tasks.moderation_notice_task.call(*args)
+        notification_handlers.member_told(*args)
+        notification_handlers.member_told(*args)
         assert kinds_for(recipient) == [NotificationKind.MODERATION]
         assert len([m for m in mail.outbox if m.to == [recipient.email]]) == 1
 
     def test_two_moderation_actions_on_one_comment_are_two_notices(self, thread, recipient, moderator, run_tasks):
         mine = reply(thread, recipient, body="Mine")
-        run_tasks(lambda: notifications.notify_moderation(recipient, message="Hidden.", comment=mine))
-        run_tasks(lambda: notifications.notify_moderation(recipient, message="Restored.", comment=mine))
+        run_tasks(lambda: flow.tell(flow.Notice(recipient, "Hidden.", comment=mine), actor=None))
+        run_tasks(lambda: flow.tell(flow.Notice(recipient, "Restored.", comment=mine), actor=None))
         assert kinds_for(recipient) == [NotificationKind.MODERATION, NotificationKind.MODERATION]
 
     def test_a_retried_theme_response_adds_nothing(self, theme, recipient):
         following.set_theme_follow_level(recipient, theme, FollowLevel.TRACKING)
         at = timezone.now().isoformat()
-        tasks.theme_response_task.call(theme.pk, at)
-        tasks.theme_response_task.call(theme.pk, at)
+        notification_handlers.theme_responded(theme.pk, at)
+        notification_handlers.theme_responded(theme.pk, at)
         assert kinds_for(recipient) == [NotificationKind.THEME_RESPONSE]
 
     def test_a_rolled_back_comment_queues_nothing(self, thread, other_member, django_capture_on_commit_callbacks):
@@ -258,7 +246,7 @@ class TestRules:
             watchers(extra, 3)
             comment = reply(thread, other_member)
             with CaptureQueriesContext(connection) as queries:
-                created = notifications.fan_out_comment(comment.pk)
+                created = fanout.fan_out_comment(comment.pk)
             counts.append((len(queries.captured_queries), created))
         assert counts[0][1] == 4 and counts[1][1] == 34  # the watchers, plus the thread's author
         assert counts[0][0] == counts[1][0]
@@ -343,7 +331,7 @@ class TestNotificationsPage:
 
     def test_long_histories_page_with_newer_and_older_links_and_no_count(self, client, recipient, notified,
                                                                            monkeypatch):
-        from forum.views import notifications as views
+        from forum.notifications import views
 
         monkeypatch.setattr(views, "PER_PAGE", 2)
         notified(3)
@@ -429,14 +417,13 @@ class TestNotificationsPage:
 class TestMemberData:
     def test_the_download_holds_follows_notifications_and_email_settings(self, theme, thread, recipient,
                                                                          other_member, run_tasks):
-        from forum import member_data
         from forum.models import NotificationPreference
 
         following.set_theme_follow_level(recipient, theme, FollowLevel.WATCHING)
         following.set_thread_follow_level(recipient, thread, FollowLevel.MUTED)
         NotificationPreference.objects.create(user=recipient, email_frequency="weekly", email_kinds=["reply"])
         mine = reply(thread, recipient, body="Mine")
-        run_tasks(lambda: notifications.notify_moderation(recipient, message="Hidden for a reason.", comment=mine))
+        run_tasks(lambda: flow.tell(flow.Notice(recipient, "Hidden for a reason.", comment=mine), actor=None))
         data = member_data.export_member_data(recipient)
         assert data["followed_themes"] == [
             {"theme": theme.title, "level": "watching", "changed_at": data["followed_themes"][0]["changed_at"]}
@@ -448,7 +435,6 @@ class TestMemberData:
         assert other_member.display_name not in str(data["notifications"])
 
     def test_deleting_the_account_removes_them(self, theme, thread, recipient, other_member, run_tasks):
-        from forum import member_data
         from forum.models import NotificationPreference
 
         following.set_theme_follow_level(recipient, theme, FollowLevel.WATCHING)
@@ -468,14 +454,14 @@ class TestUnreadCount:
         """A request that counted the unread notifications just before a change committed must not
         leave its count cached after the commit (the count is dropped at once and again then)."""
         notified(2)
-        assert notifications.unread_count(recipient) == 2
+        assert inbox.unread_count(recipient) == 2
         with django_capture_on_commit_callbacks() as callbacks:
             Notification.objects.filter(recipient=recipient).update(read_at=timezone.now())
-            notifications.forget_unread([recipient.pk])
+            inbox.forget_unread([recipient.pk])
             recipient._unread_notifications = None
             # A request running now, before the commit, reads the old rows and caches them.
-            cache.set(notifications._unread_key(recipient.pk), 2, notifications.UNREAD_CACHE_SECONDS)
+            cache.set(inbox._unread_key(recipient.pk), 2, inbox.UNREAD_CACHE_SECONDS)
         for callback in callbacks:
             callback()  # the commit
         recipient._unread_notifications = None
-        assert notifications.unread_count(recipient) == 0
+        assert inbox.unread_count(recipient) == 0

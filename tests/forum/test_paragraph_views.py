@@ -7,8 +7,8 @@ from bs4 import BeautifulSoup
 from django.urls import reverse
 
 from articles.models import Paragraph
-from forum import services
 from forum.models import ThemePassage, Thread
+from forum.posting import services
 from tests.forum.conftest import make_theme
 
 pytestmark = pytest.mark.django_db

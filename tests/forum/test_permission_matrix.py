@@ -26,8 +26,13 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from forum import moderation, services
+from forum import models
+from forum.agreement import services as agreements
 from forum.models import FlagReason, Notification, NotificationKind, WordFilter
+from forum.moderation import appeals, reports
+from forum.moderation import comments as comment_actions
+from forum.moderation.flow import carry_out
+from forum.posting import drafts, services
 from tests.conftest import make_member
 from tests.forum.conftest import make_theme, reply
 from tests.forum.moderation_support import give_totp, make_admin, make_moderator, suspend
@@ -373,21 +378,19 @@ def world(source, theme, unverified_member):
     thread = services.start_thread(theme=theme, author=author, title="Matrix discussion", body="Opening.")
     comment = reply(thread, author, "A comment by the author.")
     other = reply(thread, make_member("matrix-other@example.org", display_name="Matrix Other"), "Agreed by many.")
-    from forum import agreements
 
     agreements.agree(comment=other, member=member)
     hidden = reply(thread, author, "Hidden later.")
-    moderation.hide_comment(comment=hidden, moderator=moderator, reason="Matrix hide.")
-    hide_entry = moderation.ModerationLogEntry.objects.filter(action="hide").latest("pk")
+    carry_out(comment_actions.Hide(hidden, actor=moderator, reason="Matrix hide."))
+    hide_entry = models.ModerationLogEntry.objects.filter(action="hide").latest("pk")
     appealed = reply(thread, author, "Hidden and appealed.")
-    moderation.hide_comment(comment=appealed, moderator=moderator, reason="Matrix hide two.")
-    appealed_entry = moderation.ModerationLogEntry.objects.filter(action="hide").latest("pk")
-    appeal = moderation.submit_appeal(entry=appealed_entry, member=author, text="Please reconsider.")
+    carry_out(comment_actions.Hide(appealed, actor=moderator, reason="Matrix hide two."))
+    appealed_entry = models.ModerationLogEntry.objects.filter(action="hide").latest("pk")
+    appeal = appeals.submit_appeal(entry=appealed_entry, member=author, text="Please reconsider.")
     reporter = make_member("matrix-reporter@example.org", display_name="Matrix Reporter")
-    moderation.flag_comment(comment=comment, flagger=reporter, reason=FlagReason.OFF_TOPIC)
+    reports.flag_comment(comment=comment, flagger=reporter, reason=FlagReason.OFF_TOPIC)
     notification = Notification.objects.create(recipient=member, kind=NotificationKind.REPLY, thread=thread,
                                                comment=comment, theme=theme)
-    from forum import reliability
 
     return SimpleNamespace(
         users=users,
@@ -401,7 +404,7 @@ def world(source, theme, unverified_member):
         appeal=appeal,
         word_filter=WordFilter.objects.create(pattern="matrixfilter", action="block"),
         notification=notification,
-        draft_context=reliability.thread_context(thread),
+        draft_context=drafts.thread_context(thread),
     )
 
 

@@ -8,8 +8,9 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
-from forum import permissions, services
-from forum.models import Comment, Thread
+from forum import permissions, standing
+from forum.models import Comment, Thread, viewer
+from forum.posting import services
 from tests.conftest import make_member
 from tests.forum.conftest import reply
 
@@ -147,10 +148,10 @@ class TestVisibility:
     def test_the_thread_query_tells_the_page_whether_the_reader_moderates(self, moderator, thread):
         found = Thread.objects.with_viewer_status(moderator).get(pk=thread.pk)
         assert found.viewer_is_moderator is True
-        permissions.remember_moderator_status(moderator, found.viewer_is_moderator)
-        assert permissions.known_moderator_status(moderator) is True
+        viewer.remember_moderator_status(moderator, found.viewer_is_moderator)
+        assert viewer.known_moderator_status(moderator) is True
 
     def test_the_moderator_answer_costs_one_query_and_is_remembered(self, moderator, django_assert_num_queries):
         with django_assert_num_queries(1):
-            assert permissions.is_moderator(moderator)
-            assert permissions.is_moderator(moderator)
+            assert standing.is_moderator(moderator)
+            assert standing.is_moderator(moderator)

@@ -11,8 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import StakeholderGroup
-from forum import services, standing
+from forum import reading, standing
 from forum.models import Comment
+from forum.posting import services
 from tests.conftest import make_member
 from tests.forum.conftest import make_theme
 
@@ -80,7 +81,7 @@ def test_theme_page(reader, theme, source, authors, member):
     small = count(reader, theme.get_absolute_url())
     fill_theme(theme, authors, 37, paragraph=source.paragraphs[0])
     for thread in theme.threads.all()[:10]:
-        services.mark_thread_read(user=member, thread=thread, position=1)
+        reading.mark_thread_read(user=member, thread=thread, position=1)
     large = count(reader, theme.get_absolute_url())
     assert small == large <= BUDGET
 

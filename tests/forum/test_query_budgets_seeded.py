@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import User
 from articles.models import Article
 from forum import standing
-from forum.demo import DEMO_DOMAIN
+from forum.demo.plan import DEMO_DOMAIN
 from forum.models import Thread
 
 pytestmark = pytest.mark.django_db

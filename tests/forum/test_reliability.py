@@ -11,8 +11,10 @@ from django.contrib.sessions.backends.cached_db import SessionStore
 from django.test import Client
 from django.urls import reverse
 
-from forum import moderation, reliability, services
 from forum.models import Comment, CommentRevision, Draft, SubmissionKey, Thread
+from forum.moderation import comments as comment_actions
+from forum.moderation.flow import carry_out
+from forum.posting import drafts, once, services
 from tests.conftest import make_member
 from tests.forum.conftest import reply
 
@@ -92,7 +94,7 @@ class TestOneTimeKeys:
         assert Comment.objects.filter(body="Hm").count() == 1
 
     def test_keys_belong_to_one_member(self, client, member, other_member, thread):
-        key = reliability.new_submission_key()
+        key = once.new_submission_key()
         for author in (member, other_member):
             client.force_login(author)
             client.post(reply_url(thread), {"submission_key": key, "action": "post", "body": f"By {author.pk}"})
@@ -134,7 +136,7 @@ def test_pruning_deletes_only_keys_older_than_a_week(member, thread):
     old = SubmissionKey.objects.create(user=member, key="k" * 32, created_at=timezone.now() - timedelta(days=8))
     recent = SubmissionKey.objects.create(user=member, key="r" * 32, created_at=timezone.now() - timedelta(days=6))
 
-    assert reliability.prune_submission_keys(batch_size=1) == 1
+    assert once.prune_submission_keys(batch_size=1) == 1
     assert list(SubmissionKey.objects.values_list("pk", flat=True)) == [recent.pk]
     assert not SubmissionKey.objects.filter(pk=old.pk).exists()
     call_command("prune_submission_keys", "--days", "1", verbosity=0)
@@ -155,7 +157,7 @@ class TestEditConflicts:
         self, member_client, comment, moderator
     ):
         values = form_values(member_client.get(edit_url(comment)))
-        moderation.edit_comment(comment=comment, moderator=moderator, body="Moderated text", reason="Names removed")
+        carry_out(comment_actions.Edit(comment, actor=moderator, body="Moderated text", reason="Names removed"))
         moderated = comment.revisions.order_by("-pk").first()
         data = {**values, "action": "post", "body": "My improved text", "stance": ""}
 
@@ -199,15 +201,15 @@ class TestEditConflicts:
     def test_a_draft_started_before_a_newer_revision_opens_as_a_conflict(self, member_client, member, comment,
                                                                            moderator):
         base = comment.revisions.get().pk
-        reliability.save_draft(user=member, context=f"edit:{comment.pk}", body="Half-written", base_revision=base)
-        moderation.edit_comment(comment=comment, moderator=moderator, body="Moderated", reason="Tidied")
+        drafts.save_draft(user=member, context=f"edit:{comment.pk}", body="Half-written", base_revision=base)
+        carry_out(comment_actions.Edit(comment, actor=moderator, body="Moderated", reason="Tidied"))
         response = member_client.get(edit_url(comment))
         assert textarea(response) == "Half-written"
         assert text_of(page(response).find("textarea", id="saved-version")) == "Moderated"
         assert form_values(response)["base_revision"] == str(comment.revisions.order_by("-pk").first().pk)
 
     def test_saving_the_edit_deletes_its_draft(self, member_client, member, comment):
-        reliability.save_draft(user=member, context=f"edit:{comment.pk}", body="Draft of the edit")
+        drafts.save_draft(user=member, context=f"edit:{comment.pk}", body="Draft of the edit")
         values = form_values(member_client.get(edit_url(comment)))
         member_client.post(edit_url(comment), {**values, "action": "post", "body": "Draft of the edit"})
         assert not Draft.objects.filter(user=member).exists()
@@ -282,7 +284,7 @@ class TestDraftEndpoint:
         threads = [services.start_thread(theme=theme, author=member, title=f"T{n}", body="B") for n in range(101)]
         for thread in threads:
             member_client.post(self.url, {"context": f"thread:{thread.pk}", "body": "Draft"})
-        assert Draft.objects.filter(user=member).count() == reliability.MAX_DRAFTS_PER_MEMBER
+        assert Draft.objects.filter(user=member).count() == drafts.MAX_DRAFTS_PER_MEMBER
 
 
 class TestDraftsInForms:
@@ -296,12 +298,12 @@ class TestDraftsInForms:
         assert "This is the draft you were writing" in response.content.decode()
 
     def test_drafts_are_private(self, client, member, other_member, thread):
-        reliability.save_draft(user=member, context=f"thread:{thread.pk}", body="Mine alone")
+        drafts.save_draft(user=member, context=f"thread:{thread.pk}", body="Mine alone")
         client.force_login(other_member)
         assert "Mine alone" not in client.get(thread.get_absolute_url()).content.decode()
 
     def test_posting_deletes_the_draft(self, member_client, member, thread):
-        reliability.save_draft(user=member, context=f"thread:{thread.pk}", body="Ready to post")
+        drafts.save_draft(user=member, context=f"thread:{thread.pk}", body="Ready to post")
         values = form_values(member_client.get(thread.get_absolute_url()))
         member_client.post(reply_url(thread), {**values, "action": "post", "body": "Ready to post"})
         assert not Draft.objects.filter(user=member).exists()
@@ -315,7 +317,7 @@ class TestDraftsInForms:
 
     def test_a_quote_is_added_after_the_draft(self, member_client, member, thread, other_member):
         quoted = reply(thread, other_member, body="Worth quoting")
-        reliability.save_draft(user=member, context=f"thread:{thread.pk}", body="My thoughts so far")
+        drafts.save_draft(user=member, context=f"thread:{thread.pk}", body="My thoughts so far")
         text = textarea(member_client.get(f"{thread.get_absolute_url()}?quote={quoted.pk}"))
         assert text.startswith("My thoughts so far\n\n> @")
         assert "Worth quoting" in text
@@ -329,7 +331,7 @@ class TestDraftsInForms:
         assert textarea(response) == "Some text"
 
     def test_the_discard_button_forgets_the_draft(self, member_client, member, thread):
-        reliability.save_draft(user=member, context=f"thread:{thread.pk}", body="Second thoughts")
+        drafts.save_draft(user=member, context=f"thread:{thread.pk}", body="Second thoughts")
         button = page(member_client.get(thread.get_absolute_url())).find("button", string="Discard draft")
         assert button["formaction"] == reverse("forum:discard_draft")
         response = member_client.post(button["formaction"], {button["name"]: button["value"], "body": "ignored"})
@@ -369,7 +371,7 @@ class TestExpiredSession:
         assert textarea(response) == "Written over lunch"
         assert "We kept what you wrote" in response.content.decode()
         assert Draft.objects.get(user=member).body == "Written over lunch"  # also on their other devices
-        assert reliability.PENDING_SESSION_KEY not in client.session
+        assert drafts.PENDING_SESSION_KEY not in client.session
         # The notice is said once; the draft stays until it is posted.
         again = client.get(thread.get_absolute_url())
         assert "We kept what you wrote" not in again.content.decode() and textarea(again) == "Written over lunch"
@@ -410,7 +412,7 @@ class TestExpiredSession:
     def test_old_kept_text_is_not_given_to_whoever_signs_in_later(self, client, thread):
         client.post(reply_url(thread), {"action": "post", "body": "Someone else's words"})
         session = client.session
-        session[reliability.PENDING_SESSION_KEY]["at"] = time.time() - reliability.PENDING_MAX_AGE_SECONDS - 1
+        session[drafts.PENDING_SESSION_KEY]["at"] = time.time() - drafts.PENDING_MAX_AGE_SECONDS - 1
         session.save()
         later = make_member("later@example.org", display_name="Later Visitor")
         sign_in(client, later, thread.get_absolute_url())

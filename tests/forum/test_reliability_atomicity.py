@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 
-from forum import following, notifications, reliability
+from forum import events
 from forum.models import (
     Comment,
     CommentRevision,
@@ -22,6 +22,7 @@ from forum.models import (
     Thread,
     ThreadFollow,
 )
+from forum.posting import drafts, once, services
 from tests.forum.conftest import reply
 
 pytestmark = pytest.mark.django_db
@@ -62,10 +63,10 @@ def test_a_reply_that_fails_after_its_counters_leaves_nothing_behind(
 ):
     # Following is the last write of create_comment: the comment, its revision, its position and
     # the thread and theme counters are all written by then.
-    monkeypatch.setattr(following, "follow_by_default", fail)
-    reliability.save_draft(user=other_member, context=f"thread:{thread.pk}", body="Hoping this posts")
+    monkeypatch.setattr(services, "follow_by_default", fail)
+    drafts.save_draft(user=other_member, context=f"thread:{thread.pk}", body="Hoping this posts")
     before = snapshot(thread)
-    key = reliability.new_submission_key()
+    key = once.new_submission_key()
 
     with django_capture_on_commit_callbacks() as callbacks:
         response = quiet_client.post(
@@ -90,11 +91,12 @@ def test_a_reply_that_fails_after_its_counters_leaves_nothing_behind(
 def test_a_new_discussion_that_fails_after_its_first_comment_leaves_nothing_behind(
     quiet_client, theme, thread, monkeypatch
 ):
-    monkeypatch.setattr(notifications, "on_thread_published", fail)
+    # A handler that runs inside the posting transaction (the page cache's, for one) fails.
+    monkeypatch.setattr(events.comment_posted, "handlers", [*events.comment_posted.handlers, fail])
     before = snapshot(thread)
     response = quiet_client.post(
         reverse("forum:start_thread", kwargs={"slug": theme.slug}),
-        {"submission_key": reliability.new_submission_key(), "action": "post", "title": "Never", "body": "Lost?"},
+        {"submission_key": once.new_submission_key(), "action": "post", "title": "Never", "body": "Lost?"},
     )
     assert response.status_code == 500
     assert not Thread.objects.filter(title="Never").exists()

@@ -11,9 +11,9 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from forum import reliability
-from forum.counters import find_drift
 from forum.models import Comment, SubmissionKey, Thread
+from forum.posting import once
+from forum.posting.counter_check import find_drift
 from tests.conftest import make_member
 
 pytestmark = [
@@ -71,7 +71,7 @@ def test_members_posting_at_once_leave_true_counters_and_unique_positions(thread
     def post_several(index):
         statuses = []
         for number in range(POSTS_EACH):
-            response = clients[index].post(url, {"submission_key": reliability.new_submission_key(),
+            response = clients[index].post(url, {"submission_key": once.new_submission_key(),
                                                  "action": "post", "body": f"Writer {index}, post {number}"})
             statuses.append(response.status_code)
         return statuses
@@ -90,7 +90,7 @@ def test_members_posting_at_once_leave_true_counters_and_unique_positions(thread
 def test_one_form_sent_several_times_at_once_makes_one_comment(thread, member):
     # Rate limits stay on: the copies wait for the first POST's key and never reach the form checks.
     clients = [signed_in_client(member) for _ in range(WRITERS)]
-    key = reliability.new_submission_key()
+    key = once.new_submission_key()
     url = reverse("forum:reply", kwargs={"pk": thread.pk})
 
     def send(index):

@@ -19,8 +19,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import StakeholderGroup
-from forum import search, services
 from forum.models import Comment, Thread
+from forum.posting import services
+from forum.search import forms as search_forms
+from forum.search import indexing, snippets
+from forum.search import query as search
 from tests.forum.conftest import index_only_plan, make_theme, reply
 
 pytestmark = pytest.mark.django_db
@@ -109,7 +112,7 @@ class TestVisibility:
 
     def test_a_comment_waiting_for_approval_is_found_only_by_its_author(self, client, corpus, member, other_member):
         waiting = reply(corpus["discharge"], other_member, "Pending homes remark", needs_approval=True)
-        search.index_comment(waiting)
+        indexing.index_comment(waiting)
         assert link(waiting) not in result_ids(find(client, q="pending"))
         client.force_login(member)
         assert link(waiting) not in result_ids(find(client, q="pending"))
@@ -175,11 +178,11 @@ class TestSnippets:
         assert "<b>together" in snippet.get_text()  # what the member typed shows as text
 
     def test_highlight_escapes_text_and_balances_marks(self):
-        marked = f"a <i>{search.START}x{search.STOP}</i> {search.STOP}{search.START}y"
-        assert str(search.highlight(marked)) == "a &lt;i&gt;<mark>x</mark>&lt;/i&gt; <mark>y</mark>"
+        marked = f"a <i>{snippets.START}x{snippets.STOP}</i> {snippets.STOP}{snippets.START}y"
+        assert str(snippets.highlight(marked)) == "a &lt;i&gt;<mark>x</mark>&lt;/i&gt; <mark>y</mark>"
 
     def test_highlight_ignores_a_stray_stop_mark(self):
-        assert str(search.highlight(f"{search.STOP}plain")) == "plain"
+        assert str(snippets.highlight(f"{snippets.STOP}plain")) == "plain"
 
 
 class TestPagination:
@@ -229,7 +232,7 @@ class TestPagination:
         thread = services.start_thread(theme=theme, author=member, title="Needles", body="needle")
         for number in range(search.RESULTS_PER_PAGE + 4):
             reply(thread, member, f"needle {number}")
-        window = search.search_comments(None, search.SearchCriteria(q="needle"))
+        window = search.search_comments(None, search_forms.SearchCriteria(q="needle"))
         assert len(window) == search.RESULTS_PER_PAGE + 5
 
         with CaptureQueriesContext(connection) as captured:
@@ -300,14 +303,14 @@ class TestPostgresFullText:
         services.start_thread(
             theme=theme, author=member, title="Indexed", body="Looking for a needle.", stance="concern"
         )
-        criteria = search.SearchCriteria(q="needle", group="nhs", stance="concern")
+        criteria = search_forms.SearchCriteria(q="needle", group="nhs", stance="concern")
         plan = index_only_plan(search.matching_comments(None, criteria))
         assert "accounts_user" not in plan
         assert "author_group" in plan.split("forum_comment_search_gin", 1)[1].split("\n", 2)[1]
 
     def test_the_search_uses_the_gin_index(self, theme, member):
         services.start_thread(theme=theme, author=member, title="Indexed", body="Looking for a needle.")
-        plan = index_only_plan(search.matching_comments(None, search.SearchCriteria(q="needle")))
+        plan = index_only_plan(search.matching_comments(None, search_forms.SearchCriteria(q="needle")))
         assert "forum_comment_search_gin" in plan
 
     def test_rebuild_search_index_refills_every_vector(self, client, corpus):
@@ -330,11 +333,11 @@ def test_rebuild_search_index_explains_there_is_nothing_to_do_on_sqlite():
 
 def test_the_sqlite_snippet_is_cut_around_the_first_match():
     text = "word " * 100 + "needle in the middle " + "word " * 100
-    snippet = search.python_snippet(text, ["needle"])
+    snippet = snippets.python_snippet(text, ["needle"])
     assert snippet.startswith("… ") and snippet.endswith(" …")
-    assert f"{search.START}needle{search.STOP}" in snippet
-    assert len(snippet) < search.SNIPPET_CHARS + 10
+    assert f"{snippets.START}needle{snippets.STOP}" in snippet
+    assert len(snippet) < snippets.SNIPPET_CHARS + 10
 
 
 def test_queries_keep_only_words_for_the_fallback():
-    assert search.query_words('"spare capacity" -private or theatres') == ["spare", "capacity", "private", "theatres"]
+    assert snippets.query_words('"spare capacity" -private or theatres') == ["spare", "capacity", "private", "theatres"]

@@ -14,9 +14,9 @@ from django.urls import reverse
 
 from accounts.models import StakeholderGroup, User
 from accounts.privacy import delete_account
-from accounts.services import copy_group_to_comments
-from forum import services
 from forum.models import Comment
+from forum.posting import services
+from forum.search.indexing import copy_group_to_comments
 from tests.forum.conftest import reply, seed_a_little
 
 pytestmark = pytest.mark.django_db

@@ -14,8 +14,12 @@ from django.db import connection
 from django.db.models import F
 from django.urls import reverse
 
-from forum import moderation, search, services
 from forum.models import Comment, Thread
+from forum.moderation import threads as thread_actions
+from forum.moderation.flow import carry_out
+from forum.posting import services
+from forum.search import forms as search_forms
+from forum.search import query as search
 from tests.forum.conftest import index_only_plan, make_theme, reply, seed_a_little
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +53,7 @@ def test_a_new_discussion_and_its_replies_carry_its_theme(discussion, theme):
 
 
 def test_moving_a_discussion_moves_its_comments_theme(client, discussion, theme, elsewhere, moderator):
-    moderation.move_thread(thread=discussion, moderator=moderator, theme=elsewhere)
+    carry_out(thread_actions.Move(discussion, actor=moderator, theme=elsewhere))
 
     assert themes_of(discussion) == {elsewhere.pk}
     comments = [c.get_absolute_url() for c in discussion.comments.order_by("-created_at", "-pk")]
@@ -59,13 +63,13 @@ def test_moving_a_discussion_moves_its_comments_theme(client, discussion, theme,
 
 def test_moving_one_discussion_leaves_the_others_alone(discussion, theme, elsewhere, member, moderator):
     other = services.start_thread(theme=theme, author=member, title="Staying", body="Not moving.")
-    moderation.move_thread(thread=discussion, moderator=moderator, theme=elsewhere)
+    carry_out(thread_actions.Move(discussion, actor=moderator, theme=elsewhere))
     assert themes_of(other) == {theme.pk}
 
 
 def test_a_reply_after_a_move_carries_the_new_theme(discussion, elsewhere, member, moderator):
     read_before_the_move = Thread.objects.get(pk=discussion.pk)
-    moderation.move_thread(thread=discussion, moderator=moderator, theme=elsewhere)
+    carry_out(thread_actions.Move(discussion, actor=moderator, theme=elsewhere))
     assert reply(read_before_the_move, member).thread_theme_id == elsewhere.pk  # the locked row decides
 
 
@@ -96,7 +100,7 @@ def test_seeded_comments_carry_their_discussions_theme():
 
 @needs_postgres
 def test_the_words_and_theme_are_answered_by_one_index(discussion, theme):
-    criteria = search.SearchCriteria(q="discharge", theme=theme, stance="concern")
+    criteria = search_forms.SearchCriteria(q="discharge", theme=theme, stance="concern")
     plan = index_only_plan(search.matching_comments(None, criteria))
     index_condition = plan.split("forum_comment_search_gin", 1)[1].split("\n", 2)[1]
     assert "thread_theme_id" in index_condition and "search_vector" in index_condition

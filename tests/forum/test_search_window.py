@@ -10,8 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from forum import search, services
 from forum.models import Comment
+from forum.posting import services
+from forum.search import forms as search_forms
+from forum.search import query as search
 from tests.forum.conftest import reply
 
 pytestmark = pytest.mark.django_db
@@ -54,13 +56,13 @@ def searches(queries) -> list[str]:
 @pytest.mark.parametrize("few", [False, True])
 @pytest.mark.parametrize("window", [1, 2, 3, 4, 5, 6, 7, 8])
 def test_the_newest_matches_are_found_whatever_ranges_they_fall_in(spread, monkeypatch, window, few):
-    ids = newest(search.SearchCriteria(q="needle"), monkeypatch, window, few=few)
+    ids = newest(search_forms.SearchCriteria(q="needle"), monkeypatch, window, few=few)
     assert ids == [spread[days] for days in AGES][:window]
 
 
 def test_words_alone_are_first_looked_for_among_the_newest_comments(spread, monkeypatch):
     with CaptureQueriesContext(connection) as queries:
-        ids = newest(search.SearchCriteria(q="needle"), monkeypatch, 2, first_comments=2)
+        ids = newest(search_forms.SearchCriteria(q="needle"), monkeypatch, 2, first_comments=2)
     assert ids == [spread[1], spread[3]]
     assert len(searches(queries)) == 1
 
@@ -68,28 +70,28 @@ def test_words_alone_are_first_looked_for_among_the_newest_comments(spread, monk
 def test_a_range_holding_few_matches_sets_the_length_of_the_next(spread, monkeypatch):
     # One match in the last 2 days: at that rate 3 need 2 * 3 * 1.5 = 9 days, which hold them.
     with CaptureQueriesContext(connection) as queries:
-        ids = newest(search.SearchCriteria(q="needle"), monkeypatch, 3, few=True)
+        ids = newest(search_forms.SearchCriteria(q="needle"), monkeypatch, 3, few=True)
     assert ids == [spread[1], spread[3], spread[5]]
     assert len(searches(queries)) == 2
 
 
 def test_no_match_in_the_first_range_goes_to_all_time(spread, monkeypatch):
     with CaptureQueriesContext(connection) as queries:
-        ids = newest(search.SearchCriteria(q="needle 300"), monkeypatch, 3, few=True)
+        ids = newest(search_forms.SearchCriteria(q="needle 300"), monkeypatch, 3, few=True)
     assert ids == [spread[300]]
     assert len(searches(queries)) == 2
 
 
 def test_the_ranges_end_at_the_last_day_the_filter_allows(spread, monkeypatch):
     last_day = (timezone.now() - timedelta(days=10)).date()
-    criteria = search.SearchCriteria(q="needle", date_to=last_day)
+    criteria = search_forms.SearchCriteria(q="needle", date_to=last_day)
     assert newest(criteria, monkeypatch, 2) == [spread[20], spread[40]]
     assert newest(criteria, monkeypatch, 2, few=True) == [spread[20], spread[40]]
 
 
 def test_the_ranges_stop_widening_at_the_first_day_the_filter_allows(spread, monkeypatch):
     first_day: date = (timezone.now() - timedelta(days=10)).date()
-    criteria = search.SearchCriteria(q="needle", date_from=first_day)
+    criteria = search_forms.SearchCriteria(q="needle", date_from=first_day)
     with CaptureQueriesContext(connection) as queries:
         ids = newest(criteria, monkeypatch, 10, few=True)
     assert ids == [spread[1], spread[3], spread[5]]
@@ -109,7 +111,7 @@ def test_the_page_lists_the_same_newest_matches_either_way(client, spread, monke
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the planner setting exists on PostgreSQL only")
 def test_reading_in_order_leaves_the_planner_as_it_was(spread, monkeypatch):
-    newest(search.SearchCriteria(q="needle"), monkeypatch, 2)
+    newest(search_forms.SearchCriteria(q="needle"), monkeypatch, 2)
     with connection.cursor() as cursor:
         cursor.execute("SHOW enable_bitmapscan")
         assert cursor.fetchone()[0] == "on"

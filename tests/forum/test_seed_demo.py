@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from accounts.models import StakeholderGroup, User
-from forum.demo import DEMO_DOMAIN
+from forum.demo.plan import DEMO_DOMAIN
 from forum.models import (
     Agreement,
     Comment,

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from accounts.models import StakeholderGroup
 from config.markdown import RENDERER_VERSION
-from forum import services
+from forum import reading
 from forum.models import Comment, CommentRevision, Mention, Theme, ThemePassage, Thread, ThreadReadState
+from forum.posting import quoting, services
 from tests.conftest import make_member
 from tests.forum.conftest import make_theme, reply
 
@@ -99,7 +100,7 @@ class TestCreateComment:
 
     def test_a_quote_records_the_quoted_passage(self, thread, member, other_member):
         quoted = thread.comments.get()
-        body = services.quote_as_markdown(quoted) + "I agree."
+        body = quoting.quote_as_markdown(quoted) + "I agree."
         comment = reply(thread, other_member, body=body, quoted_comment=quoted, parent=quoted)
         assert comment.quoted_comment == quoted
         assert comment.quoted_text == "Opening comment."
@@ -154,34 +155,34 @@ class TestDeleteComment:
 
 class TestReadState:
     def test_the_first_visit_creates_the_read_state(self, thread, member):
-        services.mark_thread_read(user=member, thread=thread, position=1)
+        reading.mark_thread_read(user=member, thread=thread, position=1)
         assert ThreadReadState.objects.get(user=member, thread=thread).last_read_position == 1
 
     def test_reading_never_moves_backwards(self, thread, member):
-        services.mark_thread_read(user=member, thread=thread, position=5)
-        services.mark_thread_read(user=member, thread=thread, position=2)
+        reading.mark_thread_read(user=member, thread=thread, position=5)
+        reading.mark_thread_read(user=member, thread=thread, position=2)
         assert ThreadReadState.objects.get(user=member, thread=thread).last_read_position == 5
 
     def test_with_the_annotation_it_uses_one_query_when_moving_on(
         self, thread, member, django_assert_num_queries
     ):
-        services.mark_thread_read(user=member, thread=thread, position=1)
+        reading.mark_thread_read(user=member, thread=thread, position=1)
         annotated = Thread.objects.with_read_state(member).get(pk=thread.pk)
         with django_assert_num_queries(1):
-            services.mark_thread_read(user=member, thread=annotated, position=3)
+            reading.mark_thread_read(user=member, thread=annotated, position=3)
         with django_assert_num_queries(0):
-            services.mark_thread_read(user=member, thread=annotated, position=2)
+            reading.mark_thread_read(user=member, thread=annotated, position=2)
 
     def test_anonymous_readers_are_not_tracked(self, thread, client):
         from django.contrib.auth.models import AnonymousUser
 
-        services.mark_thread_read(user=AnonymousUser(), thread=thread, position=1)
+        reading.mark_thread_read(user=AnonymousUser(), thread=thread, position=1)
         assert not ThreadReadState.objects.exists()
 
     def test_unread_counts_are_annotated_per_thread(self, theme, thread, member, other_member):
         reply(thread, other_member)
         reply(thread, other_member)
-        services.mark_thread_read(user=member, thread=thread, position=1)
+        reading.mark_thread_read(user=member, thread=thread, position=1)
         fresh = services.start_thread(theme=theme, author=other_member, title="Fresh", body="B")
         counts = dict(Thread.objects.with_unread_count(member).values_list("pk", "unread_count"))
         assert counts == {thread.pk: 2, fresh.pk: 1}
@@ -205,7 +206,7 @@ class TestParagraphStats:
     ):
         first, second, third = source.paragraphs
         with django_assert_num_queries(1):
-            stats = services.paragraph_discussion_stats(source.article)
+            stats = reading.paragraph_discussion_stats(source.article)
         assert (stats[first.pk].thread_count, stats[first.pk].comment_count) == (2, 3)
         assert set(stats[first.pk].participant_groups) == {StakeholderGroup.NHS, StakeholderGroup.SOCIAL_CARE}
         assert (stats[second.pk].thread_count, stats[second.pk].comment_count) == (1, 1)
@@ -218,8 +219,8 @@ class TestParagraphStats:
         from articles.models import Paragraph
 
         with django_assert_num_queries(1):
-            paragraphs = list(services.with_discussion_stats(Paragraph.objects.all()))
-            stats = services.discussion_stats_of(paragraphs)
+            paragraphs = list(reading.with_discussion_stats(Paragraph.objects.all()))
+            stats = reading.discussion_stats_of(paragraphs)
         assert {pk: s.comment_count for pk, s in stats.items()} == {
             source.paragraphs[0].pk: 3,
             source.paragraphs[1].pk: 1,
@@ -230,11 +231,11 @@ class TestParagraphStats:
 
         paragraphs = list(Paragraph.objects.all())
         with django_assert_num_queries(0):
-            assert services.discussion_stats_of(paragraphs) == {}
+            assert reading.discussion_stats_of(paragraphs) == {}
 
     def test_deleting_a_comment_takes_it_out_of_the_paragraph_figures(self, discussed, source, other_member):
         services.delete_comment(comment=discussed.comments.get(position=2), deleted_by=other_member)
-        assert services.paragraph_discussion_stats(source.article)[source.paragraphs[0].pk].comment_count == 2
+        assert reading.paragraph_discussion_stats(source.article)[source.paragraphs[0].pk].comment_count == 2
 
 
 class TestThemeQueries:

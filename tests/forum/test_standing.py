@@ -7,14 +7,18 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import User
 from config import versions
-from forum import moderation, permissions, standing
-from forum.models import Suspension
+from forum import permissions, standing
+from forum.models import Suspension, viewer
+from forum.moderation import comments as comment_actions
+from forum.moderation import members as member_actions
+from forum.moderation.flow import carry_out
 from tests.conftest import make_member
 
 pytestmark = pytest.mark.django_db
@@ -37,9 +41,9 @@ def test_a_second_request_reads_the_standing_from_the_cache(member):
 
     with CaptureQueriesContext(connection) as queries:
         standing.load(again)
-        assert not permissions.is_moderator(again)
+        assert not standing.is_moderator(again)
         assert not permissions.can_respond_to_theme(again)
-        assert not permissions.is_suspended(again)
+        assert not standing.is_suspended(again)
 
     assert len(queries) == 0
 
@@ -47,13 +51,13 @@ def test_a_second_request_reads_the_standing_from_the_cache(member):
 def test_joining_and_leaving_a_moderators_group_shows_at_once(member):
     group = Group.objects.create(name="Moderators for this test")
     group.permissions.add(moderate_permission())
-    assert not permissions.is_moderator(fresh(member))
+    assert not standing.is_moderator(fresh(member))
 
     member.groups.add(group)
-    assert permissions.is_moderator(fresh(member))
+    assert standing.is_moderator(fresh(member))
 
     group.user_set.remove(member)  # from the group's side of the relation
-    assert not permissions.is_moderator(fresh(member))
+    assert not standing.is_moderator(fresh(member))
 
 
 def test_a_permission_given_to_a_group_reaches_its_members_at_once(member):
@@ -71,18 +75,18 @@ def test_a_permission_given_to_a_group_reaches_its_members_at_once(member):
 def test_a_permission_given_to_the_member_directly_shows_at_once(member):
     fresh(member)
     member.user_permissions.add(moderate_permission())
-    assert permissions.is_moderator(fresh(member))
+    assert standing.is_moderator(fresh(member))
 
 
 def test_suspending_and_lifting_show_at_once(member, moderator):
     assert permissions.can_participate(fresh(member))
 
-    moderation.suspend_member(member=member, moderator=moderator, reason="Repeated abuse", days=3)
+    carry_out(member_actions.Suspend(member, actor=moderator, reason="Repeated abuse", days=3))
     suspended = fresh(member)
     assert not permissions.can_participate(suspended)
-    assert permissions.active_suspension(suspended).reason == "Repeated abuse"
+    assert standing.active_suspension(suspended).reason == "Repeated abuse"
 
-    moderation.unsuspend_member(member=member, moderator=moderator)  # an UPDATE, no save signal
+    carry_out(member_actions.Unsuspend(member, actor=moderator))  # an UPDATE, no save signal
     assert permissions.can_participate(fresh(member))
 
 
@@ -90,13 +94,13 @@ def test_a_suspension_is_judged_at_the_time_it_is_read(member, moderator, monkey
     now = timezone.now()
     Suspension.objects.create(member=member, reason="Later", starts_at=now + timedelta(hours=1),
                               ends_at=now + timedelta(hours=2), suspended_by=moderator)
-    assert not permissions.is_suspended(fresh(member))
+    assert not standing.is_suspended(fresh(member))
 
     monkeypatch.setattr(timezone, "now", lambda: now + timedelta(minutes=90))
-    assert permissions.active_suspension(fresh(member)).reason == "Later"
+    assert standing.active_suspension(fresh(member)).reason == "Later"
 
     monkeypatch.setattr(timezone, "now", lambda: now + timedelta(hours=3))
-    assert not permissions.is_suspended(fresh(member))
+    assert not standing.is_suspended(fresh(member))
 
 
 def test_the_suspension_in_force_is_chosen_as_the_database_would(member, moderator):
@@ -109,9 +113,9 @@ def test_the_suspension_in_force_is_chosen_as_the_database_would(member, moderat
     make("No end", None)
     make("Ends latest", now + timedelta(days=9))
 
-    from_cache = permissions.active_suspension(fresh(member)).reason
+    from_cache = standing.active_suspension(fresh(member)).reason
     member_again = User.objects.get(pk=member.pk)
-    from_database = permissions.active_suspension(member_again).reason
+    from_database = standing.active_suspension(member_again).reason
 
     assert from_cache == from_database == "No end"
 
@@ -120,17 +124,17 @@ def test_deactivating_a_member_drops_their_standing(member):
     group = Group.objects.create(name="Moderators for this test")
     group.permissions.add(moderate_permission())
     member.groups.add(group)
-    assert permissions.is_moderator(fresh(member))
+    assert standing.is_moderator(fresh(member))
 
     member.is_active = False
     member.save()
 
-    assert not permissions.is_moderator(fresh(member))
+    assert not standing.is_moderator(fresh(member))
 
 
 def test_a_moderator_sees_hidden_comments_straight_after_being_made_one(client, member, thread, moderator):
     hidden = thread.comments.get(position=1)
-    moderation.hide_comment(comment=hidden, moderator=moderator, reason="Checking")
+    carry_out(comment_actions.Hide(hidden, actor=moderator, reason="Checking"))
     other = make_member("new-mod@example.org", display_name="New Mod")
     client.force_login(other)
     assert "Hidden from readers:" not in client.get(thread.get_absolute_url()).content.decode()
@@ -178,8 +182,8 @@ def test_without_a_shared_cache_nothing_is_kept(member, settings):
     again = User.objects.get(pk=member.pk)
     standing.load(again)
 
-    assert permissions.known_moderator_status(again) is None  # asked inside the page's own query
-    assert standing.cache.get(standing._key(member.pk)) is None
+    assert viewer.known_moderator_status(again) is None  # asked inside the page's own query
+    assert cache.get(standing._key(member.pk)) is None
 
 
 def test_a_standing_read_just_before_a_change_commits_is_not_stored(member, moderator, monkeypatch):
@@ -187,15 +191,15 @@ def test_a_standing_read_just_before_a_change_commits_is_not_stored(member, mode
     after it: for a few seconds after each drop, standings are used but not stored."""
     monkeypatch.setattr(versions, "DROP_SETTLE_SECONDS", 5)
     stale = User.objects.get(pk=member.pk)
-    moderation.suspend_member(member=member, moderator=moderator, reason="Repeated abuse", days=3)
-    standing.cache.delete(standing._key(member.pk))  # as if the late request's miss came now
-    old_rows = standing.Standing(generation=standing.cache.get(standing.GENERATION) or "", is_moderator=False,
+    carry_out(member_actions.Suspend(member, actor=moderator, reason="Repeated abuse", days=3))
+    cache.delete(standing._key(member.pk))  # as if the late request's miss came now
+    old_rows = standing.Standing(generation=cache.get(standing.GENERATION) or "", is_moderator=False,
                                  can_respond=False, email_verified=True, suspensions=())
     monkeypatch.setattr(standing, "_look_up", lambda user, generation: old_rows)  # what it read before
 
     standing.load(stale)
 
-    assert standing.cache.get(standing._key(member.pk)) is None  # used, not stored
+    assert cache.get(standing._key(member.pk)) is None  # used, not stored
     monkeypatch.undo()
     assert not permissions.can_participate(fresh(member))  # the next request reads the suspension
 

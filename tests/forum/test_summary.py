@@ -7,9 +7,10 @@ from bs4 import BeautifulSoup
 from django.urls import reverse
 
 from accounts.models import StakeholderGroup
-from forum import agreements, services
+from forum.agreement import services as agreements
+from forum.agreement.summary import theme_summary
 from forum.models import Comment, Thread
-from forum.summary import theme_summary
+from forum.posting import services
 from tests.conftest import make_member
 from tests.forum.conftest import make_theme, reply
 

@@ -6,8 +6,9 @@ import pytest
 from bs4 import BeautifulSoup
 from django.urls import reverse
 
-from forum import services
+from forum import reading
 from forum.models import Thread
+from forum.posting import services
 from tests.forum.conftest import make_theme, reply
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +62,7 @@ class TestThemePage:
         assert [t.pk for t in response.context["threads"]] == [pinned.pk, newer.pk, older.pk]
 
     def test_a_signed_in_reader_sees_unread_counts(self, member_client, theme, thread, member, other_member):
-        services.mark_thread_read(user=member, thread=thread, position=1)
+        reading.mark_thread_read(user=member, thread=thread, position=1)
         reply(thread, other_member)
         reply(thread, other_member)
         response = member_client.get(theme.get_absolute_url())

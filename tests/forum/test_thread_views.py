@@ -7,8 +7,8 @@ from bs4 import BeautifulSoup
 from django.test import override_settings
 from django.urls import reverse
 
-from forum import services
 from forum.models import Comment, Thread, ThreadReadState
+from forum.posting import quoting, services
 from tests.forum.conftest import reply
 
 pytestmark = pytest.mark.django_db
@@ -266,5 +266,5 @@ class TestQuotingPartOfAComment:
 
     def test_an_entity_in_the_comment_matches_its_character(self, thread, other_member):
         quoted = reply(thread, other_member, self.BODY)
-        assert services.quoted_part(quoted, "transport & parking") == "transport & parking"
-        assert services.quoted_part(quoted, "x") is None
+        assert quoting.quoted_part(quoted, "transport & parking") == "transport & parking"
+        assert quoting.quoted_part(quoted, "x") is None

@@ -12,8 +12,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from forum import services
 from forum.models import Comment, Flag, Thread
+from forum.posting import services
 from tests.conftest import make_member
 from tests.forum.conftest import make_theme
 from tests.security.html_checks import (

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from articles.content import bundled_content_files, parse_content_files
 from articles.services import ImportConflict, import_article
+from articles.signals import texts_changed
 
 
 class Command(BaseCommand):
@@ -34,9 +35,7 @@ class Command(BaseCommand):
         except ImportConflict as error:
             raise CommandError(f"{error}\nNothing was imported.") from error
         if any(result.changed for result in results):
-            from forum import caching
-
-            caching.bump_everything()  # pages quoting or listing the texts are stored in the cache
+            texts_changed.send(sender=type(self))  # pages quoting or listing the texts are stored in the cache
         for result in results:
             style = self.style.SUCCESS if result.changed else self.style.HTTP_NOT_MODIFIED
             self.stdout.write(style(result.summary()))

@@ -13,7 +13,9 @@ from django.db import transaction
 
 from articles.models import Paragraph, Section
 from config.markdown import RENDERER_VERSION
+from forum import events
 from forum.models import Comment, CommentRevision, Theme, ThemeResponse
+from forum.rendering import render_comment
 
 BATCH_SIZE = 500
 
@@ -48,14 +50,10 @@ class Command(BaseCommand):
             total += count
             self.stdout.write(f"{model._meta.verbose_name_plural}: {count} re-rendered")
         if total:
-            from forum import caching
-
-            caching.bump_everything()
+            events.forum_changed.send(reason="Markdown rendered again")
         self.stdout.write(f"Done: {total} rendering(s) brought up to version {RENDERER_VERSION}.")
 
     def _rerender_revisions(self, comment) -> None:
-        from forum.rendering import render_comment
-
         for revision in CommentRevision.objects.filter(comment=comment):
             html, _members = render_comment(revision.body)
             if html != revision.body_html:

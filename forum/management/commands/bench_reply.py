@@ -21,7 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.test import Client
 
 from accounts.models import User
-from forum import demo
+from forum.demo.plan import DEMO_DOMAIN
 from forum.models import Comment, Thread
 
 
@@ -80,7 +80,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--base", required=True, help="where the app runs, e.g. http://127.0.0.1:8765")
         parser.add_argument("--count", type=int, default=100, help="replies to post (default 100)")
-        parser.add_argument("--email", default=f"member@{demo.DEMO_DOMAIN}", help="the demo member who posts")
+        parser.add_argument("--email", default=f"member@{DEMO_DOMAIN}", help="the demo member who posts")
         parser.add_argument("--thread", type=int, help="the discussion to reply to (default the longest)")
 
     def handle(self, *args, base: str, count: int, email: str, thread: int | None, **options):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from forum.counters import find_drift, repair_drift
+from forum.posting.counter_check import find_drift, repair_drift
 
 
 class Command(BaseCommand):

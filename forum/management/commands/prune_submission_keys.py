@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from forum.reliability import SUBMISSION_KEY_DAYS, prune_submission_keys
+from forum.posting.once import SUBMISSION_KEY_DAYS, prune_submission_keys
 
 
 class Command(BaseCommand):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from forum import search
+from forum.search import indexing as search
 
 
 class Command(BaseCommand):

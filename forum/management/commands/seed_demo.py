@@ -8,7 +8,9 @@ from datetime import date
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from forum import demo
+from forum import events
+from forum.demo import plan as demo
+from forum.demo.seeder import DemoSeeder, analyse_after_seeding, remove_demo_data
 from forum.models import Theme
 
 
@@ -69,7 +71,7 @@ class Command(BaseCommand):
             if real:
                 raise CommandError("--replace needs a database without real members: their content would go too.")
             self.stdout.write(f"Removing the earlier demo data ({existing:,} demo members)…")
-            demo.remove_demo_data()
+            remove_demo_data()
         if not Theme.objects.exists():
             self.stdout.write("No themes yet: loading the source texts and themes first.")
             call_command("import_articles", stdout=self.stdout)
@@ -79,7 +81,7 @@ class Command(BaseCommand):
         if verbose:
             self.stdout.write(f"Seeding {demo.scale_label(plan)}, seed {plan.seed}.")
         started = time.monotonic()
-        seeder = demo.DemoSeeder(
+        seeder = DemoSeeder(
             plan,
             progress=verbose and not options["no_progress"],
             log=self.stdout.write if verbose else None,
@@ -91,10 +93,8 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         loaded = time.monotonic() - started
         if not options["no_vacuum"]:
-            demo.analyse_after_seeding()
-        from forum import caching
-
-        caching.bump_everything()  # pages cached before the seed show other data
+            analyse_after_seeding()
+        events.forum_changed.send(reason="demo data seeded")  # pages cached before the seed show other data
         total = time.monotonic() - started
         if verbose:
             counts = ", ".join(f"{value:,} {name.replace('_', ' ')}" for name, value in result.counts.items())

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from forum.emails import retry_unsent, send_digests
 from forum.models import EmailFrequency
+from forum.notifications.sending import retry_unsent, send_digests
 
 
 class Command(BaseCommand):

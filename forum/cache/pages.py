@@ -1,0 +1,97 @@
+"""Whole pages for anonymous readers: the theme list, theme and thread pages, the home and article
+pages.
+
+A page is stored with the versions of what it shows (`forum.cache.versions`); serving it is one
+cache round trip (the page and the current versions in one `get_many`) and no database query. A
+change renews a version, so the stored page no longer matches and the next reader gets a fresh
+one. The CSP nonce in the page is swapped for the request's own. Pages made while a version is
+settling are served but not stored (`config.versions`). Entries also expire after PAGE_TIMEOUT as
+a backstop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+
+from config import versions
+from forum.cache.digest import PAGE_TIMEOUT
+from forum.cache.versions import EVERYTHING
+
+NONCE_MARK = "cgnoncemark0000000000000"
+# Query parameters that do not stop a page being served from the cache.
+CACHEABLE_PARAMS = {"page"}
+
+
+class AnonymousPage:
+    """A page an anonymous reader may get from the cache.
+
+        cached = AnonymousPage(request, thread_key(pk))
+        if (response := cached.response()) is not None:
+            return response
+        ...render...
+        return cached.keep(response)
+    """
+
+    def __init__(self, request, *version_keys: str):
+        self.request = request
+        self.keys = [EVERYTHING, *version_keys]
+        self.usable = settings.SHARED_CACHE and _anonymous_and_plain(request)
+        self.versions: list[str] | None = None
+        self.storable = False
+        self.page_key = ""
+
+    def response(self) -> HttpResponse | None:
+        if not self.usable:
+            return None
+        path = self.request.get_full_path()
+        self.page_key = "forum:page:" + hashlib.blake2b(path.encode(), digest_size=16).hexdigest()
+        found, current = versions.read(self.keys, self.page_key)
+        self.versions = current
+        self.storable = versions.all_settled(current)
+        stored = found.get(self.page_key)
+        if stored is None or stored["versions"] != current:
+            return None
+        nonce = _nonce(self.request)
+        response = HttpResponse(stored["body"].replace(NONCE_MARK, nonce), content_type=stored["content_type"])
+        response["X-Forum-Cache"] = "hit"
+        return response
+
+    def keep(self, response: HttpResponse) -> HttpResponse:
+        """Store a fresh 200 answer (not one that set a cookie or used a CSRF token)."""
+        if self.usable:
+            response["X-Forum-Cache"] = "miss"
+        if (
+            not self.storable
+            or response.status_code != 200
+            or response.streaming
+            or response.cookies
+            or self.request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        ):
+            return response
+        body = response.content.decode(response.charset)
+        nonce = _nonce(self.request)
+        if nonce:
+            body = body.replace(nonce, NONCE_MARK)
+        entry = {"versions": self.versions, "body": body, "content_type": response["Content-Type"]}
+        cache.set(self.page_key, entry, timeout=PAGE_TIMEOUT)
+        return response
+
+
+def _nonce(request) -> str:
+    # django-csp's lazy nonce is falsy until first read: compare with None, never use `or`.
+    nonce = getattr(request, "csp_nonce", None)
+    return str(nonce) if nonce is not None else ""
+
+
+def _anonymous_and_plain(request) -> bool:
+    """No session (so certainly signed out, with no messages or kept text waiting) and no query
+    parameters other than the page number."""
+    if request.method != "GET":
+        return False
+    if settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES:
+        return False
+    return set(request.GET) <= CACHEABLE_PARAMS

@@ -1,0 +1,135 @@
+"""Rows shared by every signed-in reader: a discussion's and a theme's row as everyone sees them,
+the rows of a theme's list of discussions, and the empty reply form.
+
+Each is stored under the versions of what it shows, or keyed by a digest of the row it was made
+from, and the reader's own parts (their unread link, CSRF token, one-time form key) are put in per
+request.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import cache
+from django.middleware.csrf import get_token
+from django.template.loader import get_template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from config import versions
+from forum.cache.digest import FRAGMENT_TIMEOUT, PAGE_TIMEOUT, digest, files_digest, joined, row
+from forum.cache.fragments import CSRF_MARK
+from forum.cache.versions import EVERYTHING, everything_version, theme_key, thread_key
+from forum.models import Thread
+
+UNREAD_MARK = "cgunreadmark000000000000"
+
+
+def shared_thread(pk: int):
+    """The thread (with its theme and passage) as every reader sees it, from the cache under the
+    thread's and everything's versions, or from the database (and stored). None if there is no
+    such thread: the caller decides who may see it (`permissions.can_see_thread`)."""
+
+    def read():
+        return Thread.objects.select_related("theme", "anchor_paragraph__section__article").filter(pk=pk).first()
+
+    return _shared(f"forum:thread-row:{pk}", [EVERYTHING, thread_key(pk)], read)
+
+
+def shared_theme(slug: str, read):
+    """A theme as every reader sees it (`read()` gives it, with whatever it prefetches), from the
+    cache under the theme's and everything's versions. None if there is no such theme."""
+    return _shared(f"forum:theme-row:{slug}", [EVERYTHING, theme_key(slug)], read)
+
+
+def _shared(key: str, version_keys: list[str], read):
+    if not settings.SHARED_CACHE:
+        return read()
+    found, current = versions.read(version_keys, key)
+    stored = found.get(key)
+    if isinstance(stored, dict) and stored.get("versions") == current and "object" in stored:
+        return stored["object"]
+    instance = read()
+    if instance is not None and versions.all_settled(current):
+        cache.set(key, {"versions": current, "object": instance}, timeout=PAGE_TIMEOUT)
+    return instance
+
+
+# A signed-in reader's "N unread" link under a discussion's title ----------------------------------
+
+
+def first_unread_url(thread) -> str:
+    """Where an "N unread" link goes: the first unread comment, or the start for a new thread."""
+    last_read = getattr(thread, "last_read_position", None)
+    if not last_read:
+        return thread.get_absolute_url()
+    return thread.first_unread_url(last_read) or thread.get_absolute_url()
+
+
+def unread_link_html(thread) -> str:
+    count = getattr(thread, "unread_count", None)
+    if not count:
+        return ""
+    go_to_first = " – go to the first" if getattr(thread, "last_read_position", None) else ""
+    return format_html(
+        '<br><a class="nhsuk-body-s" href="{}">{} unread<span class="nhsuk-u-visually-hidden"> in {}</span>{}</a>',
+        first_unread_url(thread), count, thread.title, go_to_first,
+    )
+
+
+# Rows of a theme's list of discussions for signed-in readers --------------------------------------
+
+ROW_TEMPLATES = ("forum/includes/thread_row.html", "forum/includes/groups.html")
+
+
+def thread_rows_html(threads) -> SafeString | None:
+    """The rows of a signed-in reader's list of discussions (forum/includes/thread_row.html): each
+    row from the cache, keyed by a digest of the thread's row (any change to it, from a title to
+    the last activity, gives a new key), with the reader's own "N unread" link put in."""
+    if not threads:
+        return None
+    everything = everything_version()
+    keys = [f"forum:row:{_thread_row_digest(thread, everything)}" for thread in threads]
+    found = cache.get_many(keys)
+    missing = {}
+    template = get_template("forum/includes/thread_row.html")
+    parts = []
+    for thread, key in zip(threads, keys, strict=True):
+        row = found.get(key)
+        if row is None:
+            row = missing[key] = template.render({"thread": thread, "unread_mark": True})
+        parts.append(row.replace(UNREAD_MARK, unread_link_html(thread)))
+    if missing:
+        cache.set_many(missing, timeout=FRAGMENT_TIMEOUT)
+    return joined(parts)
+
+
+def _thread_row_digest(thread, everything: str) -> str:
+    return digest((files_digest(ROW_TEMPLATES), everything, row(thread, ("search_vector",))))
+
+
+# An empty reply form ------------------------------------------------------------------------------
+
+FORM_TEMPLATES = ("forum/includes/form_fields.html", "includes/form_field.html", "forum/includes/markdown_help.html")
+SUBMISSION_MARK = "cgsubmissionmark0000000000000000"
+
+
+def blank_form_html(request, form) -> SafeString | None:
+    """forum/includes/form_fields.html for an empty form (no text, no draft, no errors), from the
+    cache: it is the same for every reader offered the same fields, but for their CSRF token and
+    the form's new one-time submission key, which are put in. None when the form is not empty."""
+    if form.is_bound or any(value for name, value in form.initial.items()):
+        return None
+    fields = tuple(
+        (name, type(field).__name__, type(field.widget).__name__, str(field.label), str(field.help_text),
+         field.required, repr(getattr(field, "choices", None)))
+        for name, field in form.fields.items()
+    )
+    key = f"forum:blank-form:{digest((files_digest(FORM_TEMPLATES), type(form).__qualname__, fields))}"
+    token = get_token(request)
+    submission_key = str(form["submission_key"].value())
+    stored = cache.get(key)
+    if stored is None:
+        html = get_template("forum/includes/form_fields.html").render({"form": form, "csrf_token": token}, request)
+        stored = html.replace(token, CSRF_MARK).replace(submission_key, SUBMISSION_MARK)
+        cache.set(key, stored, timeout=PAGE_TIMEOUT)
+    return joined([stored.replace(CSRF_MARK, token).replace(SUBMISSION_MARK, submission_key)])

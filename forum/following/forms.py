@@ -1,0 +1,46 @@
+"""The follow form every theme and discussion page shows, and what it needs to render."""
+
+from __future__ import annotations
+
+from django import forms
+
+from forum import permissions
+from forum.following import levels
+from forum.models import FollowLevel
+
+
+class FollowForm(forms.Form):
+    level = forms.ChoiceField(choices=FollowLevel.choices, label="Notifications")
+
+
+def follow_refusal(user) -> str | None:
+    """Why this person may not change how they follow things (as for taking part)."""
+    return permissions.participation_refusal(user)
+
+
+def follow_context(user, *, theme=None, thread=None, next_url: str = "") -> dict:
+    """What the follow form for a theme or a thread needs (one query for a member)."""
+    if thread is not None:
+        own, from_theme = levels.levels_for(user, thread)
+        current = levels.combine(own, from_theme)
+        kind = "thread"
+        target = thread
+    else:
+        own = levels.theme_level(user, theme) if user.is_authenticated else None
+        from_theme = None
+        current = FollowLevel(own or FollowLevel.NORMAL)
+        kind = "theme"
+        target = theme
+    return {
+        "follow_kind": kind,
+        "follow_target": target,
+        "follow_level": current,
+        "follow_inherited": thread is not None and own is None and from_theme is not None,
+        "follow_levels": [
+            {"value": value, "label": label, "description": levels.LEVEL_DESCRIPTIONS[kind][value]}
+            for value, label in FollowLevel.choices
+        ],
+        "follow_description": levels.LEVEL_DESCRIPTIONS[kind][current],
+        "follow_refusal": follow_refusal(user),
+        "follow_next": next_url,
+    }

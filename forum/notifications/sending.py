@@ -1,0 +1,217 @@
+"""Sending notification emails: at once, or in daily and weekly digests, never twice.
+
+`Notification.emailed_at` is set by a conditional UPDATE (`... WHERE emailed_at IS NULL`)
+*before* the message goes out, so a retried or concurrent run finds the row already claimed; if
+sending fails the claim is released for the next attempt. Digests only gather rows that are
+still unsent, so they never repeat an immediate email or an earlier digest.
+
+Nobody is emailed at an address they have not confirmed, nor while suspended (except the
+moderation notice that tells them about it), nor after deleting their account.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from allauth.account.models import EmailAddress
+from django.core.mail import get_connection
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from accounts.models import User
+from forum.models import EmailFrequency, Notification, NotificationKind, NotificationPreference, Suspension, ThemeFollow
+from forum.notifications.emails import build_digest_email, build_event_email, preference_for, wants_kind
+from forum.notifications.inbox import VISIBLE
+
+log = logging.getLogger(__name__)
+
+# A digest gathers unsent notifications from at most this far back, so switching from "never"
+# to a digest does not deliver months of backlog at once.
+DIGEST_LOOKBACK = timedelta(days=14)
+BATCH_SIZE = 500
+
+
+def _verified_address(user_ref: str, email_ref: str) -> Exists:
+    return Exists(EmailAddress.objects.filter(user_id=OuterRef(user_ref), email__iexact=OuterRef(email_ref),
+                                              verified=True))
+
+
+def _suspended(member_ref: str) -> Exists:
+    """An active suspension: not lifted, and open-ended or ending in the future."""
+    now = timezone.now()
+    return Exists(
+        Suspension.objects.filter(member_id=OuterRef(member_ref), lifted_at__isnull=True).filter(
+            Q(ends_at__isnull=True) | Q(ends_at__gt=now)
+        )
+    )
+
+
+def _deliverable(queryset):
+    """Notifications whose recipient may be emailed now: active, not deleted, a confirmed
+    address, and not suspended (the moderation notice itself still goes)."""
+    return (
+        queryset.filter(recipient__is_active=True, recipient__deleted_at__isnull=True)
+        .filter(_verified_address("recipient_id", "recipient__email"))
+        .filter(Q(kind=NotificationKind.MODERATION) | ~_suspended("recipient_id"))
+    )
+
+
+def _claim(ids: list[int]) -> set[int]:
+    """Mark these unsent notifications as sent; return the ones this call claimed.
+
+    The UPDATE only touches rows still unsent, so two runs never claim the same row. When it
+    claimed fewer than asked, another run took the rest: re-read which ones carry our mark.
+    """
+    if not ids:
+        return set()
+    mark = timezone.now()
+    claimed = Notification.objects.filter(pk__in=ids, emailed_at__isnull=True).update(emailed_at=mark)
+    if claimed == len(ids):
+        return set(ids)
+    if claimed == 0:
+        return set()
+    return set(Notification.objects.filter(pk__in=ids, emailed_at=mark).values_list("pk", flat=True))
+
+
+def _release(ids) -> None:
+    """Sending failed: let the next attempt (a task retry or the next digest) pick these up."""
+    Notification.objects.filter(pk__in=list(ids)).update(emailed_at=None)
+
+
+def send_immediately(notifications) -> int:
+    """Email, one by one, the notifications in `notifications` that their recipients want now.
+
+    Only rows still unsent are considered, each is claimed before its message goes out, and
+    one SMTP connection serves the whole run. Returns how many emails were sent.
+    """
+    immediate = Q(recipient__notification_preference__isnull=True) | Q(
+        recipient__notification_preference__email_frequency=EmailFrequency.IMMEDIATELY
+    )
+    queryset = (
+        _deliverable(notifications.filter(emailed_at__isnull=True).filter(immediate).filter(VISIBLE))
+        .select_related("recipient__notification_preference", "actor", "theme", "thread", "comment")
+        .order_by("pk")
+    )
+    sent = 0
+    last = 0
+    with get_connection() as connection:
+        while True:
+            batch = list(queryset.filter(pk__gt=last)[:BATCH_SIZE])
+            if not batch:
+                break
+            last = batch[-1].pk
+            wanted = [n for n in batch if wants_kind(preference_for(n.recipient), n.kind)]
+            claimed = _claim([n.pk for n in wanted])
+            for notification in wanted:
+                if notification.pk not in claimed:
+                    continue
+                try:
+                    connection.send_messages([build_event_email(notification)])
+                except Exception:
+                    _release([notification.pk])
+                    raise
+                sent += 1
+    return sent
+
+
+def retry_unsent(*, now=None) -> int:
+    """Send the immediate emails that failed earlier (the mail server was down), once each.
+
+    A failed send leaves `emailed_at` empty; this picks up every such notification from the last
+    DIGEST_LOOKBACK that is still unread, for members who want emails at once. The daily
+    `send_digests` run calls it. Raises, like `send_immediately`, if sending still fails.
+    """
+    now = now or timezone.now()
+    return send_immediately(Notification.objects.filter(created_at__gte=now - DIGEST_LOOKBACK, read_at__isnull=True))
+
+
+@dataclass
+class DigestRun:
+    members: int = 0
+    emails: int = 0
+    items: int = 0
+    failures: int = 0
+
+
+def send_digests(frequency: str, *, now=None, batch_size: int = BATCH_SIZE) -> DigestRun:
+    """Send the daily or weekly digest to every member who chose it and has something unsent.
+
+    Members are read in batches of `batch_size` by primary key, with their notifications, so
+    memory stays flat however many there are. Safe to run twice: the second run finds nothing
+    unsent. A failure for one member releases their items and the run goes on.
+    """
+    if frequency not in {EmailFrequency.DAILY, EmailFrequency.WEEKLY}:
+        raise ValueError("Digests are daily or weekly.")
+    now = now or timezone.now()
+    since = now - DIGEST_LOOKBACK
+    pending = Notification.objects.filter(emailed_at__isnull=True, read_at__isnull=True,
+                                          created_at__gte=since, created_at__lte=now)
+    members = (
+        User.objects.filter(
+            notification_preference__email_frequency=frequency, is_active=True, deleted_at__isnull=True
+        )
+        .filter(Exists(pending.filter(recipient_id=OuterRef("pk"))))
+        .filter(_verified_address("pk", "email"))
+        .annotate(suspended=_suspended("pk"))
+        .select_related("notification_preference")
+        .order_by("pk")
+    )
+    run = DigestRun()
+    last = 0
+    with get_connection() as connection:
+        while True:
+            batch = list(members.filter(pk__gt=last)[:batch_size])
+            if not batch:
+                break
+            last = batch[-1].pk
+            run.members += len(batch)
+            by_member: dict[int, list] = {}
+            rows = (
+                pending.filter(recipient_id__in=[m.pk for m in batch])
+                .filter(VISIBLE)
+                .select_related("actor", "theme", "thread", "comment")
+                .order_by("recipient_id", "created_at", "pk")
+            )
+            for notification in rows:
+                by_member.setdefault(notification.recipient_id, []).append(notification)
+            followed: dict[int, set] = {}
+            for user_id, theme_id in ThemeFollow.objects.filter(user_id__in=[m.pk for m in batch]).values_list(
+                "user_id", "theme_id"
+            ):
+                followed.setdefault(user_id, set()).add(theme_id)
+            chosen: dict[int, list] = {}
+            for member in batch:
+                preference = member.notification_preference
+                items = [
+                    n
+                    for n in by_member.get(member.pk, [])
+                    if wants_kind(preference, n.kind)
+                    and (not member.suspended or n.kind == NotificationKind.MODERATION)
+                ]
+                if items:
+                    chosen[member.pk] = items
+            claimed = _claim([n.pk for items in chosen.values() for n in items])
+            sent_to = []
+            for member in batch:
+                items = [n for n in chosen.get(member.pk, []) if n.pk in claimed]
+                if not items:
+                    continue
+                for item in items:
+                    item.recipient = member
+                try:
+                    connection.send_messages(
+                        [build_digest_email(member, items, frequency, followed.get(member.pk, set()))]
+                    )
+                except Exception:
+                    log.exception("Digest for member %s failed; its items stay unsent", member.pk)
+                    _release(n.pk for n in items)
+                    run.failures += 1
+                    continue
+                sent_to.append(member.pk)
+                run.emails += 1
+                run.items += len(items)
+            if sent_to:
+                NotificationPreference.objects.filter(user_id__in=sent_to).update(last_digest_at=now)
+    return run

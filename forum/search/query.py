@@ -1,0 +1,265 @@
+"""Searching comments and discussion titles.
+
+On PostgreSQL, comments and threads are matched against their stored vectors
+(`forum.search.indexing`), ranked with SearchRank and shown with SearchHeadline snippets. On
+SQLite (the embedded default) there is no vector: every word must appear in the comment or its
+discussion's title, ignoring case, and results come newest first; snippets are cut in Python.
+How the newest matches are found fast at a million comments: docs/performance.md.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from html import unescape
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import BigIntegerField, F, FloatField, Q, Value
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from forum.models import Comment, Theme, Thread
+from forum.search.forms import SearchCriteria
+from forum.search.indexing import CONFIG, full_text_available
+from forum.search.snippets import START, STOP, highlight, mark_words, plain_text, python_snippet, query_words
+
+RESULTS_PER_PAGE = 20
+TITLE_MATCHES = 5
+# The most matches a search ranks and shows: the newest this many. Ranking every match of a common
+# word reads a large part of the comments table (a fifth of it, at a million comments, for "social
+# care"); the newest 500 are found by walking an index and stopping (docs/performance.md).
+RESULT_WINDOW = 500
+# Where the newest matches are looked for first. Words alone are usually common among the newest
+# comments: the newest FIRST_RANGE_COMMENTS comments are read one by one, stopping at
+# RESULT_WINDOW matches. A theme, group or tag leaves few matches in any range: the last
+# FIRST_RANGE_DAYS days are searched through the indexes. A range that holds too few tells how
+# often matches come, and the next is made long enough to hold RESULT_WINDOW at that rate times
+# RANGE_MARGIN (and at least twice as long); past LONGEST_RANGE_DAYS, all time is searched.
+FIRST_RANGE_COMMENTS = 10_000
+FIRST_RANGE_DAYS = 2
+LONGEST_RANGE_DAYS = 128
+RANGE_MARGIN = 1.5
+
+
+def searchable_comments(user, theme: Theme | None = None):
+    """Comments the reader may see, never hidden or deleted ones, in discussions they may see
+    (of `theme`, when given: through the comment's copy of its discussion's theme, which the
+    search index holds beside the words)."""
+    threads = Thread.objects.visible_to(user).filter(is_hidden=False)
+    comments = Comment.objects.visible_to(user).filter(is_hidden=False, is_deleted=False).filter(thread__in=threads)
+    if theme is not None:
+        # As a bigint: the btree_gin index knows only `bigint = bigint`, and a plain number is an
+        # integer, which would leave the theme out of the index condition.
+        comments = comments.filter(thread_theme_id=Cast(Value(theme.pk), BigIntegerField()))
+    return comments
+
+
+def search_comments(user, criteria: SearchCriteria) -> ResultWindow:
+    """The matching comments, best first: a window the caller paginates (its length is how many
+    were found).
+
+    At most the newest RESULT_WINDOW matches are ranked: they are found here (`newest_matches`),
+    each with its rank, so their number is known without counting and ordering them needs no
+    query of its own. With no words, the filters alone list comments newest first.
+    """
+    rank = None
+    if criteria.q and full_text_available():
+        rank = SearchRank(F("search_vector"), _query(criteria))
+    found = newest_matches(
+        matching_comments(user, criteria),
+        since=_start_of(criteria.date_from) if criteria.date_from else None,
+        until=_start_of(criteria.date_to + timedelta(days=1)) if criteria.date_to else None,
+        few=bool(criteria.theme or criteria.group or criteria.stance),
+        rank=rank,
+    )
+    if rank is not None:
+        # Best first; the sort is stable, so equal ranks stay newest first, as found.
+        found = sorted(found, key=lambda row: row[1], reverse=True)
+    return ResultWindow([pk for pk, _rank in found], criteria)
+
+
+class ResultWindow:
+    """The ids of a search's results in order; a slice of it is those comments, fetched in one
+    query with their discussion, theme, author and (with words) snippets.
+
+    Only the page shown is read and joined: the window's ranks came with its ids.
+    """
+
+    def __init__(self, ids: list[int], criteria: SearchCriteria):
+        self.ids = ids
+        self.criteria = criteria
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1 if index != -1 else None][0]
+        ids = self.ids[index]
+        if not ids:
+            return []
+        comments = Comment.objects.filter(pk__in=ids).select_related("thread__theme", "author")
+        if self.criteria.q and full_text_available():
+            query = _query(self.criteria)
+            comments = comments.annotate(
+                snippet_marked=SearchHeadline(
+                    "body_html",
+                    query,
+                    config=CONFIG,
+                    start_sel=START,
+                    stop_sel=STOP,
+                    max_words=35,
+                    min_words=15,
+                    max_fragments=2,
+                    fragment_delimiter=" … ",
+                ),
+                title_marked=SearchHeadline(
+                    "thread__title", query, config=CONFIG, start_sel=START, stop_sel=STOP, highlight_all=True
+                ),
+            )
+        by_id = {comment.pk: comment for comment in comments}
+        return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def _query(criteria: SearchCriteria) -> SearchQuery:
+    return SearchQuery(criteria.q, search_type="websearch", config=CONFIG)
+
+
+def newest_ids(matches, **ranges) -> list[int]:
+    """Ids of the newest RESULT_WINDOW comments of `matches`, newest first (`newest_matches`)."""
+    return [pk for pk, _rank in newest_matches(matches, **ranges)]
+
+
+def newest_matches(
+    matches, *, since: datetime | None = None, until: datetime | None = None, few: bool = False, rank=None
+) -> list[tuple[int, float]]:
+    """(id, rank) of the newest RESULT_WINDOW comments of `matches`, newest first, looking in
+    widening recent ranges. `rank` is an expression computed on the rows found (0 without one),
+    so ordering them by rank needs no second read of the comments.
+
+    The newest matches overall are the newest within a range as soon as the range holds enough of
+    them, so a common word is answered from the newest comments and a rare one goes further back
+    (where there are few matches to read anyway). Each range costs a query, so a range that holds
+    too few sets the next one's length from the rate it found. `few` says filters other than
+    dates leave few matches (the first range is then a span of days, not the newest comments).
+    `since` and `until` are the date filters' bounds (already applied to `matches`): the ranges
+    end at `until`, and the widening stops at `since`.
+    """
+    newest_first = (
+        matches.annotate(found_rank=rank if rank is not None else Value(0.0, output_field=FloatField()))
+        .order_by("-created_at", "-pk")
+        .values_list("pk", "found_rank")
+    )
+    end = min(until, timezone.now()) if until is not None else timezone.now()
+    if few:
+        start = end - timedelta(days=FIRST_RANGE_DAYS)
+    else:
+        before_end = Comment.objects.filter(created_at__lt=end).order_by("-created_at", "-pk")
+        start = before_end.values_list("created_at", flat=True)[FIRST_RANGE_COMMENTS - 1 : FIRST_RANGE_COMMENTS].first()
+    first = True
+    while start is not None and (since is None or start > since):
+        recent = newest_first.filter(created_at__gte=start)[:RESULT_WINDOW]
+        rows = _read_in_order(recent) if first and not few else list(recent)
+        if len(rows) >= RESULT_WINDOW:
+            return rows
+        if not rows:
+            break  # too rare to guess a length: all time, where there are few to read
+        days = (end - start).total_seconds() / 86400
+        days = max(2 * days, days * RESULT_WINDOW * RANGE_MARGIN / len(rows))
+        start = end - timedelta(days=days) if days <= LONGEST_RANGE_DAYS else None
+        first = False
+    return list(newest_first[:RESULT_WINDOW])
+
+
+def _read_in_order(queryset) -> list:
+    """Run `queryset` reading comments newest first, one by one, never through a bitmap.
+
+    For the first, short range. A common word is found in the first few hundred comments read,
+    far sooner than a bitmap of its every match could be built (the planner underrates that cost
+    and overrates how rare several words together are); a rare one costs one read of the range.
+    """
+    if connection.vendor != "postgresql":
+        return list(queryset)
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_bitmapscan = off")  # for this one query
+        try:
+            found = list(queryset)
+        except Exception:
+            if not connection.in_atomic_block:  # in a transaction, its rollback undoes the SET
+                cursor.execute("RESET enable_bitmapscan")
+            raise
+        cursor.execute("RESET enable_bitmapscan")
+    return found
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def matching_comments(user, criteria: SearchCriteria):
+    """Every comment the reader may see that matches the words and filters (lazy, unordered)."""
+    comments = searchable_comments(user, criteria.theme)
+    if criteria.group:
+        comments = comments.filter(author_group=criteria.group)  # copied onto the comment: no join
+    if criteria.stance:
+        comments = comments.filter(stance=criteria.stance)
+    if criteria.date_from:
+        # Moments rather than `created_at__date`, so the newest-first index can be used.
+        comments = comments.filter(created_at__gte=_start_of(criteria.date_from))
+    if criteria.date_to:
+        comments = comments.filter(created_at__lt=_start_of(criteria.date_to + timedelta(days=1)))
+    if not criteria.q:
+        return comments
+    if full_text_available():
+        return comments.filter(search_vector=SearchQuery(criteria.q, search_type="websearch", config=CONFIG))
+    for word in query_words(criteria.q):
+        comments = comments.filter(Q(body__icontains=word) | Q(position=1, thread__title__icontains=word))
+    return comments
+
+
+def matching_threads(user, criteria: SearchCriteria, limit: int = TITLE_MATCHES) -> list[Thread]:
+    """Up to `limit` discussions whose titles match the words (only asked when there are words)."""
+    if not criteria.q:
+        return []
+    threads = Thread.objects.visible_to(user).filter(is_hidden=False).select_related("theme")
+    if criteria.theme is not None:
+        threads = threads.filter(theme=criteria.theme)
+    if full_text_available():
+        query = SearchQuery(criteria.q, search_type="websearch", config=CONFIG)
+        threads = (
+            threads.filter(search_vector=query)
+            .annotate(
+                rank=SearchRank(F("search_vector"), query),
+                title_marked=SearchHeadline(
+                    "title", query, config=CONFIG, start_sel=START, stop_sel=STOP, highlight_all=True
+                ),
+            )
+            .order_by("-rank", "-last_activity_at")
+        )
+        found = list(threads[:limit])
+    else:
+        words = query_words(criteria.q)
+        for word in words:
+            threads = threads.filter(title__icontains=word)
+        found = list(threads.order_by("-last_activity_at")[:limit])
+        for thread in found:
+            thread.title_marked = mark_words(thread.title, words)
+    for thread in found:
+        thread.title_html = highlight(thread.title_marked)
+    return found
+
+
+def decorate(results, criteria: SearchCriteria) -> None:
+    """Give each comment on the page `snippet_html` and `title_html`, safe to print."""
+    words = query_words(criteria.q)
+    for comment in results:
+        if full_text_available() and criteria.q:
+            # The headline drops the stored HTML's tags but keeps its entities: decode them, and
+            # highlight() escapes the text again.
+            snippet = " ".join(unescape(getattr(comment, "snippet_marked", "") or "").split())
+            title = getattr(comment, "title_marked", "") or comment.thread.title
+        else:
+            snippet = python_snippet(plain_text(comment.body_html), words)
+            title = mark_words(comment.thread.title, words)
+        comment.snippet_html = highlight(snippet)
+        comment.title_html = highlight(title)
