@@ -393,7 +393,7 @@ PREMODERATE_FIRST_COMMENTS = env_int("PREMODERATE_FIRST_COMMENTS", 0 if TESTING 
 # comment, and have the stricter "_new" rate limits below.
 NEW_MEMBER_DAYS = env_int("NEW_MEMBER_DAYS", 7)
 NEW_MEMBER_MAX_LINKS = env_int("NEW_MEMBER_MAX_LINKS", 2)
-# "count/period" with period in s, m, h or d (forum/ratelimits.py).
+# "count/period" with period in s, m, h or d (forum/posting/ratelimits.py).
 FORUM_RATE_LIMITS = {
     "comment": env_str("RATE_LIMIT_COMMENTS", "10/10m"),
     "comment_new": env_str("RATE_LIMIT_COMMENTS_NEW", "3/10m"),

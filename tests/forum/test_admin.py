@@ -52,7 +52,7 @@ def change_form_data(response) -> dict:
 
 
 class TestAdminEditsShowAtOnce:
-    """The admin goes around forum.services, so it renews the cached pages itself."""
+    """The admin goes around the services, so it renews the cached pages itself."""
 
     @pytest.fixture(autouse=True)
     def _settled_at_once(self, monkeypatch):

@@ -1,4 +1,4 @@
-"""Delete old one-time form keys (forum.reliability): run daily with the other clean-ups."""
+"""Delete old one-time form keys (forum.posting.once): run daily with the other clean-ups."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Refill the stored search vectors of every thread and comment (PostgreSQL only).
 
 Run it after restoring a database, after changing how vectors are built, or after text was changed
-outside forum.services. Safe to run at any time: comments are updated in batches, one short
+outside forum.posting.services. Safe to run at any time: comments are updated in batches, one short
 transaction each, so the site stays usable while it runs.
 """
 
