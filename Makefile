@@ -11,13 +11,14 @@ NPM := $(shell command -v npm 2>/dev/null || echo $(CURDIR)/$(VENV)/bin/npm)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install install-dev assets migrate content run test lint bench soak serve clean
+.PHONY: help install install-dev assets migrate content run test lint bench bench-compare soak serve clean
 
 help:
 	@echo "make run    install, build, migrate, load the source texts and serve http://$(HOST):$(PORT)"
 	@echo "make test   install (with dev tools) and run the whole test suite"
 	@echo "make lint   ruff, the import layers (lint-imports) and the migrations check"
 	@echo "make bench  seed demo data into PostgreSQL and measure every page (writes docs/benchmarks.md)"
+	@echo "make bench-compare BENCH_BASE=<ref>  the same pages of this checkout and of <ref>, interleaved"
 	@echo "make serve  production-style: DEBUG off, gunicorn and the task worker (needs SECRET_KEY, see docs/deploy.md)"
 
 $(VENV)/bin/activate:
@@ -84,6 +85,13 @@ BENCH_OUTPUT ?= docs/benchmarks.md
 bench: install assets
 	BENCH_SCALE=$(BENCH_SCALE) BENCH_SECONDS=$(BENCH_SECONDS) BENCH_REPS=$(BENCH_REPS) \
 	BENCH_OUTPUT="$(abspath $(BENCH_OUTPUT))" $(PY) bench/run.py
+
+# The same pages of this checkout and of an earlier commit, measured in one sitting, pages
+# interleaved, compared as ratios to the trivial view (bench/compare.py; about twice make bench).
+#   make bench-compare BENCH_BASE=<git ref> [BENCH_COMPARE_OUTPUT=docs/benchmarks-compare.md]
+bench-compare: install assets
+	BENCH_SCALE=$(BENCH_SCALE) BENCH_SECONDS=$(BENCH_SECONDS) BENCH_REPS=$(BENCH_REPS) BENCH_BASE="$(BENCH_BASE)" \
+	BENCH_OUTPUT="$(abspath $(or $(BENCH_COMPARE_OUTPUT),docs/benchmarks-compare.md))" $(PY) bench/compare.py
 
 # The soak test (docs/soak.md): 50 members posting and replying for 60 s against gunicorn and a
 # fresh PostgreSQL database (cg_soak), with this machine's PostgreSQL cluster stopped for 10 s in the

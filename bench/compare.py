@@ -1,0 +1,193 @@
+"""`make bench-compare BENCH_BASE=<git ref>`: the pages of this checkout and of an earlier commit,
+measured in one sitting against the same data, pages interleaved, and compared as ratios.
+
+Both are served as `make bench` serves one (gunicorn, DEBUG off, PostgreSQL, Redis): the earlier
+commit from a copy made with `git archive` (sharing this checkout's virtualenv and built assets),
+each on its own port with its own cache key prefix, both against one database seeded once by this
+checkout (so the two must share their migrations). Each repetition measures every page on both, in
+a shuffled order, so a machine that slows down in the middle slows both alike. A page's ratio is
+its requests per second over the trivial view's on the same server in the same repetition; the
+spread is the range of those ratios over the repetitions (the larger of the two servers').
+
+Writes BENCH_OUTPUT (default docs/benchmarks-compare.md). Environment as for `make bench`, plus
+BENCH_BASE (the earlier commit, default origin/main or main~1).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import urllib.request
+from datetime import UTC, datetime
+from io import BytesIO
+from pathlib import Path
+
+import run  # bench/run.py, beside this script
+from serverenv import production_env
+
+ROOT = run.ROOT
+BASE_REF = os.environ.get("BENCH_BASE") or "main~1"
+OUT_MD = Path(os.environ.get("BENCH_OUTPUT", ROOT / "docs" / "benchmarks-compare.md"))
+PORTS = {"new": run.PORT, "old": run.PORT + 1}
+SECRET = os.environ.get("BENCH_SECRET_KEY") or "bench-compare-" + os.urandom(16).hex()
+
+
+def log(message: str) -> None:
+    print(f"[compare] {message}", flush=True)
+
+
+def describe(ref: str) -> str:
+    return subprocess.run(["git", "log", "-1", "--format=%h %s", ref], cwd=ROOT, capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def export_tree(ref: str) -> Path:
+    """The files of `ref`, in a temporary folder, with this checkout's built assets beside them."""
+    folder = Path(tempfile.mkdtemp(prefix="cg-bench-base-"))
+    archive = subprocess.run(["git", "archive", ref], cwd=ROOT, capture_output=True, check=True).stdout
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    shutil.copytree(ROOT / "static" / "build", folder / "static" / "build")
+    return folder
+
+
+def env_for(name: str) -> dict[str, str]:
+    base = f"http://127.0.0.1:{PORTS[name]}"
+    overrides = {"BENCHMARK_ENDPOINTS": "true", "DISABLE_RATE_LIMITS": "true", "CACHE_KEY_PREFIX": f"cg-{name}",
+                 "SECRET_KEY": SECRET}
+    return production_env(base_url=base, database_url=run.DATABASE_URL,
+                          redis_url=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3"), **overrides)
+
+
+def start(name: str, tree: Path) -> subprocess.Popen:
+    env = env_for(name)
+    subprocess.run([run.PY, "manage.py", "collectstatic", "--no-input", "-v0"], cwd=tree, env=env, check=True)
+    command = [str(Path(run.PY).parent / "gunicorn"), "config.wsgi:application", "--bind",
+               f"127.0.0.1:{PORTS[name]}", "--config", "python:config.gunicorn", "--max-requests", "0"]
+    process = subprocess.Popen(command, cwd=tree, env=env, start_new_session=True)
+    for _ in range(100):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{PORTS[name]}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return process
+        except Exception:
+            time.sleep(0.3)
+    process.kill()
+    sys.exit(f"the {name} server did not start")
+
+
+def measure(wrk: str, targets: list[dict], cookie: str) -> dict[str, dict[str, list[dict]]]:
+    results = {name: {t["name"]: [] for t in targets} for name in PORTS}
+    rng = random.Random(1)
+    for rep in range(run.REPS):
+        order = targets[:]
+        rng.shuffle(order)
+        log(f"repetition {rep + 1}/{run.REPS}")
+        for target in order:
+            servers = list(PORTS)
+            rng.shuffle(servers)
+            for name in servers:
+                url = f"http://127.0.0.1:{PORTS[name]}{target['path']}"
+                results[name][target["name"]].append(
+                    run.run_wrk(wrk, url, run.SECONDS, cookie if target["signed_in"] else None)
+                )
+    return results
+
+
+def ratios(runs: dict[str, list[dict]], page: str) -> list[float]:
+    """The page's ratio to the trivial view in each repetition."""
+    trivial = runs["Control: trivial view"]
+    return [r["rps"] / t["rps"] if t["rps"] else 0.0 for r, t in zip(runs[page], trivial, strict=True)]
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def main() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.chdir(ROOT)
+    wrk = run.ensure_wrk()
+    old_tree = export_tree(BASE_REF)
+    log(f"this checkout against {BASE_REF} ({describe(BASE_REF)}), copied to {old_tree}")
+    env = env_for("new")
+    run.recreate_database()
+    run.manage(env, "migrate", "--no-input", "-v0")
+    run.manage(env, "import_articles")
+    run.manage(env, "load_themes")
+    run.manage(env, "seed_demo", "--scale", run.SCALE, "--seed", "1")
+    info = json.loads(run.manage(env, "bench_targets", capture=True).strip().splitlines()[-1])
+    targets, cookie = info["targets"], info["cookie"]
+    load_before = load_average()
+    servers = {}
+    try:
+        servers = {"new": start("new", ROOT), "old": start("old", old_tree)}
+        log("warming up")
+        for target in targets:
+            for name in PORTS:
+                run.run_wrk(wrk, f"http://127.0.0.1:{PORTS[name]}{target['path']}", 1,
+                            cookie if target["signed_in"] else None)
+        results = measure(wrk, targets, cookie)
+    finally:
+        for process in servers.values():
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+        shutil.rmtree(old_tree, ignore_errors=True)
+    write_report(targets, results, info, load_before, load_average())
+    log(f"wrote {OUT_MD}")
+    errors = [f"{name} {page}" for name, pages in results.items() for page, runs in pages.items()
+              if any(r["errors"] or r["non2xx3xx"] for r in runs)]
+    if errors:
+        sys.exit("Pages that failed: " + ", ".join(errors))
+
+
+def write_report(targets, results, info, load_before, load_after) -> None:
+    lines = [
+        "# Benchmark: this layout against the one before",
+        "",
+        f"Written by `make bench-compare` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC: this checkout "
+        f"({describe('HEAD')}) against `{BASE_REF}` ({describe(BASE_REF)}), one database seeded with "
+        f"`seed_demo --scale {run.SCALE}` ({info.get('counts', {})}), {run.REPS} repetitions of "
+        f"{run.SECONDS} s per page and server, pages and servers interleaved, {run.CONNECTIONS} connections, "
+        f"wrk. {run.versions()}; gunicorn with {os.environ.get('WEB_CONCURRENCY', '2')} workers each, DEBUG off, "
+        "Redis cache (a key prefix each).",
+        "",
+        f"Quiet machine: load average {load_before} before the run and {load_after} after it "
+        f"({os.cpu_count()} cores). Both servers ran throughout; only the one measured had load.",
+        "",
+        "Ratio = the page's requests per second ÷ the trivial view's on the same server, in the same "
+        "repetition; the table gives the median. Spread = the range of a page's ratios over the "
+        "repetitions (the larger of the two servers'). A page is within the spread when its ratio now is "
+        "no lower than before by more than that.",
+        "",
+        "| Page | Signed in | Before: req/s | Before: ratio | Now: req/s | Now: ratio | Change | Spread | Within |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for target in targets:
+        name = target["name"]
+        old, new = ratios(results["old"], name), ratios(results["new"], name)
+        old_rps = statistics.median(r["rps"] for r in results["old"][name])
+        new_rps = statistics.median(r["rps"] for r in results["new"][name])
+        spread = max(max(old) - min(old), max(new) - min(new))
+        change = statistics.median(new) - statistics.median(old)
+        within = "yes" if change >= -spread else "no"
+        lines.append(
+            f"| {name} | {'yes' if target['signed_in'] else 'no'} | {old_rps:.0f} | {statistics.median(old):.2f} | "
+            f"{new_rps:.0f} | {statistics.median(new):.2f} | {change:+.2f} | {spread:.2f} | {within} |"
+        )
+    lines += ["", "The single-checkout measurements, with query counts and targets: [benchmarks.md](benchmarks.md).",
+              ""]
+    OUT_MD.write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
