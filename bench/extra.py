@@ -27,8 +27,6 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from forum.notifications import handlers as notification_handlers
-
 ROOT = Path(__file__).resolve().parent.parent
 TITLE = "Notification fan-out and digests"
 FANOUT_TARGET_SECONDS = 2.0
@@ -84,6 +82,7 @@ def run(members: int) -> dict:
 
     from accounts.models import StakeholderGroup, User
     from forum.models import EmailFrequency, FollowLevel, Notification, Theme, ThemeFollow
+    from forum.notifications import handlers as notification_handlers
     from forum.notifications.sending import send_digests
     from forum.posting import services
 
