@@ -82,17 +82,18 @@ def recreate_database() -> None:
     subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", DB_NAME], check=True)
 
 
-def start_server(env: dict) -> subprocess.Popen:
-    command = [str(Path(PY).parent / "gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{PORT}"]
-    if (ROOT / "config" / "gunicorn.py").exists():
+def start_server(env: dict, *, port: int = PORT, tree: Path = ROOT) -> subprocess.Popen:
+    """gunicorn serving `tree` on `port` as production does, once its health check answers."""
+    command = [str(Path(PY).parent / "gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{port}"]
+    if (tree / "config" / "gunicorn.py").exists():
         command += ["--config", "python:config.gunicorn"]
     # Production recycles each worker after about 2,000 requests; at a thousand requests a second
     # that would restart every worker every few seconds and measure Python's start-up, not the pages.
     command += ["--max-requests", "0"]
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    proc = subprocess.Popen(command, cwd=tree, env=env, start_new_session=True)
     for _ in range(100):
         try:
-            with urllib.request.urlopen(f"{BASE}/healthz", timeout=2) as response:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
                 if response.status == 200:
                     return proc
         except Exception:
