@@ -1,14 +1,19 @@
 """Common Ground's account rules on top of allauth: wording, and where people land after signing in.
 
 A member whose profile is incomplete is sent to the onboarding page after signing up, signing in
-or confirming their email address, unless the link they followed asked for a specific page.
+or confirming their email address, unless the link they followed asked for a specific page. A
+member whose display name mixes alphabets (accepted before that rule) is sent to their profile
+to choose it again; nobody is renamed without knowing.
 """
 
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
+from django.contrib import messages
 from django.urls import reverse
+
+from accounts.validators import mixed_scripts
 
 
 def _needs_onboarding(user) -> bool:
@@ -47,6 +52,11 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_login_redirect_url(self, request) -> str:
         if _needs_onboarding(request.user):
             return reverse("accounts:onboarding")
+        if mixed_scripts(request.user.display_name):
+            messages.warning(request, "Please choose your display name again. It mixes letters from different "
+                             "alphabets, which can make it look like someone else's name, so it is no longer "
+                             "accepted. Nothing has been changed yet.")
+            return reverse("accounts:edit_profile")
         return super().get_login_redirect_url(request)
 
     def get_signup_redirect_url(self, request) -> str:

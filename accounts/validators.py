@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from confusable_homoglyphs import categories
 from django.core.exceptions import ValidationError
 
 # Compared after `name_key()`: lower case, letters and digits only.
@@ -25,6 +26,15 @@ RESERVED_NAMES = {
     "nhs",
     "root",
 }
+# Scripts one name may mix (Unicode TR39's "highly restrictive" level): a single script, or Latin
+# with the scripts Chinese, Japanese and Korean names are written in together. Anything else, such
+# as Latin with a Cyrillic "о", is how one name is made to look like another.
+_NEUTRAL_SCRIPTS = {"COMMON", "INHERITED"}
+_SCRIPT_FAMILIES = (
+    {"LATIN", "HAN", "HIRAGANA", "KATAKANA"},
+    {"LATIN", "HAN", "BOPOMOFO"},
+    {"LATIN", "HAN", "HANGUL"},
+)
 _WHITESPACE = re.compile(r"\s+")
 _MARKUP = re.compile(r"[<>]")
 
@@ -33,6 +43,14 @@ def name_key(value: str) -> str:
     """The form of a name used to spot look-alikes: 'Former-Member' and 'former member' match."""
     normalised = unicodedata.normalize("NFKC", value).casefold()
     return "".join(ch for ch in normalised if ch.isalnum())
+
+
+def mixed_scripts(value: str) -> list[str]:
+    """The alphabets a name mixes, when it mixes them in a way that can impersonate (else [])."""
+    scripts = categories.unique_aliases(value or "") - _NEUTRAL_SCRIPTS
+    if len(scripts) < 2 or any(scripts <= family for family in _SCRIPT_FAMILIES):
+        return []
+    return sorted(script.title() for script in scripts)
 
 
 def _has_hidden_characters(value: str, *, allow_newlines: bool = False) -> bool:
@@ -68,6 +86,12 @@ def clean_display_name(value: str) -> str:
         raise ValidationError("Display name must be at least 2 characters.", code="too_short")
     if sum(1 for ch in value if ch.isalpha()) < 2:
         raise ValidationError("Display name must include at least 2 letters.", code="too_few_letters")
+    if scripts := mixed_scripts(value):
+        raise ValidationError(
+            f"Use the letters of one alphabet in your display name. This one mixes {' and '.join(scripts)} "
+            "letters, which can make a name look like someone else's.",
+            code="mixed_scripts",
+        )
     key = name_key(value)
     if key in RESERVED_NAMES or any(part in key for part in RESERVED_NAME_PARTS):
         raise ValidationError(

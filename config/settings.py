@@ -236,6 +236,9 @@ def _configure_email(url: str) -> dict:
 
 
 globals().update(_configure_email(EMAIL_URL))
+# Seconds to wait before each new attempt at an immediate email that failed; after the last, it is
+# given up (forum.notifications.sending; docs/operations.md "Emails that fail").
+EMAIL_RETRY_DELAYS = [int(seconds) for seconds in env_list("EMAIL_RETRY_DELAYS", "60,300,1800,7200,43200")]
 
 # Background tasks (django-tasks). Tests and development may use the immediate backend.
 DEFAULT_TASKS_BACKEND = (

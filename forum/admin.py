@@ -7,6 +7,7 @@ from config.adminmixins import AnnouncesChanges
 from forum import events
 from forum.models import Comment, CommentRevision, Theme, ThemePassage, Thread
 from forum.moderation import admin as moderation_admin  # noqa: F401 - reports, filters and the log
+from forum.notifications import admin as notifications_admin  # noqa: F401 - emails that failed
 from forum.search.indexing import copy_theme_to_comments
 
 

@@ -91,6 +91,15 @@ def deliver(event: str, handler: str, values: dict, attempt: int = 1) -> bool:
     return True
 
 
+def run_later(handler: str, values: dict, *, at) -> None:
+    """Run a module-level function (its dotted path) with `values` in the task worker at `at`, once;
+    with a task backend that cannot run a task later, the caller's own catch-up must do."""
+    if not deliver.get_backend().supports_defer:
+        log.warning("handler=%s not scheduled: this task backend cannot run a task later", handler)
+        return
+    deliver.using(run_after=at).enqueue("later", handler, values, MAX_ATTEMPTS)
+
+
 def _retry(event: str, handler: str, values: dict, attempt: int) -> None:
     if attempt >= MAX_ATTEMPTS:
         log.error("event=%s handler=%s gave up after %s attempts", event, handler, attempt)

@@ -3,11 +3,14 @@
 accounts calls these; the forum never reaches into accounts' own data.
 
 - `export_member_data(user) -> dict`: everything the forum holds that the member wrote or that is
-  about their reading: threads, comments with every revision, read positions. JSON-ready.
+  about their reading: threads, comments with every revision, read positions, drafts, reports
+  and appeals (with what they wrote in them), follows and notifications. JSON-ready.
 - `erase_member_data(user, *, remove_text) -> None`: anonymise what the member wrote. Posts
   stay where they are, attributed to "Former member", so discussions still read in order.
   With `remove_text`, the text of every comment is replaced by a short notice and its revision
-  history is purged. Read positions and mentions of the member are removed either way.
+  history is purged, and quotes of it in others' comments give way to a note. Either way: read
+  positions, drafts and the member's words in reports and appeals are removed, and others'
+  mentions of the member (quote attributions included) become "Former member".
 - `public_activity(member, *, viewer) -> dict`: the post count and recent comments a public
   profile shows, in two queries.
 
@@ -19,13 +22,25 @@ from __future__ import annotations
 from html import unescape
 
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
 from forum import events
-from forum.models import ERASED_PLACEHOLDER, FORMER_MEMBER, Comment, CommentRevision, Mention, Thread, ThreadReadState
+from forum.models import (
+    ERASED_PLACEHOLDER,
+    FORMER_MEMBER,
+    Comment,
+    CommentRevision,
+    Draft,
+    Mention,
+    Thread,
+    ThreadReadState,
+)
+from forum.moderation import privacy as moderation_data
 from forum.notifications import privacy as notifications_data
+from forum.posting import services
+from forum.rendering import rename_mentions, render_comment
 from forum.search.indexing import reindex_comments
 
 RECENT_POSTS = 10
@@ -73,7 +88,8 @@ def export_member_data(user) -> dict:
                 "stance": comment.stance or None,
                 "body": comment.body,
                 "revisions": [
-                    {"created_at": _iso(revision.created_at), "body": revision.body}
+                    {"created_at": _iso(revision.created_at), "body": revision.body,
+                     "withheld_by_moderators": revision.is_withheld}
                     for revision in comment.revisions.all()
                 ],
             }
@@ -88,7 +104,13 @@ def export_member_data(user) -> dict:
             }
             for state in read_states
         ],
+        "drafts": [
+            {"form": draft.context, "title": draft.title or None, "body": draft.body,
+             "saved_at": _iso(draft.updated_at)}
+            for draft in Draft.objects.filter(user=user).order_by("updated_at", "pk")
+        ],
         **notifications_data.member_export(user),  # follows, notifications and email settings
+        **moderation_data.member_export(user),  # reports and appeals, with what the member wrote
     }
 
 
@@ -106,6 +128,7 @@ def erase_member_data(user, *, remove_text: bool) -> None:
             comment.body = ERASED_PLACEHOLDER
             comment.quoted_text = ""
             comment.save(update_fields=["body", "quoted_text"])
+            services.withdraw_quotes_of(comment)
         CommentRevision.objects.filter(comment_id__in=comment_ids).delete()[0]
         Mention.objects.filter(comment_id__in=comment_ids).delete()
         reindex_comments(Comment.objects.filter(pk__in=comment_ids))  # erased words must not stay findable
@@ -116,10 +139,28 @@ def erase_member_data(user, *, remove_text: bool) -> None:
     Comment.objects.filter(pk__in=comment_ids).update(author_name=FORMER_MEMBER)
     Thread.objects.filter(author=user).update(author_name=FORMER_MEMBER)
     CommentRevision.objects.filter(edited_by=user).update(edited_by=None)
+    _unname_in_others_comments(user)
     ThreadReadState.objects.filter(user=user).delete()
+    Draft.objects.filter(user=user).delete()
     notifications_data.member_erase(user)
+    moderation_data.member_erase(user)
     Mention.objects.filter(member=user).delete()
     events.forum_changed.send(reason="account erased")  # the member's name and words leave every cached page now
+
+
+def _unname_in_others_comments(user) -> None:
+    """Others' mentions of the member, and the attributions of their quotes of the member, become
+    "Former member" in every version of those comments (the profile they linked to is gone)."""
+    mentioning = Comment.objects.filter(Q(mentions__member=user) | Q(quoted_comment__author=user)).exclude(author=user)
+    ids = set(mentioning.values_list("pk", flat=True))
+    for comment in Comment.objects.select_for_update().filter(pk__in=ids):
+        comment.body = rename_mentions(comment.body, user.display_name, FORMER_MEMBER)
+        comment.save(update_fields=["body"])
+        for revision in comment.revisions.all():
+            revision.body = rename_mentions(revision.body, user.display_name, FORMER_MEMBER)
+            revision.body_html = render_comment(revision.body)[0]
+            revision.save(update_fields=["body", "body_html"])
+    reindex_comments(Comment.objects.filter(pk__in=ids))
 
 
 def public_activity(member, *, viewer) -> dict:

@@ -115,6 +115,15 @@ def link_mentions(html: str, members: dict[str, object]) -> str:
     return sanitise_html(linker.result())
 
 
+def rename_mentions(body: str, name: str, replacement: str) -> str:
+    """`body` with every mention of `name` (in any of its spellings, quote attributions included)
+    replaced by the plain words `replacement`: for a member whose account was erased."""
+    key = _normalise(name)
+    if not key:
+        return body
+    return MENTION_RE.sub(lambda match: replacement if _normalise(_mention_name(match)) == key else match[0], body)
+
+
 def render_comment(body: str) -> tuple[str, list]:
     """Render a comment body to safe HTML; return it with the members it mentions."""
     html = render_markdown(body)

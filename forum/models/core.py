@@ -23,6 +23,7 @@ from django.utils.text import slugify
 
 from accounts.models import FORMER_MEMBER_NAME, StakeholderGroup
 from config.markdown import RENDERER_VERSION, render_markdown
+from config.text import one_line
 from forum.models.querysets import CommentQuerySet, ThemeQuerySet, ThreadQuerySet
 from forum.rendering import render_comment
 
@@ -91,6 +92,7 @@ class Theme(models.Model):
 
     def save(self, *args, **kwargs):
         update_fields = kwargs.get("update_fields")
+        self.title = one_line(self.title)
         if update_fields is None or "summary" in update_fields:
             self.summary_html = render_markdown(self.summary)
             self.renderer_version = RENDERER_VERSION
@@ -192,6 +194,7 @@ class Thread(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
+        self.title = one_line(self.title)  # a title goes into email subjects: never a line break
         if not self.slug:
             self.slug = slugify(self.title)[:TITLE_MAX_LENGTH].strip("-") or "discussion"
         super().save(*args, **kwargs)
@@ -405,7 +408,11 @@ class Comment(models.Model):
 
 
 class CommentRevision(models.Model):
-    """Every version of a comment, the first one included; shown on its public history page."""
+    """Every version of a comment, the first one included; shown on its public history page.
+
+    A moderator's edit or hide withholds the versions before it: readers see that they were taken
+    out of view and why, moderators still read them, until a moderator removes their words for good
+    (`purged_at`: the text is emptied, the row stays to say so)."""
 
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="revisions")
     body = models.TextField(max_length=COMMENT_MAX_LENGTH)
@@ -414,12 +421,20 @@ class CommentRevision(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(blank=True, help_text="Why a moderator made this version (empty for the author's).")
+    withheld_at = models.DateTimeField(null=True, blank=True, help_text="When moderators took it out of view.")
+    withheld_reason = models.TextField(blank=True)
+    purged_at = models.DateTimeField(null=True, blank=True, help_text="When moderators removed its words for good.")
 
     class Meta:
         ordering = ["comment", "-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"Revision of comment {self.comment_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_withheld(self) -> bool:
+        return self.withheld_at is not None
 
 
 class Mention(models.Model):

@@ -86,6 +86,12 @@ class Notification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # An immediate email that failed: tried again after a wait (settings.EMAIL_RETRY_DELAYS), then
+    # given up with the reason, which operators see in the admin.
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_retry_at = models.DateTimeField(null=True, blank=True)
+    email_failed_at = models.DateTimeField(null=True, blank=True, help_text="When sending its email was given up.")
+    email_error = models.CharField(max_length=300, blank=True, help_text="Why its email last failed.")
 
     class Meta:
         constraints = [

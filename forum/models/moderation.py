@@ -61,6 +61,21 @@ class Flag(models.Model):
         return f"{self.get_reason_display()} by {self.flagger_id}"
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """Refuses the bulk changes that would bypass `save()` and `delete()` on an append-only model.
+    (A deleted member's entries keep their name: Django's SET_NULL of `actor` is not a queryset
+    update and still runs.)"""
+
+    def update(self, **kwargs):
+        raise PermissionDenied("The moderation log is append-only: entries cannot be changed.")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise PermissionDenied("The moderation log is append-only: entries cannot be changed.")
+
+    def delete(self):
+        raise PermissionDenied("The moderation log is append-only: entries cannot be deleted.")
+
+
 class ModerationLogEntry(models.Model):
     """Append-only record of every moderation action: saved once, never changed or deleted."""
 
@@ -75,6 +90,8 @@ class ModerationLogEntry(models.Model):
     reason = models.TextField(blank=True)
     automatic = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

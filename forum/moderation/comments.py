@@ -27,6 +27,14 @@ def hide(comment: Comment, *, by, reason: str, automatically: bool = False) -> N
     comment.save(update_fields=["is_hidden", "hidden_automatically", "hidden_reason", "hidden_by", "hidden_at"])
 
 
+def withhold_earlier_versions(comment: Comment, *, reason: str) -> None:
+    """Take every version but the current one out of readers' view (moderators still see them)."""
+    current = comment.revisions.order_by("-created_at", "-pk").values_list("pk", flat=True).first()
+    comment.revisions.filter(withheld_at__isnull=True).exclude(pk=current).update(
+        withheld_at=timezone.now(), withheld_reason=reason
+    )
+
+
 def unhide(comment: Comment) -> None:
     """Show a hidden comment again and count it back in, unless it still waits for approval."""
     comment.is_hidden = False
@@ -62,6 +70,8 @@ class Hide(Step):
             raise ModerationError("This comment has been deleted, so there is nothing to hide.")
         was_counted = locked.is_public
         hide(locked, by=self.actor, reason=self.reason)
+        withhold_earlier_versions(locked, reason=self.reason)
+        services.withdraw_quotes_of(locked)
         if was_counted:
             counters.shift_comment_count(locked, -1)
 
@@ -119,11 +129,14 @@ class Edit(Step):
     def act(self, locked):
         if locked.is_deleted:
             raise ModerationError("This comment has been deleted, so it cannot be edited.")
-        services.edit_comment(comment=locked, editor=self.actor, body=self.body)
+        services.edit_comment(comment=locked, editor=self.actor, body=self.body, reason=self.reason)
+        withhold_earlier_versions(locked, reason=self.reason)
+        services.withdraw_quotes_of(locked)
 
     def notice(self, locked):
-        return Notice(locked.author, f"Moderators have edited your comment in “{locked.thread.title}”; the earlier "
-                      f"version is in its history.{because(self.reason)}", comment=locked, appealable=True)
+        return Notice(locked.author, f"Moderators have edited your comment in “{locked.thread.title}”. Its earlier "
+                      f"versions are no longer shown to readers.{because(self.reason)}", comment=locked,
+                      appealable=True)
 
 
 class Warn(Step):
@@ -200,5 +213,20 @@ class Reject(Step):
                       f"{because(self.reason)}", thread=locked.thread, appealable=True)
 
 
+class RemoveVersions(Step):
+    """Remove the words of a comment's withheld versions for good (patient-identifiable text, say).
+    The versions stay as markers; the log keeps who did it and why, never the words."""
+
+    action = Action.PURGE_VERSIONS
+    reason_needed = "Give a reason. It is kept in the moderation log; the words removed are not."
+
+    def act(self, locked):
+        removed = locked.revisions.filter(withheld_at__isnull=False, purged_at__isnull=True).update(
+            body="", body_html="", purged_at=timezone.now()
+        )
+        if not removed:
+            raise ModerationError("This comment has no withheld versions whose words are still kept.")
+
+
 STEPS = {"keep": Keep, "hide": Hide, "unhide": Unhide, "delete": Delete, "warn": Warn, "approve": Approve,
-         "reject": Reject}
+         "reject": Reject, "remove_versions": RemoveVersions}

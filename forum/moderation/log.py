@@ -46,6 +46,7 @@ class Action:
     FILTER_REVIEW = "filter_review"
     APPEAL_UPHELD = "appeal_upheld"
     APPEAL_REJECTED = "appeal_rejected"
+    PURGE_VERSIONS = "purge_versions"
 
     LABELS = {
         FLAG_AUTO_HIDE: "Hidden automatically after reports",
@@ -76,6 +77,7 @@ class Action:
         FILTER_REVIEW: "Sent for review by a filter",
         APPEAL_UPHELD: "Appeal upheld",
         APPEAL_REJECTED: "Appeal turned down",
+        PURGE_VERSIONS: "Earlier versions removed for good",
     }
     CHOICES = list(LABELS.items())
 

@@ -23,6 +23,7 @@ moderating = [  # the moderators' pages (and, for a member, the decisions about 
     path("threads/<int:pk>/", review.thread_review, name="moderation_thread"),
     path("threads/<int:pk>/move/", review.thread_move, name="moderation_thread_move"),
     path("threads/<int:pk>/<slug:action>/", review.thread_action, name="moderation_thread_action"),
+    path("members/names/", members.names_to_check, name="moderation_names"),
     path("members/<int:pk>/", members.member, name="moderation_member"),
     path("members/<int:pk>/suspend/", members.member_suspend, name="moderation_member_suspend"),
     path("members/<int:pk>/unsuspend/", members.member_unsuspend, name="moderation_member_unsuspend"),

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
+from config.text import one_line
 from forum.models import EmailFrequency, Notification, NotificationKind, NotificationPreference, ThemeFollow
 from forum.notifications.unsubscribe import SCOPE_ALL, SCOPE_THEME, SCOPE_THREAD, absolute, unsubscribe_url
 
@@ -133,7 +134,7 @@ def _message(recipient, subject: str, template: str, context: dict, one_click_ur
     text = render_to_string(f"forum/emails/{template}.txt", context)
     html = render_to_string(f"forum/emails/{template}.html", context)
     message = EmailMultiAlternatives(
-        subject=SUBJECT_PREFIX + subject,
+        subject=one_line(SUBJECT_PREFIX + subject),  # a header never holds a line break
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[recipient.email],

@@ -2,8 +2,8 @@
 
 The after-commit ones run in the task worker (`forum.events.deliver`), with ids and ISO timestamps:
 each makes the notifications (idempotently: a retry adds none twice) and then emails those who
-want them at once (only rows still unsent, each claimed before it goes). A failure, such as the
-mail server being down, is retried by the worker; `send_digests` also sends any left unsent.
+want them at once (only rows still unsent, each claimed before it goes). An email that fails is
+tried again later on its own (`forum.notifications.sending`); `send_digests` also sends any due.
 """
 
 from __future__ import annotations

@@ -2,8 +2,11 @@
 
 `Notification.emailed_at` is set by a conditional UPDATE (`... WHERE emailed_at IS NULL`)
 *before* the message goes out, so a retried or concurrent run finds the row already claimed; if
-sending fails the claim is released for the next attempt. Digests only gather rows that are
-still unsent, so they never repeat an immediate email or an earlier digest.
+sending fails the claim is released. An immediate email is claimed and sent one at a time, and a
+failed one is tried again after 1 minute, 5, 30, 2 hours and 12 hours (settings.EMAIL_RETRY_DELAYS),
+then given up with its reason (shown in the admin); a digest that fails waits for the next run.
+Digests only gather rows that are still unsent, so they never repeat an immediate email or an
+earlier digest.
 
 Nobody is emailed at an address they have not confirmed, nor while suspended (except the
 moderation notice that tells them about it), nor after deleting their account.
@@ -16,11 +19,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core.mail import get_connection
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import User
+from forum import events
 from forum.models import EmailFrequency, Notification, NotificationKind, NotificationPreference, Suspension, ThemeFollow
 from forum.notifications.emails import build_digest_email, build_event_email, preference_for, wants_kind
 from forum.notifications.inbox import VISIBLE
@@ -76,21 +81,50 @@ def _claim(ids: list[int]) -> set[int]:
 
 
 def _release(ids) -> None:
-    """Sending failed: let the next attempt (a task retry or the next digest) pick these up."""
+    """A digest failed: let the next run pick these up."""
     Notification.objects.filter(pk__in=list(ids)).update(emailed_at=None)
 
 
-def send_immediately(notifications) -> int:
-    """Email, one by one, the notifications in `notifications` that their recipients want now.
+def _due(queryset, now):
+    """Rows not given up, and not waiting for their next attempt."""
+    waiting = Q(email_retry_at__isnull=False) & Q(email_retry_at__gt=now)
+    return queryset.filter(email_failed_at__isnull=True).exclude(waiting)
 
-    Only rows still unsent are considered, each is claimed before its message goes out, and
-    one SMTP connection serves the whole run. Returns how many emails were sent.
+
+def _failed(notification: Notification, error: Exception) -> None:
+    """Release a claimed row whose email failed: try again after the next wait in
+    settings.EMAIL_RETRY_DELAYS, or give it up, with the reason, after the last."""
+    delays = settings.EMAIL_RETRY_DELAYS
+    attempts = notification.email_attempts + 1
+    reason = f"{type(error).__name__}: {error}"[:300]
+    now = timezone.now()
+    row = Notification.objects.filter(pk=notification.pk)
+    if attempts > len(delays):
+        row.update(emailed_at=None, email_attempts=attempts, email_retry_at=None, email_failed_at=now,
+                   email_error=reason)
+        log.error("email for notification %s given up after %s attempts: %s", notification.pk, attempts, reason)
+        return
+    retry_at = now + timedelta(seconds=delays[attempts - 1])
+    row.update(emailed_at=None, email_attempts=attempts, email_retry_at=retry_at, email_error=reason)
+    log.warning("email for notification %s failed (attempt %s), next at %s: %s", notification.pk, attempts,
+                retry_at.isoformat(), reason)
+    events.run_later("forum.notifications.sending.send_due_retries", {}, at=retry_at)
+
+
+def send_immediately(notifications) -> int:
+    """Email, one at a time, the notifications in `notifications` that their recipients want now.
+
+    Only rows still unsent (and not waiting for a retry) are considered. Each is claimed just
+    before its message goes out and keeps its mark only if the message went: a failure (a row
+    that cannot be built, the mail server dropping the connection) releases that one for a later
+    attempt (`_failed`), and the others still go, over a fresh connection. Returns how many went.
     """
     immediate = Q(recipient__notification_preference__isnull=True) | Q(
         recipient__notification_preference__email_frequency=EmailFrequency.IMMEDIATELY
     )
     queryset = (
-        _deliverable(notifications.filter(emailed_at__isnull=True).filter(immediate).filter(VISIBLE))
+        _deliverable(_due(notifications.filter(emailed_at__isnull=True), timezone.now()).filter(immediate)
+                     .filter(VISIBLE))
         .select_related("recipient__notification_preference", "actor", "theme", "thread", "comment")
         .order_by("pk")
     )
@@ -102,27 +136,30 @@ def send_immediately(notifications) -> int:
             if not batch:
                 break
             last = batch[-1].pk
-            wanted = [n for n in batch if wants_kind(preference_for(n.recipient), n.kind)]
-            claimed = _claim([n.pk for n in wanted])
-            for notification in wanted:
-                if notification.pk not in claimed:
+            for notification in batch:
+                if not wants_kind(preference_for(notification.recipient), notification.kind):
                     continue
+                if not _claim([notification.pk]):
+                    continue  # another run took it
                 try:
                     connection.send_messages([build_event_email(notification)])
-                except Exception:
-                    _release([notification.pk])
-                    raise
+                except Exception as error:
+                    _failed(notification, error)
+                    connection.close()  # the next message opens a fresh connection
+                    continue
                 sent += 1
     return sent
 
 
-def retry_unsent(*, now=None) -> int:
-    """Send the immediate emails that failed earlier (the mail server was down), once each.
+def send_due_retries() -> int:
+    """Send the immediate emails whose wait after a failure is over (queued by `_failed`)."""
+    return send_immediately(Notification.objects.filter(email_retry_at__isnull=False))
 
-    A failed send leaves `emailed_at` empty; this picks up every such notification from the last
-    DIGEST_LOOKBACK that is still unread, for members who want emails at once. The daily
-    `send_digests` run calls it. Raises, like `send_immediately`, if sending still fails.
-    """
+
+def retry_unsent(*, now=None) -> int:
+    """Send the immediate emails still unsent, once each: those whose retry is due, and any whose
+    first attempt never ran (the task queue was down). The daily `send_digests` run calls it, as
+    a catch-up beside the retries the worker runs; it looks back DIGEST_LOOKBACK at unread ones."""
     now = now or timezone.now()
     return send_immediately(Notification.objects.filter(created_at__gte=now - DIGEST_LOOKBACK, read_at__isnull=True))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.html import format_html
 
+from config.text import one_line
 from forum import permissions
 from forum.models import COMMENT_MAX_LENGTH, TITLE_MAX_LENGTH, Comment, PostedAs, Stance
 from forum.posting import ratelimits, screening, services
@@ -22,6 +23,19 @@ BODY_HELP = format_html(
 )
 
 STANCE_CHOICES = [("", "No tag"), *Stance.choices]
+
+
+class OneLineField(forms.CharField):
+    """A text box for a title: line breaks and other control characters sent in it become spaces
+    (a title goes into headings and email subjects), so what was typed is kept, on one line."""
+
+    def to_python(self, value):
+        return one_line(super().to_python(value))
+
+    def bound_data(self, data, initial):
+        """What the box shows again (a preview, an error): the title as it will be saved."""
+        data = super().bound_data(data, initial)
+        return one_line(data) if isinstance(data, str) else data
 
 
 def _length_message(kind: str, limit: int) -> str:
@@ -86,7 +100,7 @@ class SubmissionKeyMixin(forms.Form):
 class ThreadForm(SubmissionKeyMixin, CommentBodyMixin):
     """Start a discussion: a title and the opening comment, saved together."""
 
-    title = forms.CharField(
+    title = OneLineField(
         label="Title of your discussion",
         help_text="Say what you want to discuss in a few words.",
         max_length=TITLE_MAX_LENGTH,

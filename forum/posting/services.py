@@ -12,12 +12,14 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from config.text import one_line
 from forum import events
 from forum.following.levels import follow_by_default
 from forum.models import Comment, CommentRevision, Mention, ParagraphDiscussion, PostedAs, Theme, Thread
 from forum.posting import counters
-from forum.posting.quoting import extract_quote
+from forum.posting.quoting import extract_quote, without_quote
 from forum.posting.screening import needs_premoderation
+from forum.rendering import render_comment
 from forum.search.indexing import index_comment, index_thread_title
 
 
@@ -122,7 +124,7 @@ def start_thread(
     now = timezone.now()
     thread = Thread(
         theme=theme,
-        title=title.strip(),
+        title=one_line(title),
         created_at=now,
         last_activity_at=now,
         needs_approval=needs_approval,
@@ -146,8 +148,9 @@ def start_thread(
 
 
 @transaction.atomic
-def edit_comment(*, comment: Comment, editor, body: str, stance: str | None = None) -> Comment:
-    """Change a comment's text (and stance), keeping the new version as a revision."""
+def edit_comment(*, comment: Comment, editor, body: str, stance: str | None = None, reason: str = "") -> Comment:
+    """Change a comment's text (and stance), keeping the new version as a revision (with the
+    moderator's reason, when a moderator changed it)."""
     comment.body = body
     comment.edited_at = timezone.now()
     fields = ["body", "edited_at"]
@@ -160,11 +163,29 @@ def edit_comment(*, comment: Comment, editor, body: str, stance: str | None = No
             comment.quoted_comment = None
         fields += ["quoted_text", "quoted_comment"]
     comment.save(update_fields=fields)
-    CommentRevision.objects.create(comment=comment, body=comment.body, body_html=comment.body_html, edited_by=editor)
+    CommentRevision.objects.create(comment=comment, body=comment.body, body_html=comment.body_html, edited_by=editor,
+                                   reason=reason)
     _sync_mentions(comment)
     index_comment(comment)
     events.comment_edited.send(comment=comment, editor=editor)
     return comment
+
+
+def withdraw_quotes_of(source: Comment) -> None:
+    """Quotes of `source` in other comments, in their text and every version of it, become a note
+    that the quoted comment was removed: for a source hidden, deleted, redacted or erased. Call it
+    in the transaction that takes the source's words away; the caller's event renews the pages."""
+    quoting = Comment.objects.select_for_update().filter(quoted_comment=source, is_deleted=False)
+    for comment in quoting.exclude(quoted_text=""):
+        comment.body = without_quote(comment.body)
+        comment.quoted_text = ""
+        comment.save(update_fields=["body", "quoted_text"])
+        for revision in comment.revisions.all():
+            revision.body = without_quote(revision.body)
+            revision.body_html = render_comment(revision.body)[0]
+            revision.save(update_fields=["body", "body_html"])
+        _sync_mentions(comment)
+        index_comment(comment)
 
 
 @transaction.atomic
@@ -180,6 +201,7 @@ def delete_comment(*, comment: Comment, deleted_by) -> Comment:
     index_comment(comment)  # the deleted text must not be findable
     comment.revisions.all().delete()
     comment.mentions.all().delete()
+    withdraw_quotes_of(comment)
     if was_public:
         counters.shift_comment_count(comment, -1)
     events.comment_deleted.send(comment=comment)

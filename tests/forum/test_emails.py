@@ -142,10 +142,12 @@ class TestImmediateEmail:
             raise OSError("mail server down")
 
         monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", broken)
-        with pytest.raises(OSError):
-            sending.send_immediately(Notification.objects.filter(comment=comment))
-        assert Notification.objects.get(recipient=watching).emailed_at is None
+        assert sending.send_immediately(Notification.objects.filter(comment=comment)) == 0
+        released = Notification.objects.get(recipient=watching)
+        assert released.emailed_at is None and released.email_error == "OSError: mail server down"
         monkeypatch.undo()
+        assert sending.send_immediately(Notification.objects.filter(comment=comment)) == 0  # waiting its turn
+        Notification.objects.filter(pk=released.pk).update(email_retry_at=timezone.now())
         assert sending.send_immediately(Notification.objects.filter(comment=comment)) >= 1
         assert len(to(watching)) == 1
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 from bs4 import BeautifulSoup
+from django.urls import reverse
 
+from config.markdown import MAX_DEPTH
 from forum.rendering import extract_mentions, render_comment
 from tests.conftest import make_member
 
@@ -147,3 +149,58 @@ def test_former_members_are_not_linked():
     make_member("left@example.org", display_name="Left Already", deleted_at=timezone.now())
     html, members = render_comment('@"Left Already"')
     assert "<a" not in html and members == []
+
+
+def deepest(html: str) -> int:
+    """How many elements deep the deepest one sits."""
+    def depth(node) -> int:
+        children = node.find_all(True, recursive=False)
+        return 1 + max((depth(child) for child in children), default=0)
+
+    return max((depth(top) for top in soup(html).find_all(True, recursive=False)), default=0)
+
+
+@pytest.mark.django_db
+class TestNestingLimit:
+    @pytest.mark.parametrize(
+        "body",
+        [
+            "*" * 2000 + "deep" + "*" * 2000,
+            "**" * 800 + "deep" + "**" * 800,
+            ">" * 1000 + " deep",
+            "".join("  " * level + "- deep\n" for level in range(400)),
+            "".join("> " * level + "1. deep\n" for level in range(200)),
+        ],
+        ids=["emphasis", "strong", "quotes", "lists", "quoted-numbered-lists"],
+    )
+    def test_hostile_nesting_stays_a_few_dozen_levels_deep(self, body):
+        assert deepest(html_of(body)) <= MAX_DEPTH
+
+    @pytest.mark.parametrize("marker", ["*", "**", "_", "__"])
+    def test_deep_emphasis_loses_its_tags_but_keeps_its_words(self, marker):
+        html = html_of(marker * 1500 + "the words stay" + marker * 1500)
+        assert deepest(html) <= MAX_DEPTH
+        assert "the words stay" in soup(html).get_text()
+
+    def test_ordinary_nesting_is_left_exactly_as_rendered(self):
+        body = "> A quote with a list:\n>\n> - **bold _and italic_** item\n>   - a nested item\n"
+        html = html_of(body)
+        assert soup(html).select_one("blockquote ul li ul li").get_text() == "a nested item"
+        assert soup(html).select_one("strong em").get_text() == "and italic"
+
+    def test_a_list_at_the_limit_never_loses_its_items_structure(self):
+        html = html_of("*" * (MAX_DEPTH - 1) + "x" + "*" * (MAX_DEPTH - 1) + "\n\n" + "> " * 19 + "- item\n")
+        for ul in soup(html).find_all(["ul", "ol"]):
+            assert all(child.name == "li" for child in ul.find_all(True, recursive=False))
+
+
+@pytest.mark.django_db
+def test_a_posted_comment_with_hostile_nesting_shows_on_its_page_no_deeper_than_the_limit(member_client, thread):
+    body = "*" * 3000 + "the words stay" + "*" * 3000
+    member_client.post(reverse("forum:reply", kwargs={"pk": thread.pk}), {"action": "post", "body": body,
+                                                                            "stance": ""})
+
+    page = soup(member_client.get(thread.get_absolute_url()).content.decode())
+    shown = [prose for prose in page.select(".cg-prose") if "the words stay" in prose.get_text()]
+    assert len(shown) == 1
+    assert deepest(shown[0].decode_contents()) <= MAX_DEPTH

@@ -130,7 +130,9 @@ class TestEdit:
         newest = comment.revisions.order_by("-created_at", "-pk").first()
         assert newest.edited_by == totp_moderator
         history = client.get(reverse("forum:comment_history", args=[comment.pk])).content.decode()
-        assert "A remark about a ward." in history and "sharp" in history
+        assert "A remark about a ward." in history and "sharp" not in history and "Removed a name." in history
+        review = mod_client.get(reverse("forum:moderation_comment", args=[comment.pk])).content.decode()
+        assert "sharp" in review
 
     def test_an_edit_needs_a_reason(self, mod_client, comment):
         url = reverse("forum:moderation_comment_edit", args=[comment.pk])

@@ -46,6 +46,24 @@ class TestAppendOnly:
             entry.delete()
         assert ModerationLogEntry.objects.count() == 1
 
+    def test_entries_cannot_be_changed_in_bulk(self, entry):
+        with pytest.raises(PermissionDenied, match="append-only"):
+            ModerationLogEntry.objects.filter(pk=entry.pk).update(reason="Rewritten history.")
+        entry.reason = "Rewritten history."
+        with pytest.raises(PermissionDenied, match="append-only"):
+            ModerationLogEntry.objects.bulk_update([entry], ["reason"])
+        assert ModerationLogEntry.objects.get().reason == "Off the rails."
+
+    def test_entries_cannot_be_deleted_in_bulk(self, entry):
+        with pytest.raises(PermissionDenied, match="append-only"):
+            ModerationLogEntry.objects.all().delete()
+        assert ModerationLogEntry.objects.count() == 1
+
+    def test_a_departed_moderators_entries_stay(self, entry, totp_moderator):
+        totp_moderator.delete()
+        kept = ModerationLogEntry.objects.get()
+        assert (kept.actor, kept.reason) == (None, "Off the rails.")
+
     def test_the_admin_offers_no_add_change_or_delete(self, entry, site_admin):
         admin = client_for(site_admin)
         base = "admin:forum_moderationlogentry"

@@ -272,6 +272,7 @@ MATRIX: dict[str, Entry] = {
     "forum:moderation_thread_action": Entry(
         lambda w: {"pk": w.thread.pk, "action": "lock"}, (get(MODERATORS), post(MODERATORS_ACT, REASON)),
     ),
+    "forum:moderation_names": Entry(no_args, (get(MODERATORS),)),
     "forum:moderation_member": Entry(lambda w: {"pk": w.users["author"].pk}, (get(MODERATORS),)),
     "forum:moderation_member_suspend": Entry(
         lambda w: {"pk": w.users["author"].pk},
@@ -307,10 +308,12 @@ ADMIN_EXCEPTIONS = {
     "admin:login": statuses(302, 403, 403, 403, 403, 403, 302),
     "admin:logout": statuses(302, 302, 302, 302, 302, 302, 405),  # POST only
     "admin:autocomplete": statuses(302, 302, 302, 302, 302, 302, 403),  # needs its query parameters
-    # Read-only on purpose: the moderation log, reports, the affiliation log and task results.
+    # Read-only on purpose: the moderation log, reports, notifications, the affiliation log and task results.
     "admin:forum_moderationlogentry_add": statuses(302, 302, 302, 302, 302, 302, 403),
     "admin:forum_moderationlogentry_delete": statuses(302, 302, 302, 302, 302, 302, 403),
     "admin:forum_flag_add": statuses(302, 302, 302, 302, 302, 302, 403),
+    "admin:forum_notification_add": statuses(302, 302, 302, 302, 302, 302, 403),
+    "admin:forum_notification_delete": statuses(302, 302, 302, 302, 302, 302, 403),
     "admin:accounts_affiliationevent_add": statuses(302, 302, 302, 302, 302, 302, 403),
     "admin:accounts_affiliationevent_delete": statuses(302, 302, 302, 302, 302, 302, 403),
     "admin:django_tasks_database_dbtaskresult_add": statuses(302, 302, 302, 302, 302, 302, 403),

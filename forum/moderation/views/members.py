@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import User
+from accounts.validators import mixed_scripts
 from forum.models import Appeal, AppealStatus, Suspension
 from forum.moderation import appeals, log, members, rules
 from forum.moderation.flow import carry_out
@@ -17,6 +18,20 @@ from forum.moderation.forms import AppealDecisionForm, ReasonForm, SuspendForm
 from forum.moderation.views.gates import ActionSpec, form_page, moderator_required, posted, run
 from forum.moderation.views.log import log_target_url
 from forum.standing import active_suspension, is_suspended
+
+
+@moderator_required
+@require_GET
+def names_to_check(request):
+    """Members whose display name mixes alphabets (accepted before that rule): each is asked to
+    choose again at their next sign-in; moderators see who they are meanwhile."""
+    names = User.objects.filter(is_active=True, deleted_at__isnull=True).exclude(display_name="")
+    flagged = [
+        (member, scripts)
+        for member in names.only("pk", "display_name", "email").order_by("pk").iterator(chunk_size=2_000)
+        if (scripts := mixed_scripts(member.display_name))
+    ]
+    return render(request, "forum/moderation/names.html", {"flagged": flagged})
 
 
 def _member(pk: int) -> User:

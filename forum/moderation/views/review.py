@@ -99,6 +99,13 @@ COMMENT_ACTIONS = {
         reason_help="The author is told this and can appeal.", warning=True,
         explanation="Nobody but moderators will see the comment.",
     ),
+    "remove_versions": ActionSpec(
+        "Remove the earlier versions’ words for good", "Remove the words for good", True, warning=True,
+        reason_help="Kept in the moderation log with your name. Do not repeat the words removed.",
+        explanation="The earlier versions that readers no longer see (after a moderator’s edit or hide) lose "
+        "their text for good, for moderators too. The history still says that they existed and why they "
+        "went. This cannot be undone.",
+    ),
 }
 
 THREAD_ACTIONS = {
@@ -124,6 +131,8 @@ def comment_action_available(comment: Comment, action: str, *, has_open_flags: b
     """Whether a moderator action makes sense for the comment in its current state."""
     live = not comment.is_deleted
     waiting = comment.needs_approval
+    if action == "remove_versions":
+        return live and comment.revisions.filter(withheld_at__isnull=False, purged_at__isnull=True).exists()
     return {
         "keep": live and not waiting and (has_open_flags or comment.hidden_automatically),
         "hide": live and not waiting and (not comment.is_hidden or comment.hidden_automatically),
