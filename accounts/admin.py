@@ -19,6 +19,7 @@ from accounts import affiliation
 from accounts.models import AffiliationEvent, Organisation, OrganisationDomain, User
 from accounts.permissions import has_mfa, render_mfa_required
 from accounts.validators import normalise_domain_rule
+from config.adminmixins import ReadOnly
 
 _MFA_TYPES = [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
 
@@ -205,18 +206,9 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(AffiliationEvent)
-class AffiliationEventAdmin(admin.ModelAdmin):
+class AffiliationEventAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ("created_at", "member", "kind", "from_group", "to_group", "actor", "note")
     list_filter = ("kind", ("created_at", admin.DateFieldListFilter))
     search_fields = ("member__email", "member__display_name", "note")
     list_select_related = ("member", "actor")
     readonly_fields = ("member", "actor", "kind", "from_group", "to_group", "note", "created_at")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

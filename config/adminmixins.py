@@ -1,6 +1,20 @@
-"""A mixin for admin pages whose edits others must hear about."""
+"""Mixins for admin pages: read-only records, and pages whose edits others must hear about."""
 
 from __future__ import annotations
+
+
+class ReadOnly:
+    """An admin page that lists and shows rows but never adds, changes or deletes them: records
+    kept for accountability (the moderation log, the affiliation log, notifications)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class AnnouncesChanges:

@@ -7,27 +7,19 @@ action is logged). Filter changes made here are logged and take effect at once, 
 
 from django.contrib import admin
 
+from config.adminmixins import ReadOnly
 from forum.models import Flag, ModerationLogEntry, WordFilter
 from forum.moderation import filters
 from forum.moderation.forms import WordFilterForm
 
 
 @admin.register(ModerationLogEntry)
-class ModerationLogEntryAdmin(admin.ModelAdmin):
+class ModerationLogEntryAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ("created_at", "actor_name", "automatic", "action", "target_type", "target_id", "target_repr")
     list_filter = ("action", "target_type", "automatic")
     search_fields = ("actor_name", "target_repr", "reason")
     date_hierarchy = "created_at"
     readonly_fields = [field.name for field in ModerationLogEntry._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Flag)

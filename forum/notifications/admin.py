@@ -3,6 +3,7 @@ emails failed and why, and which were given up (docs/operations.md "Emails that 
 
 from django.contrib import admin
 
+from config.adminmixins import ReadOnly
 from forum.models import Notification
 
 
@@ -25,7 +26,7 @@ class EmailStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ("created_at", "recipient", "kind", "emailed_at", "email_attempts", "email_retry_at",
                     "email_failed_at", "email_error")
     list_filter = (EmailStateFilter, "kind")
@@ -33,12 +34,3 @@ class NotificationAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = [field.name for field in Notification._meta.fields]
     raw_id_fields = ("recipient", "actor", "theme", "thread", "comment")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
