@@ -17,7 +17,7 @@ from django.db.models import Exists, OuterRef
 
 from accounts import affiliation
 from accounts.models import AffiliationEvent, Organisation, OrganisationDomain, User
-from accounts.permissions import has_mfa, render_mfa_required
+from accounts.permissions import has_mfa, passed_second_factor, second_factor_response
 from accounts.validators import normalise_domain_rule
 from config.adminmixins import ReadOnly
 
@@ -29,13 +29,13 @@ def protect_admin_site(site: admin.AdminSite) -> None:
     original_login = site.login
 
     def login_with_mfa(request, extra_context=None):
-        if not has_mfa(request.user):
-            return render_mfa_required(request)
+        if refusal := second_factor_response(request):
+            return refusal
         return original_login(request, extra_context)
 
     def has_permission(request) -> bool:
         user = request.user
-        return bool(user.is_active and user.is_staff and has_mfa(user))
+        return bool(user.is_active and user.is_staff and has_mfa(user) and passed_second_factor(request))
 
     site.login = secure_admin_login(login_with_mfa)
     site.has_permission = has_permission

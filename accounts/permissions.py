@@ -3,7 +3,10 @@
 Two-factor authentication is open to everyone and *required* for people with power over others:
 staff (the Django admin), superusers, and members of the Moderators and Facilitators groups or
 anyone holding a moderation permission. `require_mfa` guards their pages; `mfa_refusal` gives
-templates the same answer.
+templates the same answer. Having it set up is not enough: the session itself must have passed a
+second factor (allauth's authentication records), so a session that signed in with the password
+alone, before MFA was switched on or by someone who holds only the password, is asked for a code
+first (`second_factor_response`).
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 
 MODERATORS_GROUP = "Moderators"
 FACILITATORS_GROUP = "Facilitators"
@@ -71,8 +75,28 @@ def render_mfa_required(request, *, status: int = 403):
     )
 
 
+def passed_second_factor(request) -> bool:
+    """Whether this session signed in, or confirmed since, with an authenticator app or key."""
+    from allauth.account.authentication import get_authentication_records
+
+    return any(record.get("method") == "mfa" for record in get_authentication_records(request, request.user))
+
+
+def second_factor_response(request, *, next_url: str | None = None):
+    """None when this session may open a page that needs two-factor authentication; otherwise the
+    page that says to set it up, or a redirect to confirm a code and come back (to `next_url`, by
+    default this page)."""
+    if not has_mfa(request.user):
+        return render_mfa_required(request)
+    if not passed_second_factor(request):
+        back = next_url or request.get_full_path()
+        return redirect(f"{reverse('mfa_reauthenticate')}?{urlencode({'next': back})}")
+    return None
+
+
 def require_mfa(view_func):
-    """Refuse a view, with a link to set up MFA, until the signed-in person has MFA enabled.
+    """Refuse a view, with a link to set up MFA, until the signed-in person has MFA enabled, and
+    ask for a code when this session has not passed the second factor yet.
 
     Use it on every moderation view, inside the view's own permission check:
 
@@ -86,8 +110,8 @@ def require_mfa(view_func):
     @wraps(view_func)
     @login_required
     def wrapper(request, *args, **kwargs):
-        if not has_mfa(request.user):
-            return render_mfa_required(request)
+        if refusal := second_factor_response(request):
+            return refusal
         return view_func(request, *args, **kwargs)
 
     return wrapper

@@ -13,6 +13,7 @@ pages and copies the group to the member's comments for search; accounts never i
 from __future__ import annotations
 
 from allauth.account.signals import email_confirmed, email_removed
+from allauth.mfa.signals import authenticator_added
 from django.db.models.signals import post_init, post_save
 from django.dispatch import Signal, receiver
 
@@ -50,3 +51,14 @@ def refresh_affiliation_on_confirm(sender, request, email_address, **kwargs):
 @receiver(email_removed, dispatch_uid="accounts.refresh_affiliation_on_remove")
 def refresh_affiliation_on_remove(sender, request, user, email_address, **kwargs):
     affiliation.refresh_affiliation(user)
+
+
+@receiver(authenticator_added, dispatch_uid="accounts.end_other_sessions_on_mfa")
+def end_other_sessions_on_mfa(sender, request, user, **kwargs):
+    """Switching on two-factor authentication signs the member out everywhere else: a session that
+    signed in with the password alone must not keep what the second factor now guards."""
+    from allauth.usersessions.models import UserSession
+
+    current = getattr(getattr(request, "session", None), "session_key", None)
+    for session in UserSession.objects.filter(user=user).exclude(session_key=current):
+        session.end()

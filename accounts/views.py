@@ -27,7 +27,7 @@ from accounts.permissions import (
     has_mfa,
     mfa_required_for,
     require_affiliation_moderator,
-    require_mfa,
+    second_factor_response,
 )
 
 
@@ -74,11 +74,13 @@ def profile_by_id(request, pk: int):
 
 
 @require_POST
-@require_mfa
+@login_required
 def affiliation_decision(request, pk: int):
     """A moderator verifies or revokes a member's stakeholder group by hand; both are logged."""
     require_affiliation_moderator(request.user)
     member = get_member_for_profile(pk)
+    if asked := second_factor_response(request, next_url=member.get_absolute_url()):
+        return asked
     form = AffiliationDecisionForm(request.POST)
     if form.is_valid() and form.cleaned_data["decision"] == "verify" and not member.stakeholder_group:
         form.add_error("decision", "This member has not chosen a stakeholder group yet, so there is nothing to verify.")

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
+from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
 from allauth.account.models import EmailAddress
 from django.core.cache import cache
+from django.test import Client
 
 from accounts.models import StakeholderGroup, User
+from accounts.permissions import has_mfa
+
+password_only_login = Client.force_login  # a session that has not passed a second factor
+
+
+def record_second_factor(client: Client, user) -> None:
+    """Note in the client's session that it passed a second factor, as allauth does after a code."""
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [{"method": "mfa", "at": time.time(), "type": "totp"}]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
 
 
 @pytest.fixture(autouse=True)
@@ -15,6 +30,19 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(monkeypatch):
+    """`force_login` signs in as the real sign-in would: a member with two-factor authentication
+    on has passed it in that session. Tests of a password-only session use `password_only_login`."""
+
+    def force_login(self, user, backend=None):
+        password_only_login(self, user, backend)
+        if has_mfa(user):
+            record_second_factor(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 @pytest.fixture(autouse=True)

@@ -5,8 +5,8 @@ Who may act:
   review queue, hide, delete and edit comments, warn and suspend members, lock, pin and move
   threads, open and close themes, edit the word filters and read the moderation log.
 - Facilitators hold `forum.respond_to_theme`: they post the official response on a theme.
-- Both must have two-factor authentication switched on before any of it
-  (`accounts.permissions.require_mfa` on every such view).
+- Both must have two-factor authentication switched on, and have passed it in this session,
+  before any of it (`accounts.permissions.second_factor_response`, in the views' gates).
 
 Like `forum.permissions`, each rule is a `*_refusal` giving the sentence to show (None means yes)
 and a `can_*` question; the templates ask the same through `moderation_tags`.

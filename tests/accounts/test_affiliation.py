@@ -20,7 +20,7 @@ from accounts.models import (
 )
 from accounts.validators import normalise_domain_rule
 from tests.accounts.helpers import confirmation_path, give_mfa, make_moderator, reauthenticate
-from tests.conftest import make_member
+from tests.conftest import make_member, record_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -180,6 +180,7 @@ def moderator_client(db):
 def test_a_moderator_with_mfa_verifies_by_hand_from_the_profile(moderator_client):
     client, moderator = moderator_client
     give_mfa(moderator)
+    record_second_factor(client, moderator)  # this session then confirmed a code
     member = make_member("sam@gmail.com", display_name="Sam Jones")
     page = client.get(member.get_absolute_url()).content.decode()
     assert "Mark group as verified" in page
@@ -221,6 +222,7 @@ def test_members_cannot_verify_and_the_decision_is_post_only(member_client, memb
 def test_a_member_without_a_group_cannot_be_verified_and_the_note_is_kept(moderator_client):
     client, moderator = moderator_client
     give_mfa(moderator)
+    record_second_factor(client, moderator)  # this session then confirmed a code
     member = make_member("new@example.org", display_name="New Person", stakeholder_group="")
     response = client.post(
         reverse("accounts:affiliation_decision", kwargs={"pk": member.pk}), {"decision": "verify", "note": "Checked"}

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
+from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
@@ -24,13 +26,17 @@ def protected_view(request):
     return HttpResponse("moderation queue")
 
 
-def call_protected(user):
+def call_protected(user, *, second_factor: bool = True):
+    """The protected view, for `user` in a session that passed a second factor (or only a password)."""
     request = RequestFactory().get("/moderation/")
     request.user = user
     from django.contrib.messages.storage.fallback import FallbackStorage
     from django.contrib.sessions.backends.cache import SessionStore
 
     request.session = SessionStore()
+    if second_factor and user.is_authenticated:
+        request.session[AUTHENTICATION_METHODS_SESSION_KEY] = [{"method": "mfa", "at": time.time(), "type": "totp"}]
+        request.session["account_authentication_methods_user"] = str(user.pk)
     request._messages = FallbackStorage(request)
     return protected_view(request)
 
@@ -57,6 +63,14 @@ def test_require_mfa_lets_the_view_run_once_mfa_is_on():
     response = call_protected(User.objects.get(pk=moderator.pk))
     assert response.status_code == 200
     assert response.content == b"moderation queue"
+
+
+def test_a_password_only_session_is_asked_for_a_code_before_the_view_runs():
+    moderator = make_member(display_name="Mod Erate")
+    give_mfa(moderator)
+    response = call_protected(User.objects.get(pk=moderator.pk), second_factor=False)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_reauthenticate") + "?next=%2Fmoderation%2F"
 
 
 def test_who_must_use_mfa():
@@ -232,5 +246,9 @@ def test_the_first_superuser_confirms_their_address_then_sets_up_mfa_for_the_adm
     response = client.post(confirmation_path(mailoutbox[-1]))
     assert response["Location"] == reverse("accounts:onboarding")
     assert client.get(reverse("admin:index"), follow=True).status_code == 403
-    activate_totp(client)
+    secret = activate_totp(client)
+    # Switching it on is not passing it: this session signed in with the password alone.
+    asked = client.get(reverse("admin:index"), follow=True)
+    assert asked.redirect_chain[-1][0].startswith(reverse("mfa_reauthenticate"))
+    client.post(reverse("mfa_reauthenticate"), {"code": totp_code(secret)})
     assert client.get(reverse("admin:index")).status_code == 200

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
-from accounts.permissions import has_mfa, render_mfa_required
+from accounts.permissions import second_factor_response
 from forum.moderation import rules
 from forum.moderation.flow import ModerationError
 from forum.permissions import can_respond_to_theme
@@ -22,8 +22,8 @@ def _staff_gate(check, refusal: str):
         def wrapper(request, *args, **kwargs):
             if not check(request.user):
                 raise PermissionDenied(refusal)
-            if not has_mfa(request.user):
-                return render_mfa_required(request)
+            if asked := second_factor_response(request):
+                return asked
             return view_func(request, *args, **kwargs)
 
         return wrapper
