@@ -154,6 +154,7 @@ def busy_forum(discussion, author, reporter, moderator_with_secret, transactiona
     entry = ModerationLogEntry.objects.get(action="hide")
     appeal = appeals.submit_appeal(entry=entry, member=author, text="It was on topic.")
     moderation_filters.add_filter(moderator=moderator, pattern="miracle cure", action="review")
+    make_member("lookalike@example.org", display_name="Ari Auth\u043er")  # a Cyrillic "о": a name to check
     suspended = make_member("gone@example.org", display_name="Sid Suspended")
     carry_out(member_actions.Suspend(suspended, actor=moderator, reason="Spam.", days=7))
     return {"thread": thread, "comment": comment, "waiting": waiting, "entry": entry, "appeal": appeal}
@@ -163,6 +164,7 @@ MODERATOR_PAGES = [
     ("forum:moderation_queue", lambda d: {}),
     ("forum:moderation_log", lambda d: {}),
     ("forum:moderation_filters", lambda d: {}),
+    ("forum:moderation_names", lambda d: {}),
     ("forum:moderation_comment", lambda d: {"pk": d["comment"].pk}),
     ("forum:moderation_comment_edit", lambda d: {"pk": d["comment"].pk}),
     ("forum:moderation_comment_action", lambda d: {"pk": d["comment"].pk, "action": "delete"}),
