@@ -21,7 +21,7 @@ from datetime import timedelta
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.mail import get_connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Min, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 # to a digest does not deliver months of backlog at once.
 DIGEST_LOOKBACK = timedelta(days=14)
 BATCH_SIZE = 500
+# After this many failures in a row the mail server is taken to be down: the rest of the run is
+# put off with the same wait rather than each waiting for its own connection to time out.
+FAILURES_BEFORE_GIVING_UP_THE_RUN = 3
 
 
 def _verified_address(user_ref: str, email_ref: str) -> Exists:
@@ -91,9 +94,9 @@ def _due(queryset, now):
     return queryset.filter(email_failed_at__isnull=True).exclude(waiting)
 
 
-def _failed(notification: Notification, error: Exception) -> None:
+def _failed(notification: Notification, error: Exception):
     """Release a claimed row whose email failed: try again after the next wait in
-    settings.EMAIL_RETRY_DELAYS, or give it up, with the reason, after the last."""
+    settings.EMAIL_RETRY_DELAYS (returned), or give it up, with the reason, after the last."""
     delays = settings.EMAIL_RETRY_DELAYS
     attempts = notification.email_attempts + 1
     reason = f"{type(error).__name__}: {error}"[:300]
@@ -103,12 +106,12 @@ def _failed(notification: Notification, error: Exception) -> None:
         row.update(emailed_at=None, email_attempts=attempts, email_retry_at=None, email_failed_at=now,
                    email_error=reason)
         log.error("email for notification %s given up after %s attempts: %s", notification.pk, attempts, reason)
-        return
+        return None
     retry_at = now + timedelta(seconds=delays[attempts - 1])
     row.update(emailed_at=None, email_attempts=attempts, email_retry_at=retry_at, email_error=reason)
     log.warning("email for notification %s failed (attempt %s), next at %s: %s", notification.pk, attempts,
                 retry_at.isoformat(), reason)
-    events.run_later("forum.notifications.sending.send_due_retries", {}, at=retry_at)
+    return retry_at
 
 
 def send_immediately(notifications) -> int:
@@ -117,7 +120,9 @@ def send_immediately(notifications) -> int:
     Only rows still unsent (and not waiting for a retry) are considered. Each is claimed just
     before its message goes out and keeps its mark only if the message went: a failure (a row
     that cannot be built, the mail server dropping the connection) releases that one for a later
-    attempt (`_failed`), and the others still go, over a fresh connection. Returns how many went.
+    attempt (`_failed`), and the others still go, over a fresh connection. After
+    FAILURES_BEFORE_GIVING_UP_THE_RUN failures in a row the rest wait too, untried. One task is
+    queued for the earliest retry still waiting. Returns how many went.
     """
     immediate = Q(recipient__notification_preference__isnull=True) | Q(
         recipient__notification_preference__email_frequency=EmailFrequency.IMMEDIATELY
@@ -128,9 +133,13 @@ def send_immediately(notifications) -> int:
         .select_related("recipient__notification_preference", "actor", "theme", "thread", "comment")
         .order_by("pk")
     )
-    sent = 0
+    sent = in_a_row = 0
     last = 0
-    with get_connection() as connection:
+    error = None
+    retries = []
+    connection = get_connection()
+    opened = False  # opened before the first message, so a refused connection is that message's failure
+    try:
         while True:
             batch = list(queryset.filter(pk__gt=last)[:BATCH_SIZE])
             if not batch:
@@ -139,21 +148,44 @@ def send_immediately(notifications) -> int:
             for notification in batch:
                 if not wants_kind(preference_for(notification.recipient), notification.kind):
                     continue
+                if in_a_row >= FAILURES_BEFORE_GIVING_UP_THE_RUN:
+                    retries.append(_failed(notification, error))  # the server is down: wait, untried
+                    continue
                 if not _claim([notification.pk]):
                     continue  # another run took it
                 try:
+                    if not opened:
+                        connection.open()  # kept open for the run's next messages
+                        opened = True
                     connection.send_messages([build_event_email(notification)])
-                except Exception as error:
-                    _failed(notification, error)
+                except Exception as failure:
+                    error, in_a_row = failure, in_a_row + 1
+                    retries.append(_failed(notification, error))
                     connection.close()  # the next message opens a fresh connection
+                    opened = False
                     continue
-                sent += 1
+                sent, in_a_row = sent + 1, 0
+    finally:
+        connection.close()
+    if retries:
+        _schedule_next_retry()
     return sent
 
 
+def _schedule_next_retry() -> None:
+    """Queue one run of `send_due_retries` for the earliest email still waiting for its retry."""
+    waiting = Notification.objects.filter(emailed_at__isnull=True, email_failed_at__isnull=True,
+                                          email_retry_at__gt=timezone.now())
+    if next_at := waiting.aggregate(Min("email_retry_at"))["email_retry_at__min"]:
+        events.run_later("forum.notifications.sending.send_due_retries", {}, at=next_at)
+
+
 def send_due_retries() -> int:
-    """Send the immediate emails whose wait after a failure is over (queued by `_failed`)."""
-    return send_immediately(Notification.objects.filter(email_retry_at__isnull=False))
+    """Send the immediate emails whose wait after a failure is over, then queue the next run for
+    any still waiting (so each wait in EMAIL_RETRY_DELAYS is kept without a scheduler)."""
+    sent = send_immediately(Notification.objects.filter(email_retry_at__isnull=False))
+    _schedule_next_retry()
+    return sent
 
 
 def retry_unsent(*, now=None) -> int:

@@ -133,3 +133,22 @@ def test_an_email_that_keeps_failing_is_given_up_after_the_last_wait_with_its_re
     assert watchers[1].email not in {m.to[0] for m in mail.outbox}
     listing = client_for(site_admin).get(reverse("admin:forum_notification_changelist") + "?email=given_up")
     assert "this message cannot be built" in listing.content.decode()
+
+
+def test_with_the_mail_server_down_the_run_stops_trying_and_every_email_waits_for_its_retry(
+    thread, other_member, watchers
+):
+    comment = reply(thread, other_member, "Nobody can be emailed about this just now.")
+    fanout.fan_out_comment(comment.pk)
+    nothing_listens = free_port()
+
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1",
+                           EMAIL_PORT=nothing_listens, EMAIL_USE_TLS=False, EMAIL_USE_SSL=False,
+                           EMAIL_HOST_USER="", EMAIL_HOST_PASSWORD="", EMAIL_TIMEOUT=5):
+        assert sending.send_immediately(emails_about(comment)) == 0
+
+    rows = list(emails_about(comment))
+    assert len(rows) > sending.FAILURES_BEFORE_GIVING_UP_THE_RUN
+    assert all(row.emailed_at is None and row.email_retry_at is not None and row.email_attempts == 1
+               for row in rows)
+    assert "ConnectionRefusedError" in rows[0].email_error
