@@ -89,9 +89,8 @@ def _release(ids) -> None:
 
 
 def _due(queryset, now):
-    """Rows not given up, and not waiting for their next attempt."""
-    waiting = Q(email_retry_at__isnull=False) & Q(email_retry_at__gt=now)
-    return queryset.filter(email_failed_at__isnull=True).exclude(waiting)
+    """Rows not waiting for their next attempt."""
+    return queryset.exclude(Q(email_retry_at__isnull=False) & Q(email_retry_at__gt=now))
 
 
 def _failed(notification: Notification, error: Exception):
@@ -114,7 +113,7 @@ def _failed(notification: Notification, error: Exception):
     return retry_at
 
 
-def send_immediately(notifications) -> int:
+def send_immediately(notifications, *, before_their_wait: bool = False) -> int:
     """Email, one at a time, the notifications in `notifications` that their recipients want now.
 
     Only rows still unsent (and not waiting for a retry) are considered. Each is claimed just
@@ -122,14 +121,17 @@ def send_immediately(notifications) -> int:
     that cannot be built, the mail server dropping the connection) releases that one for a later
     attempt (`_failed`), and the others still go, over a fresh connection. After
     FAILURES_BEFORE_GIVING_UP_THE_RUN failures in a row the rest wait too, untried. One task is
-    queued for the earliest retry still waiting. Returns how many went.
+    queued for the earliest retry still waiting. With `before_their_wait`, rows waiting for a
+    retry are tried now too (the daily catch-up). Returns how many went.
     """
     immediate = Q(recipient__notification_preference__isnull=True) | Q(
         recipient__notification_preference__email_frequency=EmailFrequency.IMMEDIATELY
     )
+    unsent = notifications.filter(emailed_at__isnull=True, email_failed_at__isnull=True)
+    if not before_their_wait:
+        unsent = _due(unsent, timezone.now())
     queryset = (
-        _deliverable(_due(notifications.filter(emailed_at__isnull=True), timezone.now()).filter(immediate)
-                     .filter(VISIBLE))
+        _deliverable(unsent.filter(immediate).filter(VISIBLE))
         .select_related("recipient__notification_preference", "actor", "theme", "thread", "comment")
         .order_by("pk")
     )
@@ -189,11 +191,13 @@ def send_due_retries() -> int:
 
 
 def retry_unsent(*, now=None) -> int:
-    """Send the immediate emails still unsent, once each: those whose retry is due, and any whose
-    first attempt never ran (the task queue was down). The daily `send_digests` run calls it, as
-    a catch-up beside the retries the worker runs; it looks back DIGEST_LOOKBACK at unread ones."""
+    """Send the immediate emails still unsent and not given up, once each, whether or not their
+    retry is due yet, and any whose first attempt never ran (the task queue was down). The daily
+    `send_digests` run calls it, as a catch-up beside the retries the worker runs; it looks back
+    DIGEST_LOOKBACK at unread ones."""
     now = now or timezone.now()
-    return send_immediately(Notification.objects.filter(created_at__gte=now - DIGEST_LOOKBACK, read_at__isnull=True))
+    return send_immediately(Notification.objects.filter(created_at__gte=now - DIGEST_LOOKBACK, read_at__isnull=True),
+                            before_their_wait=True)
 
 
 @dataclass
