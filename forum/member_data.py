@@ -19,6 +19,7 @@ The contract these follow is written in accounts/member_data.py.
 
 from __future__ import annotations
 
+from functools import partial
 from html import unescape
 
 from django.db import transaction
@@ -40,7 +41,7 @@ from forum.models import (
 from forum.moderation import privacy as moderation_data
 from forum.notifications import privacy as notifications_data
 from forum.posting import services
-from forum.rendering import rename_mentions, render_comment
+from forum.rendering import rename_mentions
 from forum.search.indexing import reindex_comments
 
 RECENT_POSTS = 10
@@ -153,14 +154,9 @@ def _unname_in_others_comments(user) -> None:
     "Former member" in every version of those comments (the profile they linked to is gone)."""
     mentioning = Comment.objects.filter(Q(mentions__member=user) | Q(quoted_comment__author=user)).exclude(author=user)
     ids = set(mentioning.values_list("pk", flat=True))
+    unname = partial(rename_mentions, name=user.display_name, replacement=FORMER_MEMBER)
     for comment in Comment.objects.select_for_update().filter(pk__in=ids):
-        comment.body = rename_mentions(comment.body, user.display_name, FORMER_MEMBER)
-        comment.save(update_fields=["body"])
-        for revision in comment.revisions.all():
-            revision.body = rename_mentions(revision.body, user.display_name, FORMER_MEMBER)
-            revision.body_html = render_comment(revision.body)[0]
-            revision.save(update_fields=["body", "body_html"])
-    reindex_comments(Comment.objects.filter(pk__in=ids))
+        services.rewrite_everywhere(comment, unname)
 
 
 def public_activity(member, *, viewer) -> dict:

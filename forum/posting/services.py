@@ -177,15 +177,21 @@ def withdraw_quotes_of(source: Comment) -> None:
     in the transaction that takes the source's words away; the caller's event renews the pages."""
     quoting = Comment.objects.select_for_update().filter(quoted_comment=source, is_deleted=False)
     for comment in quoting.exclude(quoted_text=""):
-        comment.body = without_quote(comment.body)
         comment.quoted_text = ""
-        comment.save(update_fields=["body", "quoted_text"])
-        for revision in comment.revisions.all():
-            revision.body = without_quote(revision.body)
-            revision.body_html = render_comment(revision.body)[0]
-            revision.save(update_fields=["body", "body_html"])
-        _sync_mentions(comment)
-        index_comment(comment)
+        rewrite_everywhere(comment, without_quote, also=["quoted_text"])
+
+
+def rewrite_everywhere(comment: Comment, change, *, also=()) -> None:
+    """Apply `change` (text to text) to the comment and to every version of it, each rendered
+    again, then keep its mentions and search vector in step (saving `also` with the text)."""
+    comment.body = change(comment.body)
+    comment.save(update_fields=["body", *also])
+    for revision in comment.revisions.all():
+        revision.body = change(revision.body)
+        revision.body_html = render_comment(revision.body)[0]
+        revision.save(update_fields=["body", "body_html"])
+    _sync_mentions(comment)
+    index_comment(comment)
 
 
 @transaction.atomic
