@@ -1,15 +1,49 @@
-"""Django's Redis cache, keeping one client per connection pool.
+"""Django's Redis cache, kept to one client per pool, and carrying on when Redis does not answer.
 
-Django's own backend makes a new `redis.Redis` object for every cache call, and building one
-fills a table of about 150 reply handlers: a signed-in thread page makes several cache calls, so
-that cost showed in its profile. A client is safe to share between threads (connections come from
-the pool, one per call), so one per pool is kept and reused.
+**One client per pool.** Django's own backend makes a new `redis.Redis` object for every cache
+call, and building one fills a table of about 150 reply handlers: a signed-in thread page makes
+several cache calls, so that cost showed in its profile. A client is safe to share between
+threads (connections come from the pool, one per call), so one per pool is kept and reused.
+
+**When Redis stops or stalls** the cache is an optimisation, not a store, so the site carries on
+from PostgreSQL (docs/operations.md, "When Redis stops"):
+
+- Every call has a short timeout (`REDIS_TIMEOUT`). A call that fails or times out is answered as
+  a miss (reads) or as not stored (writes), and for `REDIS_RETRY_SECONDS` after it this process
+  does not try Redis at all, so a stalled server costs one timeout, not one per call.
+- Nothing kept in Redis is trusted until the process has emptied the site's keys: the first call
+  that reaches Redis again deletes every key under the cache's prefix, because a version bump or a
+  drop that failed during the outage would otherwise let an old copy come back. Sessions live in
+  the database (`cached_db`), so nobody is signed out. For `SETTLE_AFTER_OUTAGE` seconds after
+  that, nothing is stored, so a request that read the database during the outage cannot store
+  what it read.
+- Counters of attempts (sign-in and posting rate limits, the CSP report limit) are counted in this
+  process's memory while Redis is away: limited per process rather than not at all.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+
+import redis
+from django.conf import settings
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+logger = logging.getLogger("config.cache")
+
+# Keys that count attempts: while Redis is away these are counted in this process instead.
+COUNTER_PREFIXES = ("allauth:rl:", "forum:ratelimit:", "csp-report:")
+SETTLE_AFTER_OUTAGE = 5.0
+CLEAR_BATCH = 1000
+REDIS_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
+_MISSING = object()
 
 
 class ReusingRedisCacheClient(RedisCacheClient):
@@ -27,7 +61,171 @@ class ReusingRedisCacheClient(RedisCacheClient):
         return client
 
 
+class Outage:
+    """What one process knows about a Redis server's answers (shared by its threads)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.clearing = threading.Lock()
+        self.retry_at = 0.0  # monotonic time before which Redis is not tried
+        self.must_clear = False  # Redis failed since the keys were last emptied
+        self.store_from = 0.0  # monotonic time before which nothing is stored
+
+    def waiting(self) -> bool:
+        return time.monotonic() < self.retry_at
+
+    def storing(self) -> bool:
+        return time.monotonic() >= self.store_from
+
+    def failed(self, location: str, error: Exception) -> None:
+        with self.lock:
+            first = not self.must_clear
+            self.must_clear = True
+            self.retry_at = time.monotonic() + settings.REDIS_RETRY_SECONDS
+        if first:
+            logger.warning(
+                "Redis at %s did not answer (%s); serving from the database and trying again every %s s",
+                location,
+                error.__class__.__name__,
+                settings.REDIS_RETRY_SECONDS,
+            )
+
+    def cleared(self, location: str) -> None:
+        with self.lock:
+            self.must_clear = False
+            self.store_from = time.monotonic() + SETTLE_AFTER_OUTAGE
+        logger.warning("Redis at %s answers again; its cached copies were emptied", location)
+
+
+_outages: dict[str, Outage] = {}
+_outages_lock = threading.Lock()
+_counters = LocMemCache("cg-counters-while-redis-is-away", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
+
+
+def _outage_for(location: str) -> Outage:
+    with _outages_lock:
+        return _outages.setdefault(location, Outage())
+
+
+def _is_counter(key: str) -> bool:
+    return key.startswith(COUNTER_PREFIXES)
+
+
 class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ReusingRedisCacheClient
+        self._options = {**_short_timeouts(), **self._options}
+        self._location = ",".join(self._servers)
+        self._outage = _outage_for(self._location)
+
+    # -- the guard every call goes through
+
+    def _answer(self, call, fallback):
+        """`call()` against Redis, or `fallback()` while Redis is away or when it fails."""
+        outage = self._outage
+        if outage.waiting():
+            return fallback()
+        try:
+            if outage.must_clear:
+                with outage.clearing:  # one thread empties the keys; the others wait for it
+                    if outage.must_clear:
+                        self._empty_after_outage()
+            return call()
+        except REDIS_ERRORS as error:
+            outage.failed(self._location, error)
+            return fallback()
+
+    def _empty_after_outage(self) -> None:
+        """Delete every key under this cache's prefix (never other prefixes), then settle."""
+        client = self._cache.get_client(write=True)
+        pattern = f"{self.key_prefix}:*" if self.key_prefix else "*"
+        batch = []
+        for key in client.scan_iter(match=pattern, count=CLEAR_BATCH):
+            batch.append(key)
+            if len(batch) >= CLEAR_BATCH:
+                client.unlink(*batch)
+                batch = []
+        if batch:
+            client.unlink(*batch)
+        self._outage.cleared(self._location)
+
+    def _storing(self) -> bool:
+        return self._outage.storing()
+
+    def state(self) -> str:
+        """ "ok" when Redis answers a ping now, "unavailable" when it does not or was just failing."""
+        answered = self._answer(lambda: bool(self._cache.get_client().ping()), lambda: False)
+        return "ok" if answered else "unavailable"
+
+    # -- the cache's calls
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        if _is_counter(key):
+            return self._answer(
+                lambda: super(RedisCache, self).add(key, value, timeout, version),
+                lambda: _counters.add(key, value, timeout, version),
+            )
+        if not self._storing():
+            return False
+        return self._answer(lambda: super(RedisCache, self).add(key, value, timeout, version), lambda: False)
+
+    def get(self, key, default=None, version=None):
+        fallback = (lambda: _counters.get(key, default, version)) if _is_counter(key) else (lambda: default)
+        return self._answer(lambda: super(RedisCache, self).get(key, default, version), fallback)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        if _is_counter(key):
+            return self._answer(
+                lambda: super(RedisCache, self).set(key, value, timeout, version),
+                lambda: _counters.set(key, value, timeout, version),
+            )
+        if self._storing():
+            self._answer(lambda: super(RedisCache, self).set(key, value, timeout, version), lambda: None)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._answer(lambda: super(RedisCache, self).touch(key, timeout, version), lambda: False)
+
+    def delete(self, key, version=None):
+        fallback = (lambda: _counters.delete(key, version)) if _is_counter(key) else (lambda: False)
+        return self._answer(lambda: super(RedisCache, self).delete(key, version), fallback)
+
+    def get_many(self, keys, version=None):
+        keys = list(keys)
+
+        def counters_only():
+            counters = [key for key in keys if _is_counter(key)]
+            return _counters.get_many(counters, version) if counters else {}
+
+        return self._answer(lambda: super(RedisCache, self).get_many(keys, version), counters_only)
+
+    def has_key(self, key, version=None):
+        fallback = (lambda: _counters.has_key(key, version)) if _is_counter(key) else (lambda: False)
+        return self._answer(lambda: super(RedisCache, self).has_key(key, version), fallback)
+
+    def incr(self, key, delta=1, version=None):
+        def missing():
+            raise ValueError(f"Key '{key}' not found")
+
+        fallback = (lambda: _counters.incr(key, delta, version)) if _is_counter(key) else missing
+        return self._answer(lambda: super(RedisCache, self).incr(key, delta, version), fallback)
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        if not self._storing():
+            return list(data)
+        return self._answer(lambda: super(RedisCache, self).set_many(data, timeout, version), lambda: list(data))
+
+    def delete_many(self, keys, version=None):
+        self._answer(lambda: super(RedisCache, self).delete_many(keys, version), lambda: None)
+
+    def clear(self):
+        return self._answer(lambda: super(RedisCache, self).clear(), lambda: False)
+
+
+def _short_timeouts() -> dict:
+    """Connection options: a short timeout and no retries of redis-py's own (the guard decides)."""
+    return {
+        "socket_connect_timeout": settings.REDIS_TIMEOUT,
+        "socket_timeout": settings.REDIS_TIMEOUT,
+        "retry": Retry(NoBackoff(), 0),
+    }

@@ -160,6 +160,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "cg"}}
+# When Redis does not answer within REDIS_TIMEOUT_MS, pages come from the database and Redis is
+# not tried again for REDIS_RETRY_SECONDS (config/cache.py; docs/operations.md).
+REDIS_TIMEOUT = env_int("REDIS_TIMEOUT_MS", 250) / 1000
+REDIS_RETRY_SECONDS = env_int("REDIS_RETRY_SECONDS", 5)
 
 # Pages, page lists, thread rows, members' rows and standing are kept in the cache only where a
 # change seen by one process reaches the others (Redis), or where there is one process

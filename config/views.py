@@ -4,6 +4,7 @@ import json
 import logging
 import sys
 
+from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
@@ -29,14 +30,35 @@ def home(request):
 @never_cache
 @require_GET
 def healthz(request):
-    """Report whether the database answers; load balancers poll this."""
+    """Report each component; load balancers poll this.
+
+    503 only when the database does not answer: without it nothing works. A cache that does not
+    answer is reported as "degraded" with a 200, because pages are then served from the database
+    and taking every instance out of service would stop a site that still works.
+    """
+    database = _database_state()
+    cache_state = _cache_state()
+    if database != "ok":
+        status, code = "unavailable", 503
+    else:
+        status, code = ("ok" if cache_state in {"ok", "local"} else "degraded"), 200
+    return JsonResponse({"status": status, "database": database, "cache": cache_state}, status=code)
+
+
+def _database_state() -> str:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except Exception:
-        return JsonResponse({"database": "unavailable"}, status=503)
-    return JsonResponse({"database": "ok"})
+        return "unavailable"
+    return "ok"
+
+
+def _cache_state() -> str:
+    """ "ok" or "unavailable" for Redis (with its short timeout); "local" for per-process memory."""
+    state = getattr(cache, "state", None)
+    return state() if state is not None else "local"
 
 
 def trivial(request):

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 def test_healthz_reports_ok_when_the_database_answers(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "local"}
 
 
 def test_healthz_reports_503_when_the_database_fails(client, monkeypatch):
@@ -21,7 +21,8 @@ def test_healthz_reports_503_when_the_database_fails(client, monkeypatch):
     monkeypatch.setattr(connection, "cursor", broken_cursor)
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"database": "unavailable"}
+    assert response.json()["database"] == "unavailable"
+    assert response.json()["status"] == "unavailable"
 
 
 def test_healthz_rejects_post(client):
