@@ -1,4 +1,5 @@
-"""`make soak`: many members posting at once for a minute, with PostgreSQL stopped in the middle.
+"""`make soak`: many members posting at once for a minute, with PostgreSQL stopped, then Redis
+paused and stopped, in the middle.
 
 What it does, all on loopback:
 
@@ -10,15 +11,17 @@ What it does, all on loopback:
    discussion, read the reply form (CSRF token and one-time key), POST a reply (to the discussion
    or to one of its comments), sometimes send the same POST again as a double click would. A POST
    that fails is sent again with the same form, as a member pressing the button again would.
-4. SOAK_OUTAGE_AT seconds in (default 25), stops this machine's own PostgreSQL cluster
+4. SOAK_OUTAGE_AT seconds in (default 15), stops this machine's own PostgreSQL cluster
    (`pg_ctlcluster --skip-systemctl-redirect 15 main stop -m fast`) for SOAK_OUTAGE_SECONDS
    (default 10), then starts it again. A `finally` block always starts it again. SOAK_OUTAGE=0
-   skips this.
-5. Checks: no server error outside the outage; every error answer during it is the styled 503 or
-   500 page (no traceback); every successful POST answer is exactly one stored comment, and a
-   repeated POST lands on the same one; nothing half-written (every comment has its revision,
-   follow record and key; no key without its comment; positions without gaps);
-   `manage.py check_counters` finds no drift; the app answers again without being restarted.
+   skips this. Then the soak's own Redis is paused and later stopped (bench/redis_outage.py).
+5. Checks: no server error outside the PostgreSQL outage (the Redis phases included); every
+   error answer during it is the styled 503 or 500 page (no traceback); every successful POST
+   answer is exactly one stored comment, and a repeated POST lands on the same one; nothing
+   half-written (every comment has its revision, follow record and key; no key without its
+   comment; positions without gaps); `manage.py check_counters` finds no drift; the app answers
+   again without being restarted; /healthz said "degraded" (200) while Redis was away; afterwards
+   every discussion's newest comment is on its page for a reader and a member (nothing stale).
 6. Writes docs/soak.md (SOAK_OUTPUT) and exits non-zero when a check fails.
 
 Standard library only (threads and http.client); no load-testing dependency.
@@ -27,25 +30,24 @@ Standard library only (threads and http.client); no load-testing dependency.
 from __future__ import annotations
 
 import http.client
-import json
 import os
 import random
 import re
 import secrets
 import signal
-import statistics
 import subprocess
 import sys
 import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from html.parser import HTMLParser
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
+import redis_outage  # bench/redis_outage.py, beside this script
+import soak_report  # bench/soak_report.py
 from serverenv import production_env  # bench/serverenv.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,7 +55,7 @@ PY = sys.executable
 MEMBERS = int(os.environ.get("SOAK_MEMBERS", "50"))
 SECONDS = float(os.environ.get("SOAK_SECONDS", "60"))
 OUTAGE = os.environ.get("SOAK_OUTAGE", "1") not in {"0", "false", "no"}
-OUTAGE_AT = float(os.environ.get("SOAK_OUTAGE_AT", "25"))
+OUTAGE_AT = float(os.environ.get("SOAK_OUTAGE_AT", "15"))
 OUTAGE_SECONDS = float(os.environ.get("SOAK_OUTAGE_SECONDS", "10"))
 REQUEST_CAP = int(os.environ.get("SOAK_REQUESTS_PER_MEMBER", "2000"))
 THREADS = int(os.environ.get("SOAK_THREADS", "6"))
@@ -97,10 +99,10 @@ def recreate_database() -> None:
 
 
 def start_server(env: dict) -> subprocess.Popen:
-    command = [str(Path(PY).parent / "gunicorn"), "--config", "python:config.gunicorn",
-               "--bind", f"127.0.0.1:{PORT}"]
-    proc = subprocess.Popen(command, cwd=ROOT, env={**env, "HOST": "127.0.0.1", "PORT": str(PORT)},
-                            start_new_session=True)
+    command = [str(Path(PY).parent / "gunicorn"), "--config", "python:config.gunicorn", "--bind", f"127.0.0.1:{PORT}"]
+    proc = subprocess.Popen(
+        command, cwd=ROOT, env={**env, "HOST": "127.0.0.1", "PORT": str(PORT)}, start_new_session=True
+    )
     if not wait_healthy(30):
         os.killpg(proc.pid, signal.SIGTERM)
         sys.exit("gunicorn did not start")
@@ -287,8 +289,12 @@ def member_loop(index: int, cookie: dict, threads: list[tuple[str, str]], deadli
                 time.sleep(0.5)
                 continue
             key = form.fields["submission_key"]
-            pending = {**form.fields, "action": "post", "stance": "",
-                       "body": f"{BODY_PREFIX}{key}: our shared list cut the waits by a fortnight."}
+            pending = {
+                **form.fields,
+                "action": "post",
+                "stance": "",
+                "body": f"{BODY_PREFIX}{key}: our shared list cut the waits by a fortnight.",
+            }
             comment_ids = re.findall(r'id="comment-(\d+)"', content)
             if comment_ids and rng.random() < 0.5:
                 pending["parent"] = rng.choice(comment_ids)
@@ -300,8 +306,7 @@ def member_loop(index: int, cookie: dict, threads: list[tuple[str, str]], deadli
         except OSError:
             status, content, headers = 0, "", {}
         location = headers.get("Location", "")
-        results.add(Event(started, "POST", status, time.monotonic() - started, key, location,
-                          styled(status, content)))
+        results.add(Event(started, "POST", status, time.monotonic() - started, key, location, styled(status, content)))
         if status == 302 and "#comment-" in location:
             if rng.random() < 0.1:  # a double click: the same form again
                 again = time.monotonic()
@@ -309,8 +314,18 @@ def member_loop(index: int, cookie: dict, threads: list[tuple[str, str]], deadli
                     status2, content2, headers2 = browser.request("POST", pending_action, pending)
                 except OSError:
                     status2, content2, headers2 = 0, "", {}
-                results.add(Event(again, "POST", status2, time.monotonic() - again, key,
-                                  headers2.get("Location", ""), styled(status2, content2), repeat=True))
+                results.add(
+                    Event(
+                        again,
+                        "POST",
+                        status2,
+                        time.monotonic() - again,
+                        key,
+                        headers2.get("Location", ""),
+                        styled(status2, content2),
+                        repeat=True,
+                    )
+                )
             pending = None
             time.sleep(rng.uniform(0.05, 0.3))
         elif status in (0, 500, 502, 503, 504):
@@ -340,8 +355,10 @@ def setup_data(env: dict) -> tuple[list[dict], list[tuple[str, str]]]:
     cookies, members = [], []
     for number in range(MEMBERS):
         user = User.objects.create_user(
-            email=f"soak{number}@soak.example.org", password=secrets.token_urlsafe(16),
-            display_name=f"Soak Member {number}", stakeholder_group=groups[number % len(groups)],
+            email=f"soak{number}@soak.example.org",
+            password=secrets.token_urlsafe(16),
+            display_name=f"Soak Member {number}",
+            stakeholder_group=groups[number % len(groups)],
         )
         EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
         session = SessionStore()
@@ -353,8 +370,12 @@ def setup_data(env: dict) -> tuple[list[dict], list[tuple[str, str]]]:
         members.append(user)
     threads = []
     for number in range(THREADS):
-        thread = services.start_thread(theme=themes[number % len(themes)], author=members[number],
-                                       title=f"Soak discussion {number}", body="Where do the waits start?")
+        thread = services.start_thread(
+            theme=themes[number % len(themes)],
+            author=members[number],
+            title=f"Soak discussion {number}",
+            body="Where do the waits start?",
+        )
         threads.append((thread.get_absolute_url(), f"/threads/{thread.pk}/reply/"))
     connection.close()  # this process holds no connection while PostgreSQL is stopped
     return cookies, threads
@@ -370,14 +391,14 @@ def check_database(env: dict, results: Results) -> dict:
     for event in posts:
         if event.status == 302 and "#comment-" in event.location:
             succeeded.setdefault(event.key, set()).add(event.location.rsplit("#comment-", 1)[1])
-    comments = list(Comment.objects.filter(body__startswith=BODY_PREFIX).values("pk", "body", "author_id",
-                                                                                 "thread_id"))
+    comments = list(Comment.objects.filter(body__startswith=BODY_PREFIX).values("pk", "body", "author_id", "thread_id"))
     by_key: dict[str, list[int]] = {}
     for comment in comments:
-        key = comment["body"][len(BODY_PREFIX):].split(":", 1)[0]
+        key = comment["body"][len(BODY_PREFIX) :].split(":", 1)[0]
         by_key.setdefault(key, []).append(comment["pk"])
-    keys = dict(SubmissionKey.objects.filter(user__email__endswith="@soak.example.org")
-                .values_list("key", "comment_id"))
+    keys = dict(
+        SubmissionKey.objects.filter(user__email__endswith="@soak.example.org").values_list("key", "comment_id")
+    )
     mismatched = []
     for key, locations in succeeded.items():
         stored = by_key.get(key, [])
@@ -385,11 +406,15 @@ def check_database(env: dict, results: Results) -> dict:
             mismatched.append(key)
     ids = [c["pk"] for c in comments]
     with_revision = set(CommentRevision.objects.filter(comment_id__in=ids).values_list("comment_id", flat=True))
-    follows = set(ThreadFollow.objects.filter(user__email__endswith="@soak.example.org")
-                  .values_list("user_id", "thread_id"))
+    follows = set(
+        ThreadFollow.objects.filter(user__email__endswith="@soak.example.org").values_list("user_id", "thread_id")
+    )
     gaps = [
-        row["pk"] for row in Thread.objects.annotate(n=Count("comments"), top=Max("comments__position"))
-        .values("pk", "n", "top", "last_position") if not (row["n"] == row["top"] == row["last_position"])
+        row["pk"]
+        for row in Thread.objects.annotate(n=Count("comments"), top=Max("comments__position")).values(
+            "pk", "n", "top", "last_position"
+        )
+        if not (row["n"] == row["top"] == row["last_position"])
     ]
     return {
         "comments": len(comments),
@@ -410,14 +435,6 @@ def check_database(env: dict, results: Results) -> dict:
     }
 
 
-def percentile(values: list[float], p: int) -> float:
-    if not values:
-        return float("nan")
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
-
-
 def main() -> None:
     os.chdir(ROOT)
     # A polite kill (SIGTERM) runs the `finally` blocks too, so PostgreSQL is always started again.
@@ -425,11 +442,20 @@ def main() -> None:
     if OUTAGE and not pg_running():
         sys.exit(f"PostgreSQL cluster {PG_VERSION}/{PG_CLUSTER} is not running here; nothing to soak against.")
     env = server_env()
-    log(f"database {DB_NAME}: {MEMBERS} members for {SECONDS:.0f} s"
-        + (f", PostgreSQL stopped at {OUTAGE_AT:.0f} s for {OUTAGE_SECONDS:.0f} s" if OUTAGE else ""))
+    soak_redis = redis_outage.RedisOutage()
+    if soak_redis.start():
+        env["REDIS_URL"] = redis_outage.URL  # the soak's own Redis, which it pauses and stops
+    log(
+        f"database {DB_NAME}: {MEMBERS} members for {SECONDS:.0f} s"
+        + (f", PostgreSQL stopped at {OUTAGE_AT:.0f} s for {OUTAGE_SECONDS:.0f} s" if OUTAGE else "")
+    )
     recreate_database()
-    for args in (("migrate", "--no-input", "-v0"), ("collectstatic", "--no-input", "-v0"), ("import_articles",),
-                 ("load_themes",)):
+    for args in (
+        ("migrate", "--no-input", "-v0"),
+        ("collectstatic", "--no-input", "-v0"),
+        ("import_articles",),
+        ("load_themes",),
+    ):
         result = manage(env, *args)
         if result.returncode:
             sys.exit(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
@@ -451,8 +477,14 @@ def main() -> None:
         if OUTAGE:
             controller = threading.Thread(target=run_outage, args=(outage, t0, done), daemon=True)
             controller.start()
-        members = [threading.Thread(target=member_loop, args=(i, cookies[i], threads, deadline, results))
-                   for i in range(MEMBERS)]
+        redis_controller = None
+        if soak_redis.running:
+            redis_controller = threading.Thread(target=soak_redis.run, args=(t0, done, f"{BASE}/healthz"), daemon=True)
+            redis_controller.start()
+        members = [
+            threading.Thread(target=member_loop, args=(i, cookies[i], threads, deadline, results))
+            for i in range(MEMBERS)
+        ]
         for member in members:
             member.start()
         for member in members:
@@ -460,8 +492,11 @@ def main() -> None:
         done.set()
         if controller is not None:
             controller.join(timeout=120)
+        if redis_controller is not None:
+            redis_controller.join(timeout=60)
         elapsed = time.monotonic() - t0
         recovered = wait_healthy(60)
+        stale = redis_outage.stale_pages(BASE, *next(iter(cookies[0].items()))[::-1])
     finally:
         done.set()
         if controller is not None:
@@ -471,121 +506,13 @@ def main() -> None:
             pg("start")
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
+        soak_redis.close()
 
     counters = manage(env, "check_counters")
     checks = check_database(env, results)
-    write_report(results, outage, t0, elapsed, recovered, counters, checks)
-
-
-def write_report(results: Results, outage: Outage, t0: float, elapsed: float, recovered: bool, counters,
-                 checks: dict) -> None:
-    events = sorted(results.events, key=lambda e: e.at)
-    down_from = outage.stop_started
-    first_after = next((e.at for e in events if outage.started and e.at >= outage.started
-                        and 200 <= e.status < 400), None)
-    down_to = first_after or outage.started
-
-    def in_outage(event: Event) -> bool:
-        """The request was being served at some moment of the outage (a request that started just
-        before the stop and was cut off by it counts too)."""
-        if down_from is None or down_to is None:
-            return False
-        return event.at <= down_to and event.at + event.seconds >= down_from
-
-    normal = [e for e in events if not in_outage(e)]
-    during = [e for e in events if in_outage(e)]
-    server_errors_normal = [e for e in normal if e.status >= 500 or e.status == 0]
-    unstyled = [e for e in events if not e.styled]
-    posts_normal = [e.seconds * 1000 for e in normal if e.method == "POST" and 200 <= e.status < 400]
-    gets_normal = [e.seconds * 1000 for e in normal if e.method == "GET" and e.status == 200]
-    statuses_during: dict[str, int] = {}
-    for event in during:
-        label = str(event.status) if event.status else "no answer"
-        statuses_during[label] = statuses_during.get(label, 0) + 1
-    recovery = (first_after - outage.started) if (first_after and outage.started) else None
-
-    verdicts = [
-        ("No server error outside the outage", not server_errors_normal, f"{len(server_errors_normal)} errors"),
-        ("Every error page styled (503/500 page, no traceback)", not unstyled, f"{len(unstyled)} unstyled"),
-        ("Every successful POST is exactly one stored comment",
-         not checks["mismatched"] and not checks["duplicates"],
-         f"{checks['succeeded_keys']} successful forms, {checks['comments']} comments stored, "
-         f"{len(checks['mismatched'])} mismatched, {len(checks['duplicates'])} keys with two comments"),
-        ("Repeated POSTs land on the same comment", checks["repeats"] == checks["repeats_same_comment"],
-         f"{checks['repeats_same_comment']} of {checks['repeats']} answered repeats"
-         f" ({checks['repeats_refused']} more met the outage and got the 503 page)"),
-        ("Nothing half-written",
-         not any(checks[k] for k in ("keys_without_comment", "comments_without_key", "comments_without_revision",
-                                      "comments_without_follow", "threads_with_position_gaps")),
-         "keys without comment {}, comments without key {}, without revision {}, without follow {}, "
-         "threads with position gaps {}".format(*(len(checks[k]) for k in (
-             "keys_without_comment", "comments_without_key", "comments_without_revision",
-             "comments_without_follow", "threads_with_position_gaps")))),
-        ("check_counters finds no drift", counters.returncode == 0,
-         (counters.stdout.strip().splitlines() or ["(no output)"])[-1]),
-        ("Recovers by itself after PostgreSQL is back", recovered and (not OUTAGE or recovery is not None),
-         f"first success {recovery:.1f} s after PostgreSQL started" if recovery is not None else "n/a"),
-        ("Member problems (refused forms, missing form)", not results.problems, f"{len(results.problems)}"),
-    ]
-    if OUTAGE:
-        verdicts.append(("PostgreSQL outage ran as planned", not outage.error and outage.started is not None,
-                         outage.error or f"down {outage.start_started - outage.stopped:.1f} s"))
-
-    def rel(value):
-        return f"{value - t0:.1f} s" if value is not None else "–"
-
-    posts = [e for e in events if e.method == "POST"]
-    lines = [
-        "# Soak test: concurrent posting with a database outage",
-        "",
-        f"Run by `make soak` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC (bench/soak.py). "
-        f"{MEMBERS} members, {SECONDS:.0f} s, {THREADS} discussions, gunicorn "
-        f"({os.environ.get('WEB_CONCURRENCY', '2')} workers × 4 threads, DEBUG off) and PostgreSQL on loopback, "
-        f"{os.cpu_count()} CPU cores. "
-        + (f"PostgreSQL stopped at {rel(outage.stop_started)} (`pg_ctlcluster --skip-systemctl-redirect "
-           f"{PG_VERSION} {PG_CLUSTER} stop -m fast`), down from {rel(outage.stopped)} to "
-           f"{rel(outage.start_started)}, started again by {rel(outage.started)}."
-           if OUTAGE else "No outage (SOAK_OUTAGE=0)."),
-        "",
-        "| Check | Result | Detail |",
-        "| --- | --- | --- |",
-        *[f"| {name} | {'pass' if ok else 'FAIL'} | {detail} |" for name, ok, detail in verdicts],
-        "",
-        "## Numbers",
-        "",
-        f"- Requests: {len(events)} in {elapsed:.1f} s ({len(events) / elapsed:.0f}/s): "
-        f"{sum(1 for e in events if e.method == 'GET')} page loads, {len(posts)} posts "
-        f"({checks['repeats'] + checks['repeats_refused']} of them deliberate repeats of a successful post).",
-        f"- Comments stored: {checks['comments']}; forms answered with success: {checks['succeeded_keys']}; "
-        f"forms stored but never answered with success before the end (the member's retry was cut off): "
-        f"{len(checks['committed_without_success_answer'])}.",
-        f"- Outside the outage: POST p50 {percentile(posts_normal, 50):.0f} ms, "
-        f"p95 {percentile(posts_normal, 95):.0f} ms, "
-        f"p99 {percentile(posts_normal, 99):.0f} ms; page load p50 {percentile(gets_normal, 50):.0f} ms, "
-        f"p95 {percentile(gets_normal, 95):.0f} ms.",
-        f"- During the outage window ({rel(down_from)} to {rel(down_to)}): {len(during)} requests, answers "
-        f"{dict(sorted(statuses_during.items()))}.",
-        f"- Posts answered with an error and sent again with the same form: "
-        f"{sum(1 for e in posts if e.status >= 500 or e.status == 0)}.",
-        "",
-    ]
-    if results.problems:
-        lines += ["Member problems (first few):", "", *[f"- {p}" for p in results.problems[:10]], ""]
-    lines += [
-        "How to read it: the one-time key in every reply form is what makes a retried or repeated POST safe; "
-        "a member whose post met the outage pressed Post again with the same form, and landed on the one "
-        "comment it made. See docs/forum.md, “Reliability”.",
-        "",
-    ]
-    OUT_MD.write_text("\n".join(lines) + "\n")
-    raw = ROOT / "var" / "soak-events.json"
-    raw.parent.mkdir(exist_ok=True)
-    raw.write_text(json.dumps({"t0": t0, "outage": outage.__dict__, "events": [e.__dict__ for e in events]}))
-    log(f"wrote {OUT_MD}")
-    for name, ok, detail in verdicts:
-        log(f"{'pass' if ok else 'FAIL'}: {name} ({detail})")
-    if not all(ok for _name, ok, _detail in verdicts):
-        sys.exit(1)
+    soak_report.write_report(
+        sys.modules[__name__], results, outage, t0, elapsed, recovered, counters, checks, soak_redis, stale
+    )
 
 
 if __name__ == "__main__":
