@@ -1,13 +1,17 @@
-"""Verified affiliation: does the register confirm the group a member speaks for?
+"""Verified affiliation: what the register confirms about a member. Three words, used the same
+way everywhere (docs/accounts.md, "What verified means"):
 
-A member's group shows as *verified* when either
+- a **confirmed address**: the member followed the link emailed to it (allauth's
+  `EmailAddress.verified`);
+- a **verified organisation**: a confirmed address is at a domain in the organisation register
+  (`User.affiliation_organisation`, `User.has_verified_organisation`). A shared service such as
+  NHSmail says the member is at an organisation that uses it, not which group they speak for;
+- a **verified group**: the register's organisation is for the group the member chose, or a
+  moderator checked it by hand, for example by role for a patient representative (it stays until
+  the group changes or a moderator revokes it) (`User.affiliation_verified`,
+  `User.has_verified_group`).
 
-- one of their verified email addresses is at a domain in the organisation register and that
-  organisation's stakeholder group is the group they chose (checked automatically whenever an
-  address is confirmed or removed, or the group changes), or
-- a moderator checked it by hand (it stays until the group changes or a moderator revokes it).
-
-Otherwise it shows as *self-declared*. Every change is written to `AffiliationEvent`.
+Otherwise the group is *self-declared*. Every change is written to `AffiliationEvent`.
 """
 
 from __future__ import annotations
@@ -15,7 +19,14 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import AffiliationEvent, AffiliationSource, Organisation, OrganisationDomain, User
+from accounts.models import (
+    AffiliationBasis,
+    AffiliationEvent,
+    AffiliationSource,
+    Organisation,
+    OrganisationDomain,
+    User,
+)
 
 
 def email_domain(email: str) -> str:
@@ -76,9 +87,11 @@ def _set_unverified(member: User) -> None:
     member.affiliation_source = AffiliationSource.SELF_DECLARED
     member.affiliation_organisation = None
     member.affiliation_verified_at = None
+    member.affiliation_basis = ""
 
 
 _AFFILIATION_FIELDS = [
+    "affiliation_basis",
     "affiliation_verified",
     "affiliation_source",
     "affiliation_organisation",
@@ -89,21 +102,16 @@ _AFFILIATION_FIELDS = [
 
 @transaction.atomic
 def refresh_affiliation(member: User) -> bool:
-    """Re-check the email domain rule for `member`; save and log any change. Returns verified."""
+    """Re-check the register for `member`: the verified organisation, and the group when that
+    organisation is for the member's group. Save and log any change. Returns whether the group
+    is verified."""
     if member.is_former_member:
         return False
     if member.affiliation_source == AffiliationSource.MODERATOR and member.affiliation_verified:
         return True
     organisation = None if member.affiliation_locked else organisation_for_member(member)
-    confirms = bool(
-        organisation is not None
-        and member.stakeholder_group
-        and organisation.stakeholder_group == member.stakeholder_group
-    )
-    was_verified = member.affiliation_verified
-    if confirms:
-        changed = not was_verified or member.affiliation_organisation_id != organisation.pk
-        if changed:
+    if _confirms_group(organisation, member):
+        if not member.affiliation_verified or member.affiliation_organisation_id != organisation.pk:
             member.affiliation_verified = True
             member.affiliation_source = AffiliationSource.EMAIL_DOMAIN
             member.affiliation_organisation = organisation
@@ -111,11 +119,29 @@ def refresh_affiliation(member: User) -> bool:
             member.save(update_fields=_AFFILIATION_FIELDS)
             _log(member, AffiliationEvent.Kind.VERIFIED_BY_DOMAIN, note=f"Matched {organisation.name}")
         return True
-    if was_verified:
+    if member.affiliation_verified:
         _set_unverified(member)
+        member.affiliation_organisation = organisation
         member.save(update_fields=_AFFILIATION_FIELDS)
-        _log(member, AffiliationEvent.Kind.VERIFICATION_LAPSED, note="No verified email address matches the group")
+        _log(member, AffiliationEvent.Kind.VERIFICATION_LAPSED, note="No confirmed address is for the group")
+    elif member.affiliation_organisation_id != (organisation.pk if organisation else None):
+        member.affiliation_organisation = organisation
+        member.save(update_fields=_AFFILIATION_FIELDS)
+        if organisation is not None:
+            _log(member, AffiliationEvent.Kind.ORGANISATION_VERIFIED, note=f"Matched {organisation.name}")
+        else:
+            _log(member, AffiliationEvent.Kind.VERIFICATION_LAPSED, note="No confirmed address at an organisation")
     return False
+
+
+def _confirms_group(organisation: Organisation | None, member: User) -> bool:
+    """Whether `organisation` verifies the member's group: a shared service (no group) never does."""
+    return bool(
+        organisation is not None
+        and organisation.stakeholder_group
+        and member.stakeholder_group
+        and organisation.stakeholder_group == member.stakeholder_group
+    )
 
 
 @transaction.atomic
@@ -137,17 +163,19 @@ def record_group_change(member: User, *, from_group: str) -> None:
 
 
 @transaction.atomic
-def verify_by_moderator(*, member: User, moderator: User, note: str = "") -> None:
-    """A moderator confirms the member's group by hand (for example after a phone call)."""
+def verify_by_moderator(*, member: User, moderator: User, note: str = "", basis: str = AffiliationBasis.OTHER) -> None:
+    """A moderator confirms the member's group by hand: with their organisation (for example by
+    phone), or by role for a patient or public representative without a work address (`basis`)."""
     if not member.stakeholder_group:
         raise ValueError("A member without a stakeholder group cannot be verified.")
     member.affiliation_verified = True
     member.affiliation_source = AffiliationSource.MODERATOR
-    member.affiliation_organisation = None
     member.affiliation_verified_at = timezone.now()
+    member.affiliation_basis = basis
     member.affiliation_locked = False
     member.save(update_fields=_AFFILIATION_FIELDS)
-    _log(member, AffiliationEvent.Kind.VERIFIED_BY_MODERATOR, actor=moderator, note=note)
+    evidence = f"{AffiliationBasis(basis).label}. {note}".strip() if basis else note
+    _log(member, AffiliationEvent.Kind.VERIFIED_BY_MODERATOR, actor=moderator, note=evidence)
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from allauth.mfa.totp import forms as mfa_totp_forms
 from django import forms
 from django.core.exceptions import ValidationError
 
-from accounts.models import StakeholderGroup, User
+from accounts.models import AffiliationBasis, StakeholderGroup, User
 from accounts.validators import clean_display_name, clean_multiline, clean_single_line, name_key
 
 STRONG_LOGIN_HINT = (
@@ -229,13 +229,35 @@ class AffiliationDecisionForm(forms.Form):
             "invalid_choice": "Choose verify or revoke.",
         },
     )
-    note = forms.CharField(
-        label="Note for the log",
-        max_length=500,
+    basis = forms.ChoiceField(
+        label="What you checked",
+        choices=AffiliationBasis.choices,
         required=False,
-        help_text="How you checked, for example “Confirmed by phone with the trust’s switchboard”.",
-        error_messages={"max_length": "Note must be 500 characters or fewer."},
+        widget=forms.RadioSelect,
+        help_text=(
+            "Patient and public representatives rarely have a work email address: you can verify their "
+            "group by their role."
+        ),
+        error_messages={"invalid_choice": "Choose one of the listed ways you checked."},
+    )
+    note = forms.CharField(
+        label="Evidence for the log",
+        max_length=500,
+        help_text=(
+            "How you checked, for example “Confirmed by phone with the trust’s switchboard” or “Healthwatch "
+            "Leeds lists them as a volunteer”."
+        ),
+        error_messages={
+            "required": "Say what you checked or why, so the log shows the reason.",
+            "max_length": "Evidence must be 500 characters or fewer.",
+        },
     )
 
     def clean_note(self) -> str:
-        return clean_single_line(self.cleaned_data["note"], field_label="Note")
+        return clean_single_line(self.cleaned_data["note"], field_label="Evidence")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "verify" and not cleaned.get("basis"):
+            self.add_error("basis", "Choose what you checked before you verify the group.")
+        return cleaned

@@ -54,10 +54,11 @@ def export_member_data(user: User) -> dict[str, Any]:
             "organisation": user.organisation_name,
             "job_title": user.job_title,
             "declared_interests": user.declared_interests,
-            "affiliation": {
-                "verified": user.affiliation_verified,
+            "affiliation": {  # the words of docs/accounts.md, "What verified means"
+                "verified_group": user.affiliation_verified,
                 "how": user.get_affiliation_source_display() if user.affiliation_verified else "Self-declared",
-                "organisation_register_entry": (
+                "what_a_moderator_checked": user.get_affiliation_basis_display() if user.affiliation_basis else "",
+                "verified_organisation": (
                     user.affiliation_organisation.name if user.affiliation_organisation_id else None
                 ),
                 "verified_at": user.affiliation_verified_at,
@@ -67,7 +68,7 @@ def export_member_data(user: User) -> dict[str, Any]:
             "groups": list(user.groups.values_list("name", flat=True)),
         },
         "email_addresses": [
-            {"email": a.email, "verified": a.verified, "primary": a.primary}
+            {"email": a.email, "confirmed": a.verified, "primary": a.primary}
             for a in EmailAddress.objects.filter(user=user).order_by("-primary", "email")
         ],
         "affiliation_history": [

@@ -40,6 +40,18 @@ class AffiliationSource(models.TextChoices):
     MODERATOR = "moderator", "Checked by a moderator"
 
 
+class AffiliationBasis(models.TextChoices):
+    """What a moderator checked to verify a group by hand. Patient and public representatives
+    rarely have a work address, so their role is a basis of its own."""
+
+    ORGANISATION = "organisation", "Confirmed with their organisation"
+    HEALTHWATCH = "healthwatch", "By role: Healthwatch"
+    PPG = "ppg", "By role: patient participation group"
+    PPV_PARTNER = "ppv_partner", "By role: patient and public voice partner"
+    VOLUNTARY = "voluntary", "By role: charity or voluntary organisation"
+    OTHER = "other", "Other evidence (described in the note)"
+
+
 class OrganisationType(models.TextChoices):
     SHARED_DOMAIN = "shared_domain", "Many organisations (shared email service)"
     NHS_TRUST = "nhs_trust", "NHS trust"
@@ -61,7 +73,12 @@ class Organisation(models.Model):
     stakeholder_group = models.CharField(
         max_length=32,
         choices=StakeholderGroup.choices,
-        help_text="A member whose verified email address matches is verified for this group only.",
+        blank=True,
+        help_text=(
+            "A member whose confirmed email address matches is verified for this group only. Leave it "
+            "empty for a shared email service (such as NHSmail): its addresses then verify the "
+            "organisation, not the group."
+        ),
     )
     region = models.CharField(max_length=100, blank=True)
     notes = models.TextField(blank=True, help_text="For administrators; never shown to members.")
@@ -153,7 +170,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     affiliation_verified = models.BooleanField(
         default=False,
-        help_text="True when the stakeholder group was confirmed by an email domain rule or a moderator.",
+        help_text="Verified group: confirmed by an organisation's email domain rule or by a moderator.",
     )
     affiliation_source = models.CharField(
         max_length=32, choices=AffiliationSource.choices, blank=True, default=AffiliationSource.SELF_DECLARED
@@ -164,9 +181,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         null=True,
         blank=True,
         related_name="verified_members",
-        help_text="The register entry whose email domain confirmed the group.",
+        help_text="Verified organisation: the register entry a confirmed email address is at.",
     )
     affiliation_verified_at = models.DateTimeField(null=True, blank=True)
+    affiliation_basis = models.CharField(
+        max_length=32,
+        choices=AffiliationBasis.choices,
+        blank=True,
+        help_text="What the moderator checked, when a moderator verified the group.",
+    )
     affiliation_locked = models.BooleanField(
         default=False,
         help_text="Set when a moderator revokes verification: email domain rules no longer verify this member.",
@@ -227,18 +250,32 @@ class User(AbstractBaseUser, PermissionsMixin):
         return bool(self.declared_interests.strip())
 
     @property
+    def has_verified_group(self) -> bool:
+        """The stakeholder group was confirmed by an organisation rule or a moderator."""
+        return self.affiliation_verified
+
+    @property
+    def has_verified_organisation(self) -> bool:
+        """A confirmed email address is at an organisation in the register (for the group or not)."""
+        return self.affiliation_organisation_id is not None
+
+    @property
     def profile_complete(self) -> bool:
         return bool(self.display_name and self.stakeholder_group)
 
     @property
     def affiliation_label(self) -> str:
-        """'verified' or 'self-declared': the word readers see beside the group."""
-        return "verified" if self.affiliation_verified else "self-declared"
+        """'verified group' or 'self-declared': the words readers see beside the group."""
+        return "verified group" if self.affiliation_verified else "self-declared"
 
     @cached_property
     def email_verified(self) -> bool:
-        """Whether the member has at least one verified email address (allauth's record)."""
+        """Whether the member has a confirmed address (allauth's `EmailAddress.verified`)."""
         return self.emailaddress_set.filter(verified=True).exists()
+
+    @property
+    def has_confirmed_address(self) -> bool:
+        return self.email_verified
 
     @property
     def can_participate(self) -> bool:
@@ -255,6 +292,7 @@ class AffiliationEvent(models.Model):
     class Kind(models.TextChoices):
         GROUP_CHANGED = "group_changed", "Group changed by the member"
         VERIFIED_BY_DOMAIN = "verified_domain", "Verified by email domain"
+        ORGANISATION_VERIFIED = "organisation_domain", "Organisation verified by email domain"
         VERIFIED_BY_MODERATOR = "verified_moderator", "Verified by a moderator"
         REVOKED_BY_MODERATOR = "revoked_moderator", "Verification revoked by a moderator"
         VERIFICATION_LAPSED = "lapsed", "Verification no longer applies"

@@ -6,8 +6,9 @@ address (allauth's signals are the only way to hear about its flows; our own wor
 
 Out: `member_profile_changed`, sent with `member` and `changed` (the names of the fields that
 changed) after a saved member's name, group, organisation, declared interests, verification or
-deletion changed. Every comment shows these (the member badge), so the forum renews its cached
-pages and copies the group to the member's comments for search; accounts never imports the forum.
+deletion changed. Every comment shows some of these (the member badge), so the forum renews its
+cached pages, and empties an erased member's group on their comments; accounts never imports the
+forum.
 """
 
 from __future__ import annotations

@@ -53,6 +53,7 @@ def _render_profile(request, member: User, *, decision_form=None, status: int = 
         "activity": privacy.public_activity(member, viewer=request.user),
         "is_own_profile": request.user.is_authenticated and request.user.pk == member.pk,
         "can_verify": moderator_view,
+        "group_changes": AffiliationEvent.objects.filter(member=member, kind=AffiliationEvent.Kind.GROUP_CHANGED)[:10],
     }
     if moderator_view:
         context["decision_form"] = decision_form or AffiliationDecisionForm()
@@ -82,13 +83,16 @@ def affiliation_decision(request, pk: int):
     if asked := second_factor_response(request, next_url=member.get_absolute_url()):
         return asked
     form = AffiliationDecisionForm(request.POST)
-    if form.is_valid() and form.cleaned_data["decision"] == "verify" and not member.stakeholder_group:
+    form.is_valid()
+    if form.cleaned_data.get("decision") == "verify" and not member.stakeholder_group:
         form.add_error("decision", "This member has not chosen a stakeholder group yet, so there is nothing to verify.")
     if not form.is_valid():
         return _render_profile(request, member, decision_form=form, status=400)
     note = form.cleaned_data["note"]
     if form.cleaned_data["decision"] == "verify":
-        affiliation.verify_by_moderator(member=member, moderator=request.user, note=note)
+        affiliation.verify_by_moderator(
+            member=member, moderator=request.user, note=note, basis=form.cleaned_data["basis"]
+        )
         messages.success(request, f"{member.public_name}’s group now shows as verified.")
     else:
         affiliation.revoke_by_moderator(member=member, moderator=request.user, note=note)

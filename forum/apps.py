@@ -19,4 +19,6 @@ class ForumConfig(AppConfig):
         renewal.connect()  # the page cache renews what each change shows on
         moderation_handlers.connect()  # edits sent for review by the filters
         notification_handlers.connect()  # who is told, in the app and by email
-        member_profile_changed.connect(indexing.member_profile_changed, dispatch_uid="forum.search.group_copy")
+        member_profile_changed.connect(
+            indexing.member_profile_changed, dispatch_uid="forum.search.forget_group_of_erased"
+        )

@@ -61,8 +61,8 @@ _MEANINGS = {
     "paragraph_anchor": "That paragraph's place on its page (the part after # in its link).",
     "paragraph_url": "A link to that paragraph.",
     "author": "The writer's display name, or “Former member”.",
-    "group": "The writer's stakeholder group as it is now.",
-    "verification": "“verified” when the group was confirmed, “self-declared” otherwise.",
+    "group": "The stakeholder group the writer spoke for when posting the comment.",
+    "verification": "“verified group” when that group was verified when posting, “self-declared” otherwise.",
     "organisation": "The organisation the writer names on their profile.",
     "stance": "The tag the writer gave the comment: Support, Concern, Question or Evidence.",
     "agree_count": "How many members agree with the comment.",
@@ -126,9 +126,9 @@ def comment_record(comment) -> dict:
         "paragraph_anchor": paragraph.anchor if paragraph is not None else "",
         "paragraph_url": absolute(thread.anchor_url),
         "author": comment.author_name,
-        "group": _GROUP_LABELS.get(author.stakeholder_group, "") if present else "",
-        "group_code": author.stakeholder_group if present else "",
-        "verification": author.affiliation_label if present and author.stakeholder_group else "",
+        "group": _GROUP_LABELS.get(comment.author_group, "") if present else "",
+        "group_code": comment.author_group if present else "",
+        "verification": _verification(comment) if present and comment.author_group else "",
         "organisation": author.organisation_name if present else "",
         "stance": comment.get_stance_display() if comment.stance else "",
         "agree_count": comment.agree_count,
@@ -138,6 +138,10 @@ def comment_record(comment) -> dict:
         "edited_at": _iso(comment.edited_at),
         "text": comment.body,
     }
+
+
+def _verification(comment) -> str:
+    return "verified group" if comment.author_group_verified else "self-declared"
 
 
 def safe_cell(value):

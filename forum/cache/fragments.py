@@ -39,6 +39,7 @@ COMMENT_TEMPLATES = (
     "forum/includes/comment.html",
     "forum/includes/agree.html",
     "includes/member_badge.html",
+    "includes/group_tags.html",
     "forum/moderation/includes/comment_tools.html",
     "forum/moderation/includes/comment_placeholder.html",
 )

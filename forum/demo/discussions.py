@@ -147,6 +147,7 @@ class Discussions:
                 "author_id": member.id,
                 "author_name": member.name,
                 "author_group": member.group,
+                "author_group_verified": member.verified,
                 "thread_theme_id": spec.theme.pk,
                 "renderer_version": RENDERER_VERSION,
                 "created_at": created,

@@ -93,12 +93,12 @@ class People:
             pk = self._take_id(User)
             slug = slugify(name) or "member"
             url = reverse("accounts:profile", kwargs={"pk": pk, "slug": slug})
-            member = DemoMember(id=pk, name=name, group=group, url=url, email=email)
-            self.members.append(member)
             _weight, patterns, jobs = content.GROUPS[group]
             orgs = self.organisations.get(group) or [(None, patterns[0].format(place=content.PLACES[0]))]
             org_id, org_name = rng.choice(orgs)
             verified = org_id is not None and rng.random() < 0.6
+            member = DemoMember(id=pk, name=name, group=group, url=url, email=email, verified=verified)
+            self.members.append(member)
             joined = self.start - timedelta(days=rng.randrange(1, 400), seconds=rng.randrange(86_400))
             self.loader.add(
                 User,

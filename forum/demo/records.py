@@ -16,6 +16,7 @@ class DemoMember:
     group: str
     url: str
     email: str
+    verified: bool = False
 
 
 @dataclass

@@ -293,10 +293,14 @@ class Comment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="forum_comments"
     )
     author_name = models.CharField(max_length=100, help_text="Copied when posted; survives the account.")
-    # Copied so search filters by the writer's group inside one index, without a join to the
-    # members table; kept equal to the author's current group (forum.search.indexing).
+    # The group the writer spoke for when posting, and whether it was verified then: the badge,
+    # downloads and search use these, so a later change of group does not relabel old comments.
+    # Emptied when the account is erased (forum.search.indexing).
     author_group = models.CharField(
-        max_length=32, blank=True, default="", editable=False, help_text="The author's current stakeholder group."
+        max_length=32, blank=True, default="", editable=False, help_text="The author's group when posting."
+    )
+    author_group_verified = models.BooleanField(
+        default=False, editable=False, help_text="Whether that group was verified when posting."
     )
     # Copied from the discussion so search filters by theme inside the same index as the words
     # (forum.search); moving a discussion (forum.moderation) rewrites it. The
@@ -385,6 +389,11 @@ class Comment(models.Model):
     def get_thread_url(self) -> str:
         """Where the permalink leads: the page of the thread that shows it, at its anchor."""
         return f"{self.thread.get_page_url(self.page)}#{self.anchor}"
+
+    @property
+    def author_group_label(self) -> str:
+        """The label of the group the writer spoke for when posting ("" when none)."""
+        return _GROUP_LABELS.get(self.author_group, "")
 
     @property
     def anchor(self) -> str:

@@ -8,8 +8,8 @@ What "true" means for each counter:
 
 - Thread: `comment_count` = its published comments (not hidden, not waiting, not deleted);
   `last_position` at least the highest position used (positions are never reused, so a higher
-  value is fine); `participant_groups` includes the group of every author of a published
-  comment (a group stays once it has taken part, so extra groups are not drift);
+  value is fine); `participant_groups` includes the group each published comment was written
+  for (a group stays once it has taken part, so extra groups are not drift);
   `last_activity_at` no earlier than its newest published comment.
 - Theme and paragraph figures: from the theme's (or paragraph's) published threads:
   `thread_count`, `comment_count` (their true comment counts), `participant_groups` (the union
@@ -17,7 +17,8 @@ What "true" means for each counter:
 - Comment: `agree_count` and `agree_groups` = its Agreement rows (each carries the group the
   member had when agreeing), `is_common_ground` = at least COMMON_GROUND_GROUPS groups agree.
 - Copies kept on each comment for search: `thread_theme` = its discussion's theme, and
-  `author_group` = its writer's current group (kind "copy").
+  `author_group` empty once the writer's account is erased (kind "copy"; otherwise it is the
+  group as posted, which nothing else can check).
 """
 
 from __future__ import annotations
@@ -118,8 +119,8 @@ def _thread_facts(where: Q | None = None) -> dict[int, _Facts]:
         authors = (
             Comment.objects.filter(PUBLISHED, thread__in=Thread.objects.filter(where))
             .exclude(author__isnull=True)
-            .exclude(author__stakeholder_group="")
-            .values_list("thread_id", "author__stakeholder_group")
+            .exclude(author_group="")
+            .values_list("thread_id", "author_group")  # the group each comment was written for
             .distinct()
         )
         groups: dict[int, set[str]] = defaultdict(set)
@@ -229,10 +230,10 @@ def _copy_drift(where: Q | None = None) -> list[Drift]:
         .order_by("pk")
     ]
     drift += [
-        Drift("copy", pk, f"in thread {thread_id}", "author_group", stored, expected)
-        for pk, thread_id, stored, expected in comments.filter(author__isnull=False)
-        .exclude(author_group=F("author__stakeholder_group"))
-        .values_list("pk", "thread_id", "author_group", "author__stakeholder_group")
+        Drift("copy", pk, f"in thread {thread_id}", "author_group", stored, "")
+        for pk, thread_id, stored in comments.filter(author__deleted_at__isnull=False)
+        .exclude(author_group="")
+        .values_list("pk", "thread_id", "author_group")
         .order_by("pk")
     ]
     return drift
@@ -303,8 +304,8 @@ def repair_drift(drift: list[Drift]) -> int:
             if comment is None:
                 continue
             changes = {"thread_theme_id": comment.thread.theme_id}
-            if comment.author is not None:
-                changes["author_group"] = comment.author.stakeholder_group
+            if comment.author is not None and comment.author.is_former_member:
+                changes.update(author_group="", author_group_verified=False)
             Comment.objects.filter(pk=comment_id).update(**changes)
             repaired += 1
     if repaired:

@@ -83,7 +83,8 @@ def create_comment(
         stance=stance,
         needs_approval=needs_approval,
         posted_as=posted_as,
-        author_group=author.stakeholder_group,  # search filters on it (forum.search.indexing keeps it)
+        author_group=author.stakeholder_group,  # the group as posted: the badge, downloads and search
+        author_group_verified=author.affiliation_verified,
         thread_theme_id=locked.theme_id,  # likewise
         **_author_fields(author),
     )

@@ -7,10 +7,11 @@ PostgreSQL-only migration) makes matching fast. The opening comment of a discuss
 the discussion's title at weight A, above the text's weight B, so a title match ranks first and
 shows up as that discussion's opening comment.
 
-Each comment also keeps copies of its writer's stakeholder group and its discussion's theme, so
-search filters on them inside the same index as the words: `copy_group_to_comments` (when a
-member's group changes) and `copy_theme_to_comments` (when a discussion moves) keep them true,
-and `check_counters` checks them.
+Each comment also keeps the group its writer spoke for when posting (set by posting, never
+relabelled by a later change of group; emptied by `forget_group_of_erased` when the account is
+erased) and a copy of its discussion's theme, so search filters on them inside the same index as
+the words: `copy_theme_to_comments` (when a discussion moves) keeps the theme true, and
+`check_counters` checks both.
 """
 
 from __future__ import annotations
@@ -103,15 +104,12 @@ def rebuild_search_index(*, batch_size: int = REBUILD_BATCH, progress=None) -> t
 # Copies kept on each comment for search -----------------------------------------------------------
 
 
-def copy_group_to_comments(member) -> int:
-    """Give the member's comments their current group (copied there so search can filter on it).
-
-    One UPDATE of every comment whose copy differs; run whenever a member's group is saved.
-    """
+def forget_group_of_erased(member) -> int:
+    """Empty the group kept on an erased member's comments (one UPDATE)."""
     return (
         Comment.objects.filter(author=member)
-        .exclude(author_group=member.stakeholder_group)
-        .update(author_group=member.stakeholder_group)
+        .exclude(author_group="", author_group_verified=False)
+        .update(author_group="", author_group_verified=False)
     )
 
 
@@ -123,6 +121,7 @@ def copy_theme_to_comments(thread) -> int:
 
 
 def member_profile_changed(sender, member, changed, **kwargs) -> None:
-    """accounts' `member_profile_changed`: a new stakeholder group is copied to the member's comments."""
-    if "stakeholder_group" in changed:
-        copy_group_to_comments(member)
+    """accounts' `member_profile_changed`: an erased member's comments no longer name a group. A
+    change of group is not copied: each comment keeps the group it was posted with."""
+    if "deleted_at" in changed and member.is_former_member:
+        forget_group_of_erased(member)

@@ -47,8 +47,8 @@ def complete_profile(client, **overrides) -> None:
 
 
 def test_the_whole_journey_from_sign_up_to_deletion(client, mailoutbox):
-    # Sign up, confirm, complete the profile: an nhs.net address verifies the NHS group.
-    user = sign_up_and_confirm(client, mailoutbox, "priya.shah@nhs.net")
+    # Sign up, confirm, complete the profile: a trust's nhs.uk address verifies the NHS group.
+    user = sign_up_and_confirm(client, mailoutbox, "priya.shah@leedsth.nhs.uk")
     assert EmailAddress.objects.get(user=user).verified
     onboarding = client.get(reverse("accounts:onboarding"))
     assert onboarding.status_code == 200
@@ -62,19 +62,19 @@ def test_the_whole_journey_from_sign_up_to_deletion(client, mailoutbox):
 
     profile = client.get(user.get_absolute_url()).content.decode()
     assert "Verified" in profile and "Self-declared" not in profile
-    assert "priya.shah@nhs.net" not in profile
+    assert "priya.shah@leedsth.nhs.uk" not in profile
 
     # Sign out (POST only) and in again with the password.
     assert client.post(reverse("account_logout")).status_code == 302
     assert "_auth_user_id" not in client.session
-    response = client.post(reverse("account_login"), {"login": "priya.shah@nhs.net", "password": PASSWORD})
+    response = client.post(reverse("account_login"), {"login": "priya.shah@leedsth.nhs.uk", "password": PASSWORD})
     assert response.status_code == 302
     assert response["Location"] == "/"
 
     # Sign out and in by a code sent by email.
     client.post(reverse("account_logout"))
     mailoutbox.clear()
-    response = client.post(reverse("account_request_login_code"), {"email": "priya.shah@nhs.net"})
+    response = client.post(reverse("account_request_login_code"), {"email": "priya.shah@leedsth.nhs.uk"})
     assert response["Location"].startswith(reverse("account_confirm_login_code"))
     code = login_code(mailoutbox[0])
     response = client.post(reverse("account_confirm_login_code"), {"code": code})
@@ -84,7 +84,7 @@ def test_the_whole_journey_from_sign_up_to_deletion(client, mailoutbox):
     # Turn on an authenticator app; the next sign-in asks for its code.
     secret = activate_totp(client)
     client.post(reverse("account_logout"))
-    response = client.post(reverse("account_login"), {"login": "priya.shah@nhs.net", "password": PASSWORD})
+    response = client.post(reverse("account_login"), {"login": "priya.shah@leedsth.nhs.uk", "password": PASSWORD})
     assert response["Location"] == reverse("mfa_authenticate")
     assert "_auth_user_id" not in client.session
     wrong = client.post(reverse("mfa_authenticate"), {"code": "000000" if totp_code(secret) != "000000" else "111111"})
@@ -101,9 +101,14 @@ def test_the_whole_journey_from_sign_up_to_deletion(client, mailoutbox):
     assert download["Content-Disposition"].startswith('attachment; filename="common-ground-my-data-')
     data = json.loads(download.content)
     assert data["accounts"]["profile"]["display_name"] == "Priya Shah"
-    assert data["accounts"]["email_addresses"] == [{"email": "priya.shah@nhs.net", "verified": True, "primary": True}]
+    addresses = data["accounts"]["email_addresses"]
+    assert addresses == [{"email": "priya.shah@leedsth.nhs.uk", "confirmed": True, "primary": True}]
     history = [e["what"] for e in data["accounts"]["affiliation_history"]]
-    assert history == ["Group changed by the member", "Verified by email domain"]
+    assert history == [
+        "Organisation verified by email domain",
+        "Group changed by the member",
+        "Verified by email domain",
+    ]
     assert "secret" not in download.content.decode().lower()
 
     # Delete the account: the row stays, emptied, and can no longer sign in.
@@ -112,10 +117,10 @@ def test_the_whole_journey_from_sign_up_to_deletion(client, mailoutbox):
     user.refresh_from_db()
     assert user.is_former_member and not user.is_active
     assert user.public_name == "Former member"
-    assert user.display_name == "" and "nhs.net" not in user.email
-    assert not EmailAddress.objects.filter(email="priya.shah@nhs.net").exists()
+    assert user.display_name == "" and "nhs.uk" not in user.email
+    assert not EmailAddress.objects.filter(email="priya.shah@leedsth.nhs.uk").exists()
     assert "_auth_user_id" not in client.session
-    response = client.post(reverse("account_login"), {"login": "priya.shah@nhs.net", "password": PASSWORD})
+    response = client.post(reverse("account_login"), {"login": "priya.shah@leedsth.nhs.uk", "password": PASSWORD})
     assert response.status_code == 200
     assert "The email address or password is not right" in response.content.decode()
 

@@ -28,18 +28,22 @@ def test_accounts_is_found_first_among_member_data_modules():
 
 def test_export_holds_the_profile_addresses_history_mfa_and_sessions(client):
     member = make_member(
-        "priya@nhs.net", display_name="Priya Shah", job_title="Head of Planned Care", declared_interests="Trustee."
+        "priya@leedsth.nhs.uk",
+        display_name="Priya Shah",
+        job_title="Head of Planned Care",
+        declared_interests="Trustee.",
     )
     EmailAddress.objects.create(user=member, email="priya@gmail.com", verified=False, primary=False)
     affiliation.refresh_affiliation(member)
     give_mfa(member)
-    client.post(reverse("account_login"), {"login": "priya@nhs.net", "password": PASSWORD})
+    client.post(reverse("account_login"), {"login": "priya@leedsth.nhs.uk", "password": PASSWORD})
     data = privacy.export_member_data(member)["accounts"]
-    assert data["profile"]["email"] == "priya@nhs.net"
+    assert data["profile"]["email"] == "priya@leedsth.nhs.uk"
     assert data["profile"]["job_title"] == "Head of Planned Care"
     assert data["profile"]["declared_interests"] == "Trustee."
-    assert data["profile"]["affiliation"]["verified"] is True
-    assert {a["email"] for a in data["email_addresses"]} == {"priya@nhs.net", "priya@gmail.com"}
+    assert data["profile"]["affiliation"]["verified_group"] is True
+    assert data["profile"]["affiliation"]["verified_organisation"] == "NHS organisations (nhs.uk addresses)"
+    assert {a["email"] for a in data["email_addresses"]} == {"priya@leedsth.nhs.uk", "priya@gmail.com"}
     assert data["affiliation_history"][0]["what"] == "Verified by email domain"
     assert data["affiliation_history"][0]["by"] == "the site"
     assert [a["type"] for a in data["two_factor_authentication"]] == ["TOTP Authenticator"]
@@ -90,7 +94,7 @@ def test_deleting_an_account_asks_for_the_password_and_a_tick(client):
 
 def test_deletion_empties_the_account_everywhere_and_signs_out_every_session(client, mailoutbox):
     member = make_member(
-        "priya@nhs.net", display_name="Priya Shah", organisation_name="LTHT", declared_interests="Trustee."
+        "priya@leedsth.nhs.uk", display_name="Priya Shah", organisation_name="LTHT", declared_interests="Trustee."
     )
     make_moderator(member)
     affiliation.refresh_affiliation(member)
@@ -121,7 +125,7 @@ def test_deletion_empties_the_account_everywhere_and_signs_out_every_session(cli
     assert not UserSession.objects.filter(user=member).exists()
     assert not Session.objects.filter(session_key=other_device.session.session_key).exists()
     assert other_device.get(reverse("accounts:settings")).status_code == 302
-    assert mailoutbox[-1].to == ["priya@nhs.net"]
+    assert mailoutbox[-1].to == ["priya@leedsth.nhs.uk"]
     assert "deleted" in mailoutbox[-1].subject
     follow = client.get(reverse("home"))
     assert "Your account has been deleted" in follow.content.decode()

@@ -19,10 +19,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def ensure_nhs_rule() -> None:
     """Transactional tests empty the database between tests, seeded rows included."""
     organisation, _ = Organisation.objects.get_or_create(
-        name="NHS organisations (NHSmail and nhs.uk addresses)",
+        name="NHS organisations (nhs.uk addresses)",
         defaults={"organisation_type": "shared_domain", "stakeholder_group": StakeholderGroup.NHS},
     )
-    OrganisationDomain.objects.get_or_create(domain="nhs.net", defaults={"organisation": organisation})
+    OrganisationDomain.objects.get_or_create(domain="*.nhs.uk", defaults={"organisation": organisation})
 
 
 def sign_in(page, live_server, email: str, password: str = PASSWORD) -> None:
@@ -43,7 +43,7 @@ def test_sign_up_confirm_and_complete_the_profile(page, live_server):
     mail.outbox.clear()
     page.goto(live_server.url + reverse("account_signup"))
     assert_accessible(page)
-    page.get_by_label("Email address").fill("priya.shah@nhs.net")
+    page.get_by_label("Email address").fill("priya.shah@leedsth.nhs.uk")
     page.get_by_label("Create a password").fill(PASSWORD)
     page.get_by_label("Type the password again").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
@@ -73,7 +73,7 @@ def test_sign_up_confirm_and_complete_the_profile(page, live_server):
     page.get_by_role("link", name="See your public profile").click()
     page.get_by_role("heading", name="Priya Shah").wait_for()
     assert page.locator(".nhsuk-tag", has_text="Verified").is_visible()
-    assert "priya.shah@nhs.net" not in page.content()
+    assert "priya.shah@leedsth.nhs.uk" not in page.content()
     assert_accessible(page)
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from accounts.models import StakeholderGroup
+from accounts.models import StakeholderGroup, User
 from forum.agreement import services as agreements
 from forum.models import Comment, ParagraphDiscussion, Theme, Thread
 from forum.moderation import comments as comment_actions
@@ -146,7 +146,9 @@ def test_a_moderators_reply_in_a_hidden_discussion_leaves_the_theme_true(theme, 
 def test_a_comment_whose_search_copies_differ_is_reported_and_repaired(busy_forum, source, other_member):
     comment = Comment.objects.filter(author=other_member).first()
     elsewhere = Theme.objects.create(slug="elsewhere", title="Elsewhere", summary="S", position=9)
-    Comment.objects.filter(pk=comment.pk).update(thread_theme=elsewhere, author_group="not-a-group")
+    Comment.objects.filter(pk=comment.pk).update(thread_theme=elsewhere)
+    # An erased writer whose comment still names the group (as if the erasure's update was lost).
+    User.objects.filter(pk=other_member.pk).update(deleted_at=timezone.now())
 
     status, output = run()
 
@@ -155,5 +157,10 @@ def test_a_comment_whose_search_copies_differ_is_reported_and_repaired(busy_foru
     assert run("--repair")[0] == 0
     comment.refresh_from_db()
     assert comment.thread_theme_id == comment.thread.theme_id
-    assert comment.author_group == other_member.stakeholder_group
+    assert comment.author_group == "" and not comment.author_group_verified
+    assert not find_drift()
+
+
+def test_a_group_as_posted_that_differs_from_the_writers_group_today_is_not_drift(busy_forum, other_member):
+    User.objects.filter(pk=other_member.pk).update(stakeholder_group="icb")
     assert not find_drift()

@@ -114,7 +114,7 @@ class TestCsv:
         assert (first["author"], first["group"], first["verification"], first["organisation"]) == (
             "Alex Member",
             "NHS trust or NHS staff",
-            "verified",
+            "verified group",
             "Northshire Hospitals",
         )
         assert first["stance"] == "Concern"
