@@ -51,7 +51,7 @@ assets: static/build/.built
 
 migrate: install
 	@mkdir -p var
-	DEBUG=true $(PY) manage.py migrate --no-input
+	DEBUG=true HOST=$(HOST) PORT=$(PORT) $(PY) manage.py migrate --no-input
 
 content: migrate
 	DEBUG=true $(PY) manage.py import_articles
@@ -65,7 +65,7 @@ run: install assets content
 	@echo "  TASKS_BACKEND=django_tasks_db.DatabaseBackend make run, and in another terminal run"
 	@echo "  DEBUG=true TASKS_BACKEND=django_tasks_db.DatabaseBackend $(PY) manage.py db_worker --queue-name '*'"
 	@echo ""
-	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+	DEBUG=true HOST=$(HOST) PORT=$(PORT) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install-dev assets
 	TESTING=true $(VENV)/bin/pytest $(PYTEST_ARGS)

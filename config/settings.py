@@ -62,7 +62,11 @@ if not SECRET_KEY:
             "string (or set DEBUG=true for local development)."
         )
 
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The address links in emails, feeds, notices and downloads start with. Without SITE_URL it is
+# made from HOST and PORT (as `make run` and gunicorn use them), so a development server on
+# another port writes links to itself.
+_LINK_HOST = {"0.0.0.0": "127.0.0.1", "::": "127.0.0.1"}.get(env_str("HOST"), env_str("HOST") or "127.0.0.1")  # noqa: S104 - a link, not a bind
+SITE_URL = env_str("SITE_URL", f"http://{_LINK_HOST}:{env_str('PORT', '8000')}").rstrip("/")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if (DEBUG or TESTING) else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", SITE_URL if SITE_URL.startswith("https") else "")
 

@@ -14,7 +14,9 @@ from django.utils import timezone
 from forum import events, member_data
 from forum.following import levels as following
 from forum.models import Comment, FollowLevel, Notification, NotificationKind, ThemeFollow, ThreadFollow
+from forum.moderation import comments as comment_actions
 from forum.moderation import flow
+from forum.moderation.flow import carry_out
 from forum.notifications import fanout, inbox
 from forum.notifications import handlers as notification_handlers
 from forum.posting import services
@@ -465,3 +467,15 @@ class TestUnreadCount:
             callback()  # the commit
         recipient._unread_notifications = None
         assert inbox.unread_count(recipient) == 0
+
+
+def test_a_link_in_a_moderation_notice_is_a_link_to_this_site(
+    client, thread, member, moderator, settings, django_capture_on_commit_callbacks
+):
+    comment = reply(thread, member, "Named a patient by mistake.")
+    with django_capture_on_commit_callbacks(execute=True):
+        carry_out(comment_actions.Hide(Comment.objects.get(pk=comment.pk), actor=moderator, reason="Patient data"))
+    client.force_login(member)
+    page = soup(client.get(reverse("forum:notifications")))
+    links = [a["href"] for a in page.select("main p a")]
+    assert f"{settings.SITE_URL}{reverse('forum:moderation_notices')}" in links
