@@ -65,6 +65,10 @@ run: install assets content
 	@echo "  TASKS_BACKEND=django_tasks_db.DatabaseBackend make run, and in another terminal run"
 	@echo "  DEBUG=true TASKS_BACKEND=django_tasks_db.DatabaseBackend $(PY) manage.py db_worker --queue-name '*'"
 	@echo ""
+	@echo "  A new member's first post waits for a moderator. To make the first moderator, run in another"
+	@echo "  terminal (it asks for a password and shows an authenticator QR code once, on that terminal):"
+	@echo "  DEBUG=true $(PY) manage.py create_moderator --email you@example.org --name 'Your Name'"
+	@echo ""
 	DEBUG=true HOST=$(HOST) PORT=$(PORT) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install-dev assets

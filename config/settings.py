@@ -400,6 +400,8 @@ FLAG_HIDE_THRESHOLD = env_int("FLAG_HIDE_THRESHOLD", 3)
 # A member's first N comments wait for a moderator before anyone else sees them. Off in tests, so
 # only the tests about pre-moderation need to approve a member's first comment.
 PREMODERATE_FIRST_COMMENTS = env_int("PREMODERATE_FIRST_COMMENTS", 0 if TESTING else 1)
+# What new members are told: a moderator usually checks a first post within this many hours.
+MODERATION_USUAL_HOURS = env_int("MODERATION_USUAL_HOURS", 24)
 # Members who joined less than NEW_MEMBER_DAYS ago may put at most NEW_MEMBER_MAX_LINKS links in a
 # comment, and have the stricter "_new" rate limits below.
 NEW_MEMBER_DAYS = env_int("NEW_MEMBER_DAYS", 7)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.contrib import messages
 from django.http import HttpResponse
 
 from forum.models import Comment
@@ -67,9 +69,22 @@ def compose(request, *, context: str, make_form, create, done, next_url: str) ->
         create=lambda: create(form),
     )
     if not submission.invalid:
+        if submission.comment is not None and submission.comment.needs_approval:
+            messages.info(request, waiting_message(submission.comment))
         return Composing(form=form, response=done(submission.comment))
     drafts.keep_unposted(request, context)
     return Composing(form=form)
+
+
+def waiting_message(comment) -> str:
+    """What a member is told when their post waits for a moderator."""
+    what = "discussion" if comment.position == 1 else "comment"
+    return (
+        f"Your {what} is saved. A moderator reads it before others can see it, usually within "
+        f"{settings.MODERATION_USUAL_HOURS} hours: new members' first posts, and posts our filters "
+        "pick out, are checked this way. Until then only you and the moderators can see it, and we "
+        "will tell you when it is published."
+    )
 
 
 def opening_comment(thread) -> Comment:
