@@ -89,7 +89,6 @@ APPEALABLE_ACTIONS = frozenset(
         Action.HIDE,
         Action.DELETE,
         Action.EDIT,
-        Action.APPROVE,
         Action.REJECT,
         Action.SUSPEND,
         Action.HIDE_THREAD,
@@ -99,6 +98,18 @@ APPEALABLE_ACTIONS = frozenset(
 
 def label(entry: ModerationLogEntry) -> str:
     return Action.LABELS.get(entry.action, entry.action)
+
+
+def as_told_to_its_subject(entry: ModerationLogEntry) -> str:
+    """What the entry is about, in the words its subject reads: "Your comment in “…”"."""
+    if entry.target_type == "comment":
+        _comment, _in, title = entry.target_repr.partition(" in “")
+        return f"Your comment in “{title}" if title else "Your comment"
+    if entry.target_type == "thread":
+        return entry.target_repr.replace("Discussion ", "Your discussion ", 1)
+    if entry.target_type == "member":
+        return "Your account"
+    return entry.target_repr
 
 
 def _target_fields(target) -> dict:
@@ -157,5 +168,5 @@ def entries_about(member):
         Q(target_type="member", target_id=member.pk)
         | Q(target_type="comment", target_id__in=Comment.objects.filter(author=member).values("pk"))
         | Q(target_type="thread", target_id__in=Thread.objects.filter(author=member).values("pk"))
-    ).filter(action__in=APPEALABLE_ACTIONS | {Action.WARN, Action.UNSUSPEND, Action.APPEAL_UPHELD,
+    ).filter(action__in=APPEALABLE_ACTIONS | {Action.APPROVE, Action.WARN, Action.UNSUSPEND, Action.APPEAL_UPHELD,
                                               Action.APPEAL_REJECTED, Action.UNHIDE, Action.UNHIDE_THREAD})

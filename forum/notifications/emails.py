@@ -53,7 +53,7 @@ KINDS = {
         "The facilitators responded to the theme “{theme}”", unfollows=SCOPE_THEME, one_click_unfollows=True
     ),
     NotificationKind.MODERATION: Kind(
-        "A moderator acted on your content in {thread}", headline_without_thread="A message from the moderators"
+        "The moderators made a decision about your post in {thread}", headline_without_thread="A message from the moderators"
     ),
 }
 UNKNOWN_KIND = Kind("Something happened on Common Ground")
@@ -84,6 +84,8 @@ def _short(title: str) -> str:
 
 def describe(notification: Notification) -> str:
     """One sentence saying what happened, used in subjects, the app and digests."""
+    if notification.kind == NotificationKind.MODERATION and notification.message:
+        return f"From the moderators: {first_sentence(notification.message)}"  # "Your comment in “…” was …"
     kind = KINDS.get(notification.kind, UNKNOWN_KIND)
     if not notification.thread and kind.headline_without_thread:
         return kind.headline_without_thread
@@ -92,6 +94,13 @@ def describe(notification: Notification) -> str:
         thread=f"“{_short(notification.thread.title)}”" if notification.thread else "",
         theme=notification.theme.title if notification.theme else "",
     )
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a notice, looking past a quoted title (which may hold a full stop)."""
+    after_title = text.rfind("”", 0, 300) + 1
+    end = text.find(". ", after_title)
+    return text if end < 0 else text[: end + 1]
 
 
 def target_url(notification: Notification) -> str:

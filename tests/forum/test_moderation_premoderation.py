@@ -154,3 +154,18 @@ class TestFilterReview:
         assert opening.is_public
         flag = opening.flags.get()
         assert flag.flagger is None and "cure" in flag.detail
+
+
+def test_an_approval_is_worded_as_one_and_offers_no_appeal(
+    first_comments, thread, newcomer, totp_moderator, mailoutbox, django_capture_on_commit_callbacks
+):
+    comment = reply(thread, newcomer, "Hello all.")
+    with django_capture_on_commit_callbacks(execute=True):
+        carry_out(comment_actions.Approve(comment, actor=totp_moderator))
+    notices = client_for(newcomer).get(reverse("forum:moderation_notices")).content.decode()
+    assert f"Your comment in “{thread.title}”" in notices
+    assert newcomer.display_name not in notices.split("<main", 1)[1].split("</main>", 1)[0]
+    assert "Appeal this decision" not in notices
+    subjects = [message.subject for message in mailoutbox if newcomer.email in message.to]
+    assert any("has been approved and is now public" in subject for subject in subjects), subjects
+    assert not any("acted on your content" in subject for subject in subjects)

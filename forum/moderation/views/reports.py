@@ -80,6 +80,7 @@ def notices(request):
     entries = list(log.entries_about(request.user).select_related("appeal")[:100])
     for entry in entries:
         entry.label = log.label(entry)
+        entry.about = log.as_told_to_its_subject(entry)
         entry.appealable = entry.action in log.APPEALABLE_ACTIONS
     return render(
         request,
