@@ -53,7 +53,8 @@ KINDS = {
         "The facilitators responded to the theme “{theme}”", unfollows=SCOPE_THEME, one_click_unfollows=True
     ),
     NotificationKind.MODERATION: Kind(
-        "The moderators made a decision about your post in {thread}", headline_without_thread="A message from the moderators"
+        "The moderators made a decision about your post in {thread}",
+        headline_without_thread="A message from the moderators",
     ),
 }
 UNKNOWN_KIND = Kind("Something happened on Common Ground")

@@ -132,6 +132,14 @@ def thread_detail(request, pk: int, slug: str):
     return cached.keep(response)
 
 
+def _read_up_to(user, thread, comment):
+    """A member who had read everything before their new comment has read it too, so it is not
+    marked "New since your last visit" for them."""
+    if (getattr(thread, "last_read_position", 0) or 0) >= comment.position - 1:
+        mark_thread_read(user=user, thread=thread, position=comment.position)
+    return comment
+
+
 @require_POST
 def reply(request, pk: int):
     thread = get_thread_for_reader(request, pk)
@@ -139,7 +147,7 @@ def reply(request, pk: int):
         request,
         context=drafts.thread_context(thread),
         make_form=lambda data, initial: CommentForm(data, user=request.user, thread=thread),
-        create=lambda form: form.save(),
+        create=lambda form: _read_up_to(request.user, thread, form.save()),
         done=lambda comment: redirect(comment.get_thread_url() if comment else thread),  # a repeat lands on the same
         next_url=thread.get_absolute_url(),
     )

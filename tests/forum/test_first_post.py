@@ -60,3 +60,23 @@ def test_the_edit_form_says_nothing_about_first_posts(settings):
     comment = Thread.objects.get().comments.get()
     page = client.get(reverse("forum:comment_edit", args=[comment.pk])).content.decode()
     assert "New members: a moderator reads" not in page
+
+
+def test_a_member_who_replies_does_not_see_their_own_comment_marked_new():
+    member, other = make_member(), make_member("o@example.org", display_name="Olu Other")
+    theme = make_theme()
+    client = Client()
+    client.force_login(member)
+    client.post(reverse("forum:start_thread", args=[theme.slug]),
+                {"action": "post", "title": "Falls clinics", "body": "Who runs one?"})
+    thread = Thread.objects.get()
+    talker = Client()
+    talker.force_login(other)
+    talker.post(reverse("forum:reply", args=[thread.pk]), {"action": "post", "body": "We do, weekly."})
+
+    client.get(thread.get_absolute_url())  # reads Olu's reply
+    client.post(reverse("forum:reply", args=[thread.pk]), {"action": "post", "body": "Thanks, noted."})
+    assert "New since your last visit" not in client.get(thread.get_absolute_url()).content.decode()
+
+    talker.post(reverse("forum:reply", args=[thread.pk]), {"action": "post", "body": "Any time."})
+    assert "New since your last visit" in client.get(thread.get_absolute_url()).content.decode()
