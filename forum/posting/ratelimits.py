@@ -14,8 +14,11 @@ checked, `record` once the post is committed (`forum.posting.screening` queues i
 commit), so previews, refused forms and posts that were rolled back cost nothing. Two posts racing
 past the check together can both succeed, which is acceptable for a limit of this kind.
 
-Settings (see .env.example): FORUM_RATE_LIMITS maps each action, and each action + "_new" for
-members who joined less than NEW_MEMBER_DAYS days ago, to "N/period" such as "10/10m" (s, m, h, d).
+Settings (see .env.example): FORUM_RATE_LIMITS maps each action, and each action + "_new", to
+"N/period" such as "10/10m" (s, m, h, d). The "_new" limits hold a member who joined less than
+NEW_MEMBER_DAYS days ago until they are *proven*: a post of theirs has been published (a
+moderator approved their first post) or their group is verified. From then on the ordinary limits
+apply, as Discourse lets a new user who is not a spammer open a few topics on their first day.
 DISABLE_RATE_LIMITS=true switches them off (load tests).
 """
 
@@ -33,6 +36,7 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
+from forum.models import Comment
 from forum.standing import is_moderator
 
 COMMENT = "comment"
@@ -96,10 +100,23 @@ def is_new_member(user) -> bool:
     return bool(joined and joined > timezone.now() - timedelta(days=settings.NEW_MEMBER_DAYS))
 
 
+def is_proven(user) -> bool:
+    """A published post (approved, not hidden) or a verified group: the stricter limits end."""
+    if getattr(user, "affiliation_verified", False):
+        return True
+    if (known := getattr(user, "_forum_proven", None)) is not None:  # asked once per request
+        return known
+    user._forum_proven = Comment.objects.filter(author=user, needs_approval=False, is_hidden=False).exists()
+    return user._forum_proven
+
+
+def held_to_new_member_limits(user, action: str) -> bool:
+    return f"{action}_new" in settings.FORUM_RATE_LIMITS and is_new_member(user) and not is_proven(user)
+
+
 def limit_for(user, action: str) -> Limit:
-    limits = settings.FORUM_RATE_LIMITS
-    key = f"{action}_new" if is_new_member(user) and f"{action}_new" in limits else action
-    return parse_limit(limits[key])
+    key = f"{action}_new" if held_to_new_member_limits(user, action) else action
+    return parse_limit(settings.FORUM_RATE_LIMITS[key])
 
 
 def _exempt(user) -> bool:
@@ -133,11 +150,11 @@ def refusal(user, action: str) -> str | None:
     wait = retry_after(user, action)
     if wait is None:
         return None
+    stricter = held_to_new_member_limits(user, action)
     limit = limit_for(user, action)
     verb, singular, plural = ACTIONS[action]
     things = singular if limit.count == 1 else plural
-    stricter = is_new_member(user) and f"{action}_new" in settings.FORUM_RATE_LIMITS
-    newcomer = " while you are a new member" if stricter else ""
+    newcomer = " until a moderator has approved your first post" if stricter else ""
     return (
         f"You can {verb} {limit.count} {things} every {limit.period_words}{newcomer}. "
         f"Try again in {_wait_words(wait)}. What you wrote is kept below."

@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from forum.following.levels import follow_by_default
 from forum.models import Comment, FilterAction, Thread, WordFilter
+from forum.moderation import comments as comment_actions
+from forum.moderation.flow import carry_out
 from forum.posting import filters, ratelimits, services
 from tests.conftest import make_member
 from tests.forum.moderation_support import totp_moderator  # noqa: F401
@@ -64,18 +66,27 @@ class TestParsing:
 
 
 class TestComments:
-    def test_a_new_member_is_stopped_sooner_and_keeps_the_text(self, limits, client, thread, member):
-        client.force_login(member)
+    def test_a_new_member_waiting_for_approval_is_stopped_sooner_and_keeps_the_text(
+        self, limits, settings, client, thread
+    ):
+        settings.PREMODERATE_FIRST_COMMENTS = 5  # nothing of theirs is published yet
+        newcomer = make_member("new@example.org", display_name="Nia Newcomer")
+        client.force_login(newcomer)
         assert post(client, thread, "One.").status_code == 302
         assert post(client, thread, "Two.").status_code == 302
         response = post(client, thread, "Three, which I would hate to lose.")
         assert response.status_code == 200
         soup = BeautifulSoup(response.content, "html.parser")
         error = soup.select_one("#id_body-error").get_text()
-        assert "You can post 2 comments every 10 minutes while you are a new member." in error
+        assert "You can post 2 comments every 10 minutes until a moderator has approved your first post." in error
         assert "Try again in 10 minutes." in error
         assert soup.find("textarea", attrs={"name": "body"}).get_text().strip() == "Three, which I would hate to lose."
-        assert Comment.objects.filter(author=member).count() == 2 + 1  # two replies and the opening comment
+        assert Comment.objects.filter(author=newcomer).count() == 2
+
+    def test_a_new_member_with_a_published_post_has_the_ordinary_limit(self, limits, client, thread, member):
+        client.force_login(member)  # opened the discussion, published at once (no pre-moderation here)
+        for body in ("One.", "Two.", "Three."):
+            assert post(client, thread, body).status_code == 302
 
     def test_an_established_member_has_the_higher_limit(self, limits, client, thread, established):
         client.force_login(established)
@@ -145,12 +156,38 @@ class TestComments:
 
 
 class TestNewDiscussions:
-    def test_a_new_member_may_start_one_discussion_an_hour(self, limits, client, theme, member):
+    def test_a_new_member_waiting_for_approval_may_start_one_discussion_an_hour(
+        self, limits, settings, client, theme, member
+    ):
+        settings.PREMODERATE_FIRST_COMMENTS = 1
         client.force_login(member)
         url = reverse("forum:start_thread", args=[theme.slug])
         assert client.post(url, {"action": "post", "title": "First", "body": "Words."}).status_code == 302
         response = client.post(url, {"action": "post", "title": "Second", "body": "More words."})
         assert response.status_code == 200
-        assert "You can start 1 discussion every hour" in response.content.decode()
-        assert "Try again in 60 minutes." in response.content.decode()
+        page = response.content.decode()
+        assert "You can start 1 discussion every hour until a moderator has approved your first post" in page
+        assert "Try again in 60 minutes." in page
         assert not Thread.objects.filter(title="Second").exists()
+
+    def test_once_the_first_post_is_approved_a_new_member_may_start_another_at_once(
+        self, limits, settings, client, theme, member, totp_moderator
+    ):
+        settings.PREMODERATE_FIRST_COMMENTS = 1
+        client.force_login(member)
+        url = reverse("forum:start_thread", args=[theme.slug])
+        client.post(url, {"action": "post", "title": "First", "body": "Words."})
+        first = Thread.objects.get(title="First")
+        carry_out(comment_actions.Approve(first.comments.get(), actor=totp_moderator))
+        response = client.post(url, {"action": "post", "title": "Second", "body": "More words."})
+        assert response.status_code == 302
+        assert Thread.objects.filter(title="Second").exists()
+
+    def test_a_new_member_with_a_verified_group_has_the_ordinary_limits(self, limits, settings, client, theme, member):
+        settings.PREMODERATE_FIRST_COMMENTS = 1
+        type(member).objects.filter(pk=member.pk).update(affiliation_verified=True)
+        member.refresh_from_db()
+        client.force_login(member)
+        url = reverse("forum:start_thread", args=[theme.slug])
+        assert client.post(url, {"action": "post", "title": "First", "body": "Words."}).status_code == 302
+        assert client.post(url, {"action": "post", "title": "Second", "body": "More."}).status_code == 302
