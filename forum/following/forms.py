@@ -13,6 +13,15 @@ class FollowForm(forms.Form):
     level = forms.ChoiceField(choices=FollowLevel.choices, label="Notifications")
 
 
+def saved_message(noun: str, title: str, level: FollowLevel) -> str:
+    """What a member is told after the follow button or a level was saved."""
+    if level == FollowLevel.WATCHING:
+        return f"You now follow the {noun} “{title}”: we will tell you about every new comment in it."
+    if level == FollowLevel.NORMAL:
+        return f"You no longer follow the {noun} “{title}”. We still tell you about replies to you."
+    return f"You now follow the {noun} “{title}” at the level {level.label}."
+
+
 def follow_refusal(user) -> str | None:
     """Why this person may not change how they follow things (as for taking part)."""
     return permissions.participation_refusal(user)
@@ -41,6 +50,8 @@ def follow_context(user, *, theme=None, thread=None, next_url: str = "") -> dict
             for value, label in FollowLevel.choices
         ],
         "follow_description": levels.LEVEL_DESCRIPTIONS[kind][current],
+        "follow_following": current in levels.FOLLOWING_LEVELS,
+        "follow_muted": current == FollowLevel.MUTED,
         "follow_refusal": follow_refusal(user),
         "follow_next": next_url,
     }

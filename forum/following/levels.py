@@ -24,6 +24,7 @@ from forum.models import FollowLevel, Theme, ThemeFollow, Thread, ThreadFollow
 
 __all__ = [
     "DIRECT_LEVELS",
+    "FOLLOWING_LEVELS",
     "LEVEL_DESCRIPTIONS",
     "effective_level",
     "follow_by_default",
@@ -35,6 +36,8 @@ __all__ = [
     "with_theme_level",
 ]
 
+# Levels at which a member is "following" (the follow button says so).
+FOLLOWING_LEVELS = frozenset({FollowLevel.WATCHING, FollowLevel.TRACKING})
 # Levels at which replies, quotes, mentions and "your comment became common ground" arrive.
 DIRECT_LEVELS = frozenset({FollowLevel.WATCHING, FollowLevel.TRACKING, FollowLevel.NORMAL})
 
@@ -42,13 +45,13 @@ LEVEL_DESCRIPTIONS = {
     "theme": {
         FollowLevel.WATCHING: "Tell me about every new discussion and every new comment in this theme.",
         FollowLevel.TRACKING: "Show unread counts; tell me only about replies, quotes and mentions of me.",
-        FollowLevel.NORMAL: "Tell me only about replies, quotes and mentions of me.",
+        FollowLevel.NORMAL: "Not following: tell me only about replies, quotes and mentions of me.",
         FollowLevel.MUTED: "Tell me nothing about this theme, unless I follow one of its discussions myself.",
     },
     "thread": {
         FollowLevel.WATCHING: "Tell me about every new comment in this discussion.",
         FollowLevel.TRACKING: "Show unread counts; tell me only about replies, quotes and mentions of me.",
-        FollowLevel.NORMAL: "Tell me only about replies, quotes and mentions of me.",
+        FollowLevel.NORMAL: "Not following: tell me only about replies, quotes and mentions of me.",
         FollowLevel.MUTED: "Tell me nothing about this discussion, not even replies.",
     },
 }

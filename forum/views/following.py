@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from forum.following import levels
-from forum.following.forms import FollowForm, follow_context, follow_refusal
+from forum.following.forms import FollowForm, follow_context, follow_refusal, saved_message
 from forum.models import FollowLevel, ThemeFollow, Thread, ThreadFollow, ThreadReadState
 from forum.views.access import get_theme, get_thread_for_reader
 
@@ -53,8 +53,8 @@ def _save_follow_level(request, target, *, noun: str, save_level, context_key: s
         return redirect(_back(request, url))
     level = save_level(request.user, target, form.cleaned_data["level"])
     context = follow_context(request.user, next_url=request.POST.get("next", ""), **{context_key: target})
-    context["follow_saved"] = True
-    return _respond(request, context, url, f"You now follow the {noun} “{target.title}” at the level {level.label}.")
+    context["follow_saved"] = message = saved_message(noun, target.title, level)
+    return _respond(request, context, url, message)
 
 
 @require_POST

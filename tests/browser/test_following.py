@@ -31,9 +31,9 @@ def test_follow_a_theme_see_the_badge_and_reach_the_comment(page, live_server, l
     reader, writer, theme, thread = people
     login(page, reader)
     page.goto(live_server.url + theme.get_absolute_url())
-    page.get_by_label("Follow this theme").select_option("watching")
-    page.get_by_role("button", name="Save how you follow this theme").click()
-    page.get_by_text("Saved: you now follow this theme at the level Watching.").wait_for()
+    page.get_by_role("button", name="Follow this theme").click()
+    page.get_by_text(f"You now follow the theme “{theme.title}”").wait_for()
+    assert page.get_by_role("button", name="Stop following this theme").is_visible()
     assert ThemeFollow.objects.get(user=reader, theme=theme).level == FollowLevel.WATCHING
 
     comment = services.create_comment(thread=thread, author=writer, body="The board should include social care.")
@@ -51,14 +51,22 @@ def test_follow_a_theme_see_the_badge_and_reach_the_comment(page, live_server, l
     assert page.locator("#notification-count").count() == 0
 
 
-def test_following_works_without_javascript(page_no_js, live_server, login, people):
+@pytest.mark.parametrize("width", [1280, 375])
+def test_following_works_without_javascript_at_both_widths(page_no_js, live_server, login, people, width):
     reader, _writer, _theme, thread = people
+    page_no_js.set_viewport_size({"width": width, "height": 900})
     login(page_no_js, reader)
     page_no_js.goto(live_server.url + thread.get_absolute_url())
-    page_no_js.get_by_label("Follow this discussion").select_option("muted")
-    page_no_js.get_by_role("button", name="Save how you follow this discussion").click()
-    page_no_js.get_by_text("at the level Muted").first.wait_for()
-    assert reader.thread_follows.get(thread=thread).level == FollowLevel.MUTED
+    page_no_js.get_by_role("button", name="Follow this discussion").click()
+    page_no_js.get_by_text(f"You now follow the discussion “{thread.title}”").first.wait_for()
+    assert reader.thread_follows.get(thread=thread).level == FollowLevel.WATCHING
+    page_no_js.get_by_role("link", name="Choose how you follow themes and discussions").click()
+    assert page_no_js.get_by_role("row", name=re.compile("Who sits on the board")).is_visible()
+    assert page_no_js.evaluate("document.documentElement.scrollWidth") <= width
+    page_no_js.goto(live_server.url + thread.get_absolute_url())
+    page_no_js.get_by_role("button", name="Stop following this discussion").click()
+    page_no_js.get_by_text(f"You no longer follow the discussion “{thread.title}”").first.wait_for()
+    assert reader.thread_follows.get(thread=thread).level == FollowLevel.NORMAL
 
 
 def test_following_and_email_settings_pages_pass_axe(page, live_server, login, people):

@@ -90,7 +90,25 @@ class TestFollowForms:
         assert ThemeFollow.objects.get(user=other_member, theme=theme).level == FollowLevel.WATCHING
         page = soup(client.get(theme.get_absolute_url()))
         assert "You now follow the theme" in page.get_text()
-        assert page.select_one("#follow-level-theme option[selected]")["value"] == "watching"
+        follow = page.select_one("#follow-theme")
+        assert "Following" in follow.get_text()
+        assert follow.find("button").get_text(" ", strip=True) == "Stop following this theme"
+
+    def test_the_button_follows_and_stops_and_the_following_page_agrees(self, client, theme, other_member):
+        client.force_login(other_member)
+        page = soup(client.get(theme.get_absolute_url()))
+        button = page.select_one("#follow-theme button")
+        assert button.get_text(" ", strip=True) == "Follow this theme"
+        assert page.select_one("#follow-theme input[name=level]")["value"] == "watching"
+        client.post(reverse("forum:follow_theme", kwargs={"slug": theme.slug}), {"level": "watching"})
+        listed = soup(client.get(reverse("forum:following"))).get_text()
+        assert theme.title in listed and "Watching" in listed
+        response = client.post(reverse("forum:follow_theme", kwargs={"slug": theme.slug}), {"level": "normal"})
+        assert not ThemeFollow.objects.filter(user=other_member).exists()
+        page = soup(client.get(response["Location"]))
+        assert f"You no longer follow the theme “{theme.title}”" in page.get_text()
+        assert page.select_one("#follow-theme button").get_text(" ", strip=True) == "Follow this theme"
+        assert "You do not follow any theme" in soup(client.get(reverse("forum:following"))).get_text()
 
     def test_a_member_mutes_a_thread(self, client, thread, other_member):
         client.force_login(other_member)
@@ -106,13 +124,13 @@ class TestFollowForms:
         assert response.status_code == 200
         page = soup(response)
         assert page.select_one("#follow-thread")
-        assert "Saved" in page.get_text()
+        assert "You now follow the discussion" in page.select_one("[role=status]").get_text()
 
     def test_the_thread_form_says_when_the_level_comes_from_the_theme(self, client, theme, thread, other_member):
         following.set_theme_follow_level(other_member, theme, FollowLevel.WATCHING)
         client.force_login(other_member)
-        hint = soup(client.get(thread.get_absolute_url())).select_one("#follow-level-thread-hint").get_text()
-        assert "Watching" in hint and "from the theme" in hint
+        text = soup(client.get(thread.get_absolute_url())).select_one("#follow-thread").get_text()
+        assert "Following" in text and "You follow this discussion through its theme" in text
 
     def test_it_goes_back_to_a_safe_next_address_only(self, client, thread, other_member):
         client.force_login(other_member)
