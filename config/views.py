@@ -16,15 +16,19 @@ from django.views.decorators.http import require_GET, require_POST
 from articles.models import Article
 from config import security
 from config.middleware import database_unavailable_response, is_database_unavailable
+from forum.agreement.summary import with_common_ground_counts
 from forum.cache.pages import AnonymousPage
+from forum.cache.versions import THEMES
+from forum.models import Theme
 
 
 def home(request):
-    cached = AnonymousPage(request)  # anonymous readers: from the cache until a new import
+    cached = AnonymousPage(request, THEMES)  # anonymous readers: until the texts or a theme's figures change
     if (response := cached.response()) is not None:
         return response
     articles = Article.objects.order_by("position", "title")
-    return cached.keep(render(request, "pages/home.html", {"articles": articles}))
+    themes = with_common_ground_counts(Theme.objects.listed())
+    return cached.keep(render(request, "pages/home.html", {"articles": articles, "themes": themes}))
 
 
 @never_cache

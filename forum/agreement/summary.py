@@ -1,17 +1,17 @@
 """The numbers on a theme's summary page: who has taken part, how much, and in what spirit.
 
 Everything is counted over the comments anyone can read: published, not deleted, in published
-discussions. A comment counts for its author's stakeholder group as it is now (a member belongs
-to one group at a time, so the participants of the groups add up to the participants of the
-theme). The figures cost three aggregate queries whatever the theme's size.
+discussions. A comment counts for the stakeholder group its writer spoke for when posting it
+(docs/accounts.md, "The member badge"), so a member who changed group is a participant of each
+group they wrote for. The figures cost three aggregate queries whatever the theme's size.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
-from django.db.models.functions import Lower
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Lower
 
 from accounts.models import StakeholderGroup
 from forum.models import Comment, Stance
@@ -65,6 +65,20 @@ class ThemeSummary:
         return chart_geometry(self.groups)
 
 
+def with_common_ground_counts(themes):
+    """Each theme with `common_ground_count`: its readable comments marked common ground (one
+    subquery per row, on the partial index of common-ground comments)."""
+    counted = (
+        Comment.objects.readable()
+        .filter(thread_theme=OuterRef("pk"), is_common_ground=True)
+        .order_by()
+        .values("thread_theme")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return themes.annotate(common_ground_count=Coalesce(Subquery(counted), 0))
+
+
 def _organisations():
     """Distinct organisation names, ignoring case; members who gave none are not counted."""
     return Count(Lower("author__organisation_name"), distinct=True, filter=~Q(author__organisation_name=""))
@@ -80,11 +94,11 @@ def theme_summary(theme) -> ThemeSummary:
         common_ground=Count("pk", filter=Q(is_common_ground=True)),
     )
     per_group = (
-        comments.values("author__stakeholder_group")
+        comments.values("author_group")
         .annotate(comments=Count("pk"), participants=Count("author", distinct=True), organisations=_organisations())
         .order_by()
     )
-    per_stance = comments.values("author__stakeholder_group", "stance").annotate(count=Count("pk")).order_by()
+    per_stance = comments.values("author_group", "stance").annotate(count=Count("pk")).order_by()
 
     labels = dict(StakeholderGroup.choices)
     groups: dict[str, GroupFigures] = {}
@@ -96,12 +110,12 @@ def theme_summary(theme) -> ThemeSummary:
         return groups[code]
 
     for row in per_group:
-        figures = figures_for(row["author__stakeholder_group"])
+        figures = figures_for(row["author_group"])
         figures.comments += row["comments"]
         figures.participants += row["participants"]
         figures.organisations += row["organisations"]
     for row in per_stance:
-        figures = figures_for(row["author__stakeholder_group"])
+        figures = figures_for(row["author_group"])
         stance = row["stance"] if row["stance"] in dict(Stance.choices) else ""
         figures.stances[stance] = figures.stances.get(stance, 0) + row["count"]
 

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from forum import permissions
+from forum.agreement.summary import with_common_ground_counts
 from forum.cache import rows
 from forum.cache.pages import AnonymousPage
 from forum.cache.versions import THEMES, theme_key
@@ -25,7 +26,7 @@ def theme_list(request):
     cached = AnonymousPage(request, THEMES)  # anonymous readers: whole page
     if (response := cached.response()) is not None:
         return response
-    themes = Theme.objects.listed()
+    themes = with_common_ground_counts(Theme.objects.listed())
     return cached.keep(render(request, "forum/theme_list.html", {"themes": themes}))
 
 

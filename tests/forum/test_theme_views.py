@@ -7,7 +7,7 @@ from bs4 import BeautifulSoup
 from django.urls import reverse
 
 from forum import reading
-from forum.models import Thread
+from forum.models import Comment, Thread
 from forum.posting import services
 from tests.forum.conftest import make_theme, reply
 
@@ -23,14 +23,17 @@ def start_url(theme):
 
 
 class TestThemeList:
-    def test_it_lists_each_theme_with_counts_activity_and_groups(self, client, theme, thread, other_member):
+    @pytest.mark.parametrize("name", ["forum:theme_list", "home"])
+    def test_it_lists_each_theme_in_a_table_with_its_activity_and_common_ground(
+        self, client, name, theme, thread, other_member
+    ):
         reply(thread, other_member)
-        response = client.get(reverse("forum:theme_list"))
-        text = page(response).get_text(" ", strip=True)
+        Comment.objects.filter(thread=thread, position=1).update(is_common_ground=True)
+        response = client.get(reverse(name))
         assert response.status_code == 200
-        assert theme.title in text
-        assert "1 discussion, 2 comments" in text
-        assert "NHS trust or NHS staff" in text and "Social care provider" in text
+        row = page(response).find("a", string=theme.title).find_parent("tr")
+        cells = [cell.get_text(" ", strip=True) for cell in row.find_all("td")]
+        assert cells[1:4] == ["Discussions 1", "Comments 2", "Common ground 1"]
 
     def test_the_header_links_to_the_themes(self, client, theme):
         response = client.get(reverse("home"))
@@ -176,3 +179,11 @@ def test_several_themes_are_listed_in_order(client, source):
     make_theme("first", position=1)
     response = client.get(reverse("forum:theme_list"))
     assert [t.slug for t in response.context["themes"]] == ["first", "second"]
+
+
+def test_the_home_page_starts_a_visitor_at_sign_up_and_a_member_at_the_themes(client, member, theme):
+    start = page(client.get(reverse("home"))).find("a", class_="nhsuk-button")
+    assert start["href"] == reverse("account_signup") and "take part" in start.get_text()
+    client.force_login(member)
+    start = page(client.get(reverse("home"))).find("a", class_="nhsuk-button")
+    assert start["href"] == reverse("forum:theme_list") and start.get_text(strip=True) == "Start here: choose a theme"
