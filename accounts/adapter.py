@@ -20,6 +20,10 @@ def _needs_onboarding(user) -> bool:
     return bool(user.is_authenticated and not user.profile_complete)
 
 
+CONFIRMED_MESSAGE = "account/messages/email_confirmed.txt"
+SIGNED_IN_MESSAGE = "account/messages/logged_in.txt"
+
+
 class AccountAdapter(DefaultAccountAdapter):
     error_messages = {
         **DefaultAccountAdapter.error_messages,
@@ -48,6 +52,15 @@ class AccountAdapter(DefaultAccountAdapter):
         "same_as_current": "The new value must be different from the current one.",
         "rate_limited": "You have tried this too many times. Wait a few minutes, then try again.",
     }
+
+    def add_message(self, request, level, message_template=None, message_context=None, extra_tags="", message=None):
+        """One banner after following a confirmation link: "You have confirmed …", without a
+        second "Successfully signed in" stacked under it (the header shows who is signed in)."""
+        if message_template == CONFIRMED_MESSAGE:
+            request._cg_just_confirmed = True
+        elif message_template == SIGNED_IN_MESSAGE and getattr(request, "_cg_just_confirmed", False):
+            return
+        super().add_message(request, level, message_template, message_context, extra_tags, message)
 
     def get_login_redirect_url(self, request) -> str:
         if _needs_onboarding(request.user):

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from allauth.account.models import EmailAddress
+from bs4 import BeautifulSoup
 from django.urls import reverse
 
 from accounts.models import AffiliationSource, StakeholderGroup, User
@@ -145,3 +146,10 @@ def test_someone_who_confirms_in_another_browser_signs_in_then_completes_their_p
     assert response["Location"] == reverse("account_login")
     response = other_browser.post(reverse("account_login"), {"login": "ola@example.org", "password": PASSWORD})
     assert response["Location"] == reverse("accounts:onboarding")
+
+
+def test_confirming_the_address_shows_one_banner_not_two(client, mailoutbox):
+    sign_up_and_confirm(client, mailoutbox, "one.banner@example.org")
+    page = BeautifulSoup(client.get(reverse("accounts:onboarding")).content, "html.parser")
+    banners = [" ".join(b.get_text(" ").split()) for b in page.select("main [role=status]")]
+    assert banners == ["Information: You have confirmed one.banner@example.org."]

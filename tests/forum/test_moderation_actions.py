@@ -237,7 +237,9 @@ class TestPostingAsModerator:
         comment = Comment.objects.get(author=totp_moderator)
         assert comment.posted_as == "moderator"
         article = soup_of(mod_client.get(thread.get_absolute_url())).find(id=comment.anchor)
-        assert "Moderator" in [tag.get_text(strip=True) for tag in article.select(".nhsuk-tag")]
+        tags = [tag.get_text(strip=True) for tag in article.select(".nhsuk-tag")]
+        assert "Moderator" in tags
+        assert "Self-declared" not in tags and "Other" not in tags  # the role speaks, not a group
 
     def test_members_are_not_offered_the_choice_and_cannot_forge_it(self, member_client, member, thread):
         page = member_client.get(thread.get_absolute_url()).content.decode()
