@@ -324,6 +324,8 @@ class TestNotificationsPage:
         client.force_login(recipient)
         badge = soup(client.get(reverse("forum:following"))).select_one("#notification-count")
         assert badge.get_text(strip=True) == "2"
+        link = badge.find_parent("a")
+        assert " ".join(link.get_text("").split()) == "Notifications (2 unread)"  # read aloud as shown, no stray marks
 
     def test_reading_the_thread_marks_its_notifications_read(self, client, recipient, notified, thread):
         notified(2)
