@@ -10,7 +10,8 @@ with summer time), the weekly one at that hour on settings.DIGEST_WEEKDAY. Each 
    `db_worker`), and so does every run. Running it twice, or in two processes at once, leaves
    one waiting run: the unique constraints (one row per frequency and moment, one unclaimed row
    per frequency) make the second insert fail, and the task is queued in the same transaction
-   as its row. A waiting row whose task is gone (failed, deleted) gets a new task.
+   as its row. A waiting row whose task is gone (failed, deleted, or left running by a worker
+   killed before its claim) gets a new task.
 2. The task claims its row with a conditional UPDATE (`... WHERE claimed_at IS NULL`), so two
    copies of the task, on two workers, send the period once; in the same transaction it queues
    the next run at the next boundary. Then it sends (the daily run first sends the immediate
@@ -48,7 +49,9 @@ from forum.notifications.sending import retry_unsent, send_digests
 log = logging.getLogger(__name__)
 
 FREQUENCIES = (EmailFrequency.DAILY.value, EmailFrequency.WEEKLY.value)
-ALIVE = {TaskResultStatus.READY, TaskResultStatus.RUNNING}
+# A task still marked running this long after it started, while its row is unclaimed, belonged to
+# a worker killed before its claim committed (the claim is the task's first step): queue it again.
+STUCK_AFTER = timedelta(hours=1)
 
 
 class CannotSchedule(Exception):
@@ -107,14 +110,17 @@ def _queue(frequency: str, due_at: datetime) -> str:
     return str(result.id)
 
 
-def _alive(task_id: str) -> bool:
+def _alive(task_id: str, now: datetime) -> bool:
     """Whether the queued task that should run a waiting row is still to run (or running)."""
     if not task_id:
         return False
     try:
-        return send_scheduled_digests.get_result(task_id).status in ALIVE
+        result = send_scheduled_digests.get_result(task_id)
     except TaskResultDoesNotExist:
         return False
+    if result.status == TaskResultStatus.RUNNING:
+        return result.started_at is None or result.started_at > now - STUCK_AFTER
+    return result.status == TaskResultStatus.READY
 
 
 def ensure_scheduled(*, now: datetime | None = None) -> dict[str, DigestPeriod]:
@@ -131,8 +137,9 @@ def _ensure(frequency: str, now: datetime) -> DigestPeriod:
     with transaction.atomic():
         waiting = DigestPeriod.objects.select_for_update().filter(frequency=frequency, claimed_at__isnull=True).first()
         if waiting is not None:
-            if not _alive(waiting.task_id):
-                # Its task failed or was deleted: queue it again (at once if it is already due).
+            if not _alive(waiting.task_id, now):
+                # Its task failed, was deleted or was left running by a killed worker: queue it
+                # again (at once if it is already due).
                 waiting.task_id = _queue(frequency, waiting.due_at)
                 waiting.save(update_fields=["task_id"])
                 log.warning("%s digest due %s had no task; queued again", frequency, waiting.due_at.isoformat())

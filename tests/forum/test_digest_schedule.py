@@ -240,14 +240,30 @@ def test_a_broken_chain_catches_up_once_when_the_worker_starts(clock, thread, da
 
 
 @pytest.mark.usefixtures("queue")
-def test_a_waiting_run_whose_task_failed_is_queued_again(clock):
+@pytest.mark.parametrize("left", [{"status": "FAILED"}, "deleted",
+                                  {"status": "RUNNING", "started_at": WEDNESDAY_NOON - timedelta(hours=2)}],
+                         ids=["failed", "deleted", "left running by a killed worker"])
+def test_a_waiting_run_whose_task_is_gone_is_queued_again(clock, left):
     schedule.ensure_scheduled()
     first = waiting(DAILY)
-    DBTaskResult.objects.filter(pk=first.task_id).update(status="FAILED")
+    task = DBTaskResult.objects.filter(pk=first.task_id)
+    if left == "deleted":
+        task.delete()
+    else:
+        task.update(**left)
     schedule.ensure_scheduled()
     again = waiting(DAILY)
     assert again.pk == first.pk and again.task_id != first.task_id
     assert queued() == [(DAILY, utc(2026, 6, 11, 6)), (WEEKLY, utc(2026, 6, 15, 6))]
+
+
+@pytest.mark.usefixtures("queue")
+def test_a_waiting_run_whose_task_has_just_started_is_left_alone(clock):
+    schedule.ensure_scheduled()
+    first = waiting(DAILY)
+    DBTaskResult.objects.filter(pk=first.task_id).update(status="RUNNING", started_at=clock.at)
+    schedule.ensure_scheduled()
+    assert waiting(DAILY).task_id == first.task_id
 
 
 @pytest.mark.usefixtures("queue")
