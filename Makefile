@@ -21,7 +21,7 @@ help:
 	@echo "make lint   ruff, the import layers (lint-imports) and the migrations check"
 	@echo "make bench  seed demo data into PostgreSQL and measure every page (writes docs/benchmarks.md)"
 	@echo "make bench-compare BENCH_BASE=<ref>  the same pages of this checkout and of <ref>, interleaved"
-	@echo "make serve  production-style: DEBUG off, gunicorn and the task worker (needs SECRET_KEY, see docs/deploy.md)"
+	@echo "make serve  production-style: DEBUG off, gunicorn and the task worker, which sends the digests (needs SECRET_KEY, see docs/deploy.md)"
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -108,7 +108,8 @@ soak: install assets
 	$(PY) bench/soak.py
 
 # Production-style serving: DEBUG off, hashed and compressed static files, gunicorn
-# (config/gunicorn.py) and the background task worker side by side; Ctrl+C stops both.
+# (config/gunicorn.py) and the background task worker side by side; Ctrl+C stops both. The worker
+# sends the digests too: schedule_digests queues their next runs, and each run queues the next.
 #   SECRET_KEY=... ALLOWED_HOSTS=forum.example.org SITE_URL=https://forum.example.org make serve
 # SERVE_INSECURE_LOCAL=1 switches off the HTTPS-only settings (redirect, secure cookies, HSTS) so a
 # trial works on http://$(HOST):$(PORT); never use it where people sign in for real.
@@ -121,8 +122,11 @@ serve: install assets
 	@mkdir -p var
 	$(SERVE_ENV) $(PY) manage.py collectstatic --no-input -v0
 	$(SERVE_ENV) $(PY) manage.py migrate --no-input
+	@# The worker sends the daily and weekly digests: queue their next runs unless they are queued.
+	$(SERVE_ENV) $(PY) manage.py schedule_digests
 	@echo ""
 	@echo "  Serving with DEBUG off on $(HOST):$(PORT), with the task worker (Ctrl+C stops both)."
+	@echo "  The worker also sends the digests (daily, and weekly on $${DIGEST_WEEKDAY:-monday}, at $${DIGEST_HOUR:-7}:00 UK time)."
 	@echo ""
 	@# Ctrl+C reaches both processes directly and each shuts down gracefully (the worker finishes
 	@# its task); if one stops by itself, the other is sent SIGTERM. Either way we wait for both.

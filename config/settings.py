@@ -248,6 +248,18 @@ globals().update(_configure_email(EMAIL_URL))
 # given up (forum.notifications.sending; docs/operations.md "Emails that fail").
 EMAIL_RETRY_DELAYS = [int(seconds) for seconds in env_list("EMAIL_RETRY_DELAYS", "60,300,1800,7200,43200")]
 
+# Digests (forum.notifications.schedule; docs/notifications.md "Digests"): the task worker sends the
+# daily digest every day at DIGEST_HOUR o'clock UK time (TIME_ZONE), and the weekly one at the same
+# hour on DIGEST_WEEKDAY. The daily run also sends immediate emails still waiting for a retry.
+DIGEST_HOUR = env_int("DIGEST_HOUR", 7)
+if not 0 <= DIGEST_HOUR <= 23:
+    raise ImproperlyConfigured(f"DIGEST_HOUR must be an hour from 0 to 23, not {DIGEST_HOUR}.")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_digest_weekday = env_str("DIGEST_WEEKDAY", "monday").strip().lower() or "monday"
+if _digest_weekday not in WEEKDAYS:
+    raise ImproperlyConfigured(f"DIGEST_WEEKDAY must be a day of the week in English, not {_digest_weekday!r}.")
+DIGEST_WEEKDAY = WEEKDAYS.index(_digest_weekday)  # 0 is Monday, as date.weekday() counts
+
 # Background tasks (django-tasks). Tests and development may use the immediate backend.
 DEFAULT_TASKS_BACKEND = (
     "django_tasks.backends.immediate.ImmediateBackend" if (TESTING or DEBUG) else "django_tasks_db.DatabaseBackend"

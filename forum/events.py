@@ -70,7 +70,7 @@ class Event:
 
 def _queue(event: str, handler: str, values: dict) -> None:
     """Queue one handler's run (after the commit). If even that fails, the change stands and the
-    failure is logged: the handlers' own catch-up runs (send_digests retries unsent emails) remain."""
+    failure is logged: the handlers' own catch-up runs (the daily digest run retries unsent emails) remain."""
     try:
         deliver.enqueue(event, handler, values)
     except Exception:

@@ -135,3 +135,41 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.email_frequency}"
+
+
+class DigestPeriod(models.Model):
+    """One digest run on the schedule: the daily or weekly digest due at `due_at` (a boundary of
+    the schedule in forum.notifications.schedule), sent by whichever task worker claims it first.
+
+    The row is written with the task that will run it, in one transaction. The run claims it with
+    a conditional UPDATE (`... WHERE claimed_at IS NULL`), so however many workers (or copies of
+    the task) reach it, the period is sent once; its figures are filled in when it finishes. At
+    most one row per frequency waits unclaimed: the next one the chain will run.
+    """
+
+    frequency = models.CharField(max_length=12, choices=EmailFrequency.choices)
+    due_at = models.DateTimeField(help_text="When this digest is due: the start of its period.")
+    task_id = models.CharField(max_length=64, blank=True, help_text="The queued task that runs it.")
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True, help_text="When a worker started sending it.")
+    claimed_by = models.CharField(max_length=100, blank=True, help_text="The worker (host:process) that sent it.")
+    finished_at = models.DateTimeField(null=True, blank=True)
+    members = models.PositiveIntegerField(default=0, help_text="Members with something new.")
+    emails = models.PositiveIntegerField(default=0)
+    items = models.PositiveIntegerField(default=0)
+    failures = models.PositiveIntegerField(default=0, help_text="Digests that failed; their items wait.")
+    retried = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Daily runs: immediate emails sent after an earlier failure."
+    )
+    error = models.CharField(max_length=300, blank=True, help_text="Why the run stopped, if it did.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["frequency", "due_at"], name="forum_digestperiod_once"),
+            models.UniqueConstraint(
+                fields=["frequency"], condition=Q(claimed_at__isnull=True), name="forum_digestperiod_one_waiting"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.frequency} digest due {self.due_at:%Y-%m-%d %H:%M}"

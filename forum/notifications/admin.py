@@ -1,10 +1,11 @@
 """Admin for notifications (registered by forum/admin.py): read-only, for operators to see which
-emails failed and why, and which were given up (docs/operations.md "Emails that fail")."""
+emails failed and why, and which were given up (docs/operations.md "Emails that fail"), and each
+scheduled digest run: when it was due, which worker sent it and what it sent."""
 
 from django.contrib import admin
 
 from config.adminmixins import ReadOnly
-from forum.models import Notification
+from forum.models import DigestPeriod, Notification
 
 
 class EmailStateFilter(admin.SimpleListFilter):
@@ -34,3 +35,13 @@ class NotificationAdmin(ReadOnly, admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = [field.name for field in Notification._meta.fields]
     raw_id_fields = ("recipient", "actor", "theme", "thread", "comment")
+
+
+@admin.register(DigestPeriod)
+class DigestPeriodAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ("due_at", "frequency", "claimed_at", "claimed_by", "finished_at", "emails", "items", "failures",
+                    "retried", "error")
+    list_filter = ("frequency",)
+    date_hierarchy = "due_at"
+    ordering = ("-due_at",)
+    readonly_fields = [field.name for field in DigestPeriod._meta.fields]

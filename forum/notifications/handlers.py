@@ -3,7 +3,7 @@
 The after-commit ones run in the task worker (`forum.events.deliver`), with ids and ISO timestamps:
 each makes the notifications (idempotently: a retry adds none twice) and then emails those who
 want them at once (only rows still unsent, each claimed before it goes). An email that fails is
-tried again later on its own (`forum.notifications.sending`); `send_digests` also sends any due.
+tried again later on its own (`forum.notifications.sending`); the daily digest run also sends any due.
 """
 
 from __future__ import annotations

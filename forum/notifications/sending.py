@@ -193,8 +193,8 @@ def send_due_retries() -> int:
 def retry_unsent(*, now=None) -> int:
     """Send the immediate emails still unsent and not given up, once each, whether or not their
     retry is due yet, and any whose first attempt never ran (the task queue was down). The daily
-    `send_digests` run calls it, as a catch-up beside the retries the worker runs; it looks back
-    DIGEST_LOOKBACK at unread ones."""
+    digest run (the scheduled one, and `send_digests`) calls it, as a catch-up beside the retries
+    the worker runs; it looks back DIGEST_LOOKBACK at unread ones."""
     now = now or timezone.now()
     return send_immediately(Notification.objects.filter(created_at__gte=now - DIGEST_LOOKBACK, read_at__isnull=True),
                             before_their_wait=True)

@@ -1,10 +1,14 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from allauth.usersessions.models import UserSession
+from bs4 import BeautifulSoup
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.middleware import SEEN_AT_KEY
+from accounts.templatetags.session_tags import last_active
 
 pytestmark = pytest.mark.django_db
 
@@ -46,3 +50,31 @@ def test_signed_in_page_skips_session_tracking_within_the_interval(client, membe
     client.get("/about/")  # first request refreshes the record
     with django_assert_max_num_queries(2):  # the user row, and nothing for session tracking
         client.get("/about/")
+
+
+def test_last_active_shows_on_the_sessions_page_in_words(member):
+    elsewhere, client = Client(HTTP_USER_AGENT="Firefox on the office PC"), Client(HTTP_USER_AGENT="Safari on my phone")
+    for browser in (elsewhere, client):
+        browser.post("/accounts/login/", {"login": member.email, "password": "a-long-test-password-42"})
+    three_hours_ago = timezone.now() - timedelta(hours=3, minutes=10)
+    UserSession.objects.filter(user_agent__startswith="Firefox").update(last_seen_at=three_hours_ago)
+
+    page = BeautifulSoup(client.get(reverse("usersessions_list")).content, "html.parser")
+    table = page.find("table", class_="nhsuk-table")
+    headers = [th.get_text(strip=True) for th in table.find_all("th", scope="col")]
+    assert "Last active" in headers
+    column = headers.index("Last active")
+    rows = {row.find_all("td")[0].get_text(strip=True): row.find_all("td")[column]
+            for row in table.find("tbody").find_all("tr")}
+    assert rows["Safari on my phone"].get_text(strip=True) == "Now"
+    other = rows["Firefox on the office PC"]
+    assert other.get_text(strip=True) == "3\xa0hours ago"
+    assert datetime.fromisoformat(other.find("time")["datetime"]) == three_hours_ago
+
+
+def test_last_active_is_only_as_precise_as_the_middleware_records_it():
+    now = timezone.now()
+    assert last_active(now - timedelta(minutes=4), now) == "In the last 5 minutes"
+    assert last_active(now - timedelta(minutes=5), now) == "5\xa0minutes ago"
+    assert last_active(now - timedelta(days=2, hours=5), now) == "2\xa0days ago"
+    assert last_active(None, now) == "Not known"

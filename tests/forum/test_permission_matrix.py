@@ -308,12 +308,15 @@ ADMIN_EXCEPTIONS = {
     "admin:login": statuses(302, 403, 403, 403, 403, 403, 302),
     "admin:logout": statuses(302, 302, 302, 302, 302, 302, 405),  # POST only
     "admin:autocomplete": statuses(302, 302, 302, 302, 302, 302, 403),  # needs its query parameters
-    # Read-only on purpose: the moderation log, reports, notifications, the affiliation log and task results.
+    # Read-only on purpose: the moderation log, reports, notifications, digest runs, the affiliation log
+    # and task results.
     "admin:forum_moderationlogentry_add": statuses(302, 302, 302, 302, 302, 302, 403),
     "admin:forum_moderationlogentry_delete": statuses(302, 302, 302, 302, 302, 302, 403),
     "admin:forum_flag_add": statuses(302, 302, 302, 302, 302, 302, 403),
     "admin:forum_notification_add": statuses(302, 302, 302, 302, 302, 302, 403),
     "admin:forum_notification_delete": statuses(302, 302, 302, 302, 302, 302, 403),
+    "admin:forum_digestperiod_add": statuses(302, 302, 302, 302, 302, 302, 403),
+    "admin:forum_digestperiod_delete": statuses(302, 302, 302, 302, 302, 302, 403),
     "admin:accounts_affiliationevent_add": statuses(302, 302, 302, 302, 302, 302, 403),
     "admin:accounts_affiliationevent_delete": statuses(302, 302, 302, 302, 302, 302, 403),
     "admin:django_tasks_database_dbtaskresult_add": statuses(302, 302, 302, 302, 302, 302, 403),

@@ -1,7 +1,9 @@
 """Send the daily or weekly notification digests: `manage.py send_digests --frequency daily`.
 
-Run it from the scheduler once a day (and with `--frequency weekly` once a week). Running it twice
-sends nothing the second time: only notifications not yet emailed are gathered.
+The task worker sends the digests by itself on a schedule (`schedule_digests`,
+forum.notifications.schedule); this command sends one now, outside that schedule: by hand, after
+fixing a mail server, or where no task worker runs. Running it twice sends nothing the second
+time: only notifications not yet emailed are gathered.
 """
 
 from __future__ import annotations
