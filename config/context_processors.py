@@ -1,5 +1,7 @@
 from django.conf import settings
 
+from config import operator
+
 
 def site(request):
     match = getattr(request, "resolver_match", None)
@@ -10,4 +12,5 @@ def site(request):
         "nav_section": nav_section,
         "FIRST_POSTS_CHECKED": settings.PREMODERATE_FIRST_COMMENTS,
         "MODERATION_USUAL_HOURS": settings.MODERATION_USUAL_HOURS,
+        "OPERATOR": operator.current(),
     }

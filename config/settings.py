@@ -397,6 +397,25 @@ MFA_TOTP_TOLERANCE = 1  # accept the code from one 30-second step either side (p
 # Activity is recorded by accounts.middleware at most every five minutes, not on every request.
 USERSESSIONS_TRACK_ACTIVITY = False
 
+# Who runs this copy of the service and how to reach them: the privacy notice, the accessibility
+# statement and the contact page read these (config/operator.py; docs/data-protection.md). The
+# organisation named is the data controller. Empty optional ones are left off the pages.
+OPERATOR_NAME = env_str("OPERATOR_NAME").strip()
+# true when that organisation is a public authority (an ICB, a trust, a council): the privacy notice
+# then gives "public task" as the lawful basis, and the pages mention Freedom of Information.
+OPERATOR_IS_PUBLIC_AUTHORITY = env_bool("OPERATOR_IS_PUBLIC_AUTHORITY", False)
+CONTACT_EMAIL = env_str("CONTACT_EMAIL").strip()
+CONTACT_PHONE = env_str("CONTACT_PHONE").strip()
+# One line of the address per comma: "1 High Street, Leeds, LS1 1AA".
+CONTACT_POSTAL_ADDRESS = env_list("CONTACT_POSTAL_ADDRESS")
+DPO_NAME = env_str("DPO_NAME").strip()
+DPO_EMAIL = env_str("DPO_EMAIL").strip()
+ICO_REGISTRATION_NUMBER = env_str("ICO_REGISTRATION_NUMBER").strip()
+# The processors that hold members' data for the operator, as the privacy notice should name them,
+# with where they keep it: "Example Hosting Ltd, in the UK". Empty: described in general words.
+HOSTING_PROVIDER = env_str("HOSTING_PROVIDER").strip()
+EMAIL_PROVIDER = env_str("EMAIL_PROVIDER").strip()
+
 # Adds the benchmark's control view (/bench/trivial/); off unless the benchmark starts the app.
 BENCHMARK_ENDPOINTS = env_bool("BENCHMARK_ENDPOINTS", False)
 

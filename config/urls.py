@@ -14,6 +14,7 @@ urlpatterns = [
         TemplateView.as_view(template_name="pages/accessibility.html"),
         name="accessibility",
     ),
+    path("contact/", TemplateView.as_view(template_name="pages/contact.html"), name="contact"),
     path("healthz", views.healthz, name="healthz"),
     path("csp-report/", views.csp_report, name="csp_report"),
     path("admin/", admin.site.urls),

@@ -5,7 +5,7 @@ from tests.browser.axe import assert_accessible
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PUBLIC_PAGES = ["home", "about", "privacy", "accessibility", "articles:list"]
+PUBLIC_PAGES = ["home", "about", "privacy", "accessibility", "contact", "articles:list"]
 
 
 @pytest.mark.parametrize("name", PUBLIC_PAGES)
@@ -44,3 +44,18 @@ def test_body_text_headings_links_and_buttons_use_the_sans_serif_system_stack(pa
         family = page.eval_on_selector(selector, "element => getComputedStyle(element).fontFamily")
         assert family.startswith("system-ui") and family.endswith("sans-serif"), (selector, family)
         assert "Times" not in family
+
+
+@pytest.mark.parametrize("name", ["privacy", "accessibility", "contact"])
+def test_the_pages_with_every_operator_detail_set_have_no_axe_violations(page, live_server, settings, name):
+    settings.OPERATOR_NAME = "NHS Example Integrated Care Board"
+    settings.OPERATOR_IS_PUBLIC_AUTHORITY = True
+    settings.CONTACT_EMAIL = "commonground@example.nhs.uk"
+    settings.CONTACT_PHONE = "0113 496 0000"
+    settings.CONTACT_POSTAL_ADDRESS = ["1 High Street", "Leeds", "LS1 4AP"]
+    settings.DPO_NAME = "Sam Patel"
+    settings.DPO_EMAIL = "dpo@example.nhs.uk"
+    settings.ICO_REGISTRATION_NUMBER = "ZA123456"
+    page.goto(live_server.url + reverse(name))
+    assert "NHS Example Integrated Care Board" in page.content()
+    assert_accessible(page)

@@ -29,7 +29,7 @@ def test_healthz_rejects_post(client):
     assert client.post("/healthz").status_code == 405
 
 
-@pytest.mark.parametrize("name", ["home", "about", "privacy", "accessibility"])
+@pytest.mark.parametrize("name", ["home", "about", "privacy", "accessibility", "contact"])
 def test_static_pages_render_with_landmarks_and_language(client, name):
     response = client.get(reverse(name))
     assert response.status_code == 200

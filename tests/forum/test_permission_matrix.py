@@ -107,6 +107,7 @@ MATRIX: dict[str, Entry] = {
     "about": Entry(no_args, (get(PUBLIC),)),
     "privacy": Entry(no_args, (get(PUBLIC),)),
     "accessibility": Entry(no_args, (get(PUBLIC),)),
+    "contact": Entry(no_args, (get(PUBLIC),)),
     "healthz": Entry(no_args, (get(PUBLIC),)),
     "csp_report": Entry(no_args, (get(GET_NOT_ALLOWED),)),
     # Accounts ---------------------------------------------------------------------------------
