@@ -12,9 +12,9 @@ nothing from any other host. npm's `vnu-jar` also has a postinstall script that 
 runtime from GitHub when none is installed; the Makefile runs `npm ci --ignore-scripts`, and this
 module calls the system's `java` directly, never the package's `vnu` wrapper.
 
-Without Java or the jar the Nu part is left out (axe still runs), `test_nu_checker_is_available`
-skips saying how to install them and a warning says so once; with REQUIRE_BROWSER=1 (`.ci/run`)
-a page check fails instead.
+Without Java or the jar the Nu part is left out (axe still runs), a warning says so once and
+`test_the_nu_html_checker_is_available` (tests/browser/test_mobile_and_markup.py) skips, saying how
+to install them; with REQUIRE_BROWSER=1 (`.ci/run`) a page check fails instead.
 """
 
 from __future__ import annotations
@@ -158,7 +158,6 @@ def start() -> NuChecker | None:
     with _lock:
         if _checker is None and unavailable_reason() is None:
             _checker = NuChecker(java_path())
-            atexit.register(stop)
         return _checker
 
 
@@ -168,6 +167,9 @@ def stop() -> None:
         if _checker is not None:
             _checker.stop()
             _checker = None
+
+
+atexit.register(stop)  # a checker started outside the browser fixture stops with the process
 
 
 def describe(message: dict) -> str:
