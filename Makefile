@@ -38,8 +38,10 @@ $(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# --ignore-scripts: no package needs its install script here, and vnu-jar's would download a Java
+# runtime from GitHub when none is installed (the tests use the system's java; tests/browser/nu.py).
 node_modules/.installed: package.json package-lock.json $(VENV)/.installed
-	$(WITH_NODE) $(NPM) ci --no-audit --no-fund --loglevel=error
+	$(WITH_NODE) $(NPM) ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
 
 ASSET_SOURCES := $(wildcard static_src/scss/*.scss static_src/js/*.js static_src/*.mjs)

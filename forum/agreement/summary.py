@@ -17,11 +17,8 @@ from accounts.models import StakeholderGroup
 from forum.models import Comment, Stance
 
 NO_GROUP_LABEL = "Former members and no group given"
-# The server-drawn chart: bar area width, one row per bar, a gap for each group's name. Fills are
-# NHS.UK blues and purple, all dark enough to stand out from the white page.
-CHART_BAR_WIDTH = 440
-CHART_ROW_HEIGHT = 26
-CHART_GROUP_GAP = 30
+# The server-drawn chart: one bar per measure for each group. Fills are NHS.UK blues and purple, all
+# dark enough to stand out from the white page.
 CHART_MEASURES = [
     ("comments", "comment", "comments", "#005eb8"),
     ("participants", "person", "people", "#003087"),
@@ -138,32 +135,29 @@ def theme_summary(theme) -> ThemeSummary:
 
 
 def chart_geometry(groups: list[GroupFigures]) -> dict:
-    """Positions for the summary chart's SVG: a group name, then one bar per measure.
+    """The summary chart: for each group its name, then one bar per measure, as a share of the scale.
 
     Bars share one scale (the largest figure on the page) so they can be compared; each bar is
-    labelled with its number and unit in words, so nothing depends on telling colours apart.
+    labelled with its number and unit in words, so nothing depends on telling colours apart. The
+    page writes names and numbers as HTML text, so they keep their size on a narrow screen, and
+    each bar as an SVG rectangle `percent` wide (a style attribute would need 'unsafe-inline').
     """
     largest = max([1, *(getattr(g, name) for g in groups for name, *_rest in CHART_MEASURES)])
     rows = []
-    y = 0
     for figures in groups:
         bars = []
-        name_y = y + 18
-        y += CHART_GROUP_GAP
         for name, singular, plural, fill in CHART_MEASURES:
             value = getattr(figures, name)
-            width = round(CHART_BAR_WIDTH * value / largest)
+            # A figure of one among thousands still gets a visible sliver.
+            percent = max(round(100 * value / largest, 1), 0.5) if value else 0
             bars.append(
                 {
-                    "y": y,
-                    "text_y": y + 15,
-                    "width": max(width, 1) if value else 0,
-                    "label_x": max(width, 1) + 8 if value else 0,
+                    "measure": name,
+                    "value": value,
+                    "percent": f"{percent:g}",
                     "text": f"{value} {singular if value == 1 else plural}",
                     "fill": fill,
                 }
             )
-            y += CHART_ROW_HEIGHT
-        rows.append({"label": figures.label, "name_y": name_y, "bars": bars})
-        y += 10
-    return {"rows": rows, "height": max(y, 40), "width": CHART_BAR_WIDTH + 160}
+        rows.append({"label": figures.label, "bars": bars})
+    return {"rows": rows}

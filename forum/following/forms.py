@@ -46,7 +46,7 @@ def follow_context(user, *, theme=None, thread=None, next_url: str = "") -> dict
         "follow_level": current,
         "follow_inherited": thread is not None and own is None and from_theme is not None,
         "follow_levels": [
-            {"value": value, "label": label, "description": levels.LEVEL_DESCRIPTIONS[kind][value]}
+            {"value": value, "label": label, "description": levels.LEVEL_SUMMARIES[kind][value]}
             for value, label in FollowLevel.choices
         ],
         "follow_description": levels.LEVEL_DESCRIPTIONS[kind][current],

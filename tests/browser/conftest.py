@@ -1,6 +1,7 @@
 """Playwright fixtures: the system Chromium against pytest-django's live server.
 
 Browser tests skip when Chromium is missing, unless REQUIRE_BROWSER=1 (CI), where they fail.
+The Nu HTML Checker (tests/browser/nu.py) starts with the browser, in the background, and stops with it.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ import os
 import shutil
 
 import pytest
+
+from tests.browser import nu
 
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -25,8 +28,7 @@ CHROMIUM_ARGS = [
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-def _browser_required() -> bool:
-    return os.environ.get("REQUIRE_BROWSER", "") in {"1", "true", "yes"}
+_browser_required = nu.browser_required
 
 
 def pytest_collection_modifyitems(config, items):
@@ -47,10 +49,14 @@ def browser():
         if _browser_required():
             raise
         pytest.skip("playwright is not installed")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
+    nu.start()  # Java reads the checker's schemas while Chromium and the live server start
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS, headless=True)
+            yield browser
+            browser.close()
+    finally:
+        nu.stop()
 
 
 @pytest.fixture

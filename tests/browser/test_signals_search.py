@@ -115,7 +115,7 @@ def test_search_filters_work_without_javascript(page_no_js, live_server, thread)
 
 def test_the_summary_page_has_no_axe_violations(page, live_server, theme, thread, common, reader):
     page.goto(url(live_server, reverse("forum:theme_summary", kwargs={"slug": theme.slug})))
-    expect(page.locator("main svg[role=img]")).to_be_visible()
+    expect(page.locator("main figure.cg-chart")).to_be_visible()
     expect(page.locator("main")).to_contain_text("One group has written most of the comments")
     assert_accessible(page)
 

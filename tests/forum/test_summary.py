@@ -117,14 +117,19 @@ class TestThemeSummary:
 class TestSummaryPage:
     def test_it_shows_the_same_numbers_in_the_chart_and_the_table(self, client, theme, discussed):
         soup = page(client.get(summary_url(theme)))
-        chart = soup.select_one("main figure svg")
-        assert chart["role"] == "img"
-        assert chart.find("title").get_text().startswith("Bar chart")
-        chart_text = [t.get_text() for t in chart.find_all("text")]
-        assert "NHS trust or NHS staff" in chart_text
-        assert {"4 comments", "3 people", "2 organisations", "1 comment", "1 person", "0 organisations"} <= set(
-            chart_text
-        )
+        chart = soup.select_one("main figure.cg-chart")
+        assert chart.find("figcaption").get_text().startswith("Bar chart")
+        groups = {
+            group.find("dt").get_text(): [dd.get_text(strip=True) for dd in group.find_all("dd")]
+            for group in chart.select("dl > div")
+        }
+        assert groups["NHS trust or NHS staff"] == ["4 comments", "3 people", "2 organisations"]
+        assert ["1 comment", "1 person", "0 organisations"] in groups.values()
+        # Bars share one scale, the largest figure (4 comments) filling its track; no bar for a zero.
+        nhs_bars = [dd.find("rect") for dd in chart.select("dl > div")[0].find_all("dd")]
+        assert [bar["width"] for bar in nhs_bars] == ["100%", "75%", "50%"]
+        assert all(svg["aria-hidden"] == "true" for svg in chart.find_all("svg"))
+        assert any(dd.find("svg").find("rect") is None for dd in chart.find_all("dd"))
         table = soup.select("main table")[0]
         rows = [[c.get_text(strip=True) for c in row.find_all(["th", "td"])] for row in table.select("tbody tr")]
         assert rows[0] == ["NHS trust or NHS staff", "4", "57%", "3", "2"]
