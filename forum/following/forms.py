@@ -45,10 +45,6 @@ def follow_context(user, *, theme=None, thread=None, next_url: str = "") -> dict
         "follow_target": target,
         "follow_level": current,
         "follow_inherited": thread is not None and own is None and from_theme is not None,
-        "follow_levels": [
-            {"value": value, "label": label, "description": levels.LEVEL_SUMMARIES[kind][value]}
-            for value, label in FollowLevel.choices
-        ],
         "follow_description": levels.LEVEL_DESCRIPTIONS[kind][current],
         "follow_following": current in levels.FOLLOWING_LEVELS,
         "follow_muted": current == FollowLevel.MUTED,

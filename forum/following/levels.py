@@ -26,7 +26,6 @@ __all__ = [
     "DIRECT_LEVELS",
     "FOLLOWING_LEVELS",
     "LEVEL_DESCRIPTIONS",
-    "LEVEL_SUMMARIES",
     "effective_level",
     "follow_by_default",
     "levels_for",
@@ -56,25 +55,6 @@ LEVEL_DESCRIPTIONS = {
         FollowLevel.MUTED: "Tell me nothing about this discussion, not even replies.",
     },
 }
-
-# The same, in a few words, for the follow drop-down's options: a select never wraps its text, so each
-# option must fit a phone's width (tests/browser/test_mobile_and_markup.py). The hint under the label
-# gives the chosen level's whole description, the Following page all of them.
-LEVEL_SUMMARIES = {
-    "theme": {
-        FollowLevel.WATCHING: "every new comment",
-        FollowLevel.TRACKING: "unread counts, replies",
-        FollowLevel.NORMAL: "replies and mentions",
-        FollowLevel.MUTED: "nothing from this theme",
-    },
-    "thread": {
-        FollowLevel.WATCHING: "every new comment",
-        FollowLevel.TRACKING: "unread counts, replies",
-        FollowLevel.NORMAL: "replies and mentions",
-        FollowLevel.MUTED: "nothing, not even replies",
-    },
-}
-
 
 def _check_level(level: str) -> FollowLevel:
     if level not in FollowLevel.values:
