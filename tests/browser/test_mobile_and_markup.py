@@ -169,6 +169,7 @@ def test_the_follow_button_and_the_level_drop_downs_show_their_whole_text(
     no_sideways_scroll(page, width)
     if button.inner_text().startswith("Follow"):
         button.click()
+        page.get_by_role("button", name=f"Stop following this {kind}").wait_for()  # saved
     page.goto(live_server.url + reverse("forum:following"))
     select = page.get_by_label(f"Level for {target.title}")
     options = select.locator("option").all_inner_texts()
