@@ -13,6 +13,15 @@ from datetime import UTC, datetime
 
 import redis_outage  # bench/redis_outage.py, beside this script
 
+# The checks of check_database that must all be empty: nothing half-written.
+HALF_WRITTEN = (
+    "keys_without_comment",
+    "comments_without_key",
+    "comments_without_revision",
+    "comments_without_follow",
+    "threads_with_position_gaps",
+)
+
 
 def redis_numbers(events: list, soak_redis: redis_outage.RedisOutage, t0: float) -> list[str]:
     lines = []
@@ -99,29 +108,9 @@ def write_report(
         ),
         (
             "Nothing half-written",
-            not any(
-                checks[k]
-                for k in (
-                    "keys_without_comment",
-                    "comments_without_key",
-                    "comments_without_revision",
-                    "comments_without_follow",
-                    "threads_with_position_gaps",
-                )
-            ),
+            not any(checks[k] for k in HALF_WRITTEN),
             "keys without comment {}, comments without key {}, without revision {}, without follow {}, "
-            "threads with position gaps {}".format(
-                *(
-                    len(checks[k])
-                    for k in (
-                        "keys_without_comment",
-                        "comments_without_key",
-                        "comments_without_revision",
-                        "comments_without_follow",
-                        "threads_with_position_gaps",
-                    )
-                )
-            ),
+            "threads with position gaps {}".format(*(len(checks[k]) for k in HALF_WRITTEN)),
         ),
         (
             "check_counters finds no drift",
