@@ -1,4 +1,4 @@
-"""Admin for members, the organisation register and the affiliation log.
+"""Admin for members, the register of regions, the organisation register and the affiliation log.
 
 The admin is protected twice: signing in goes through the site's own sign-in (so rate limits and
 two-factor authentication apply), and staff without two-factor authentication are refused with a
@@ -16,7 +16,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Exists, OuterRef
 
 from accounts import affiliation
-from accounts.models import AffiliationEvent, Organisation, OrganisationDomain, User
+from accounts.models import AffiliationEvent, Organisation, OrganisationDomain, Region, User
 from accounts.permissions import has_mfa, passed_second_factor, second_factor_response
 from accounts.validators import normalise_domain_rule
 from config.adminmixins import ReadOnly
@@ -125,7 +125,16 @@ class UserAdmin(BaseUserAdmin):
         (None, {"fields": ("email", "password")}),
         (
             "Profile",
-            {"fields": ("display_name", "stakeholder_group", "organisation_name", "job_title", "declared_interests")},
+            {
+                "fields": (
+                    "display_name",
+                    "stakeholder_group",
+                    "organisation_name",
+                    "job_title",
+                    "region",
+                    "declared_interests",
+                )
+            },
         ),
         (
             "Affiliation (use the actions on the member list to verify or revoke)",
@@ -190,19 +199,70 @@ class OrganisationDomainInline(admin.TabularInline):
     extra = 1
 
 
+class InForceFilter(admin.SimpleListFilter):
+    title = "in force"
+    parameter_name = "in_force"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "In force today"), ("no", "Ended or not yet in force")]
+
+    def queryset(self, request, queryset):
+        current = Region.objects.current().values("pk")
+        if self.value() == "yes":
+            return queryset.filter(pk__in=current)
+        if self.value() == "no":
+            return queryset.exclude(pk__in=current)
+        return queryset
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    """The register of regions. Change it with `manage.py update_regions` from a newer ONS file;
+    edit a row here only to record a merger by hand (docs/regions.md)."""
+
+    list_display = ("code", "name", "kind", "valid_from", "valid_until", "replaced_by")
+    list_filter = (InForceFilter, "kind")
+    search_fields = ("code", "name", "short_name")
+    list_select_related = ("replaced_by",)
+    autocomplete_fields = ("replaced_by",)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a region ends (valid_until), it is never deleted: members and organisations point at it
+
+
+class RegionNotMatchedFilter(admin.SimpleListFilter):
+    title = "region not matched"
+    parameter_name = "region_unmatched"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Region not matched"), ("none", "No region")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(region_unmatched="")
+        if self.value() == "none":
+            return queryset.filter(region_unmatched="", regions__isnull=True)
+        return queryset
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ("name", "organisation_type", "stakeholder_group", "region", "domain_list")
-    list_filter = ("organisation_type", "stakeholder_group", "region")
-    search_fields = ("name", "domains__domain", "region")
+    list_display = ("name", "organisation_type", "stakeholder_group", "region_list", "region_unmatched", "domain_list")
+    list_filter = (RegionNotMatchedFilter, "organisation_type", "stakeholder_group", "regions")
+    search_fields = ("name", "domains__domain", "regions__name", "region_unmatched")
+    filter_horizontal = ("regions",)
     inlines = [OrganisationDomainInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("domains")
+        return super().get_queryset(request).prefetch_related("domains", "regions")
 
     @admin.display(description="email domains")
     def domain_list(self, obj) -> str:
         return ", ".join(d.domain for d in obj.domains.all())
+
+    @admin.display(description="regions")
+    def region_list(self, obj) -> str:
+        return ", ".join(region.short_name for region in obj.regions.all())
 
 
 @admin.register(AffiliationEvent)

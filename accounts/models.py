@@ -1,4 +1,4 @@
-"""Members of Common Ground, the organisation register and the affiliation log.
+"""Members of Common Ground, the register of regions, the organisation register and the affiliation log.
 
 Email is the login identifier (unique regardless of case). The stakeholder profile lives on the
 user row because every comment shows it: one join, no extra query per comment. Everything the
@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -52,6 +53,63 @@ class AffiliationBasis(models.TextChoices):
     OTHER = "other", "Other evidence (described in the note)"
 
 
+class RegionQuerySet(models.QuerySet):
+    def current(self, on=None):
+        """Regions in force on `on` (today when not given)."""
+        on = on or timezone.localdate()
+        return self.filter(valid_from__lte=on).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+
+    def for_choices(self):
+        """Regions a member or organisation may choose today: England-wide first, then by name."""
+        england_first = Case(When(kind=Region.Kind.COUNTRY, then=Value(0)), default=Value(1))
+        return self.current().order_by(england_first, "short_name", "name")
+
+
+class Region(models.Model):
+    """An integrated care board area, or England-wide, from the register in accounts/content/regions.csv.
+
+    Rows are never deleted: a board that ends gets `valid_until`, and `replaced_by` when it merged
+    into another (docs/regions.md).
+    """
+
+    class Kind(models.TextChoices):
+        ICB = "icb", "Integrated care board"
+        COUNTRY = "country", "England-wide"
+
+    code = models.CharField(
+        "ONS code",
+        max_length=9,
+        unique=True,
+        validators=[RegexValidator(r"^E\d{8}$", "An ONS code is E followed by 8 digits, such as E54000008.")],
+    )
+    name = models.CharField(max_length=200, help_text="The full name, such as NHS Devon Integrated Care Board.")
+    short_name = models.CharField(max_length=120, help_text="The name in tables and lists, such as Devon.")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ICB)
+    valid_from = models.DateField("in force from")
+    valid_until = models.DateField("in force until", null=True, blank=True, help_text="Empty while in force.")
+    replaced_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replaces",
+        help_text="The region it merged into, when it ended by a merger.",
+    )
+
+    objects = RegionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        label = self.short_name or self.name
+        return f"{label} (until {self.valid_until:%d %B %Y})" if self.valid_until else label
+
+    def in_force(self, on=None) -> bool:
+        on = on or timezone.localdate()
+        return self.valid_from <= on and (self.valid_until is None or self.valid_until >= on)
+
+
 class OrganisationType(models.TextChoices):
     SHARED_DOMAIN = "shared_domain", "Many organisations (shared email service)"
     NHS_TRUST = "nhs_trust", "NHS trust"
@@ -80,7 +138,18 @@ class Organisation(models.Model):
             "organisation, not the group."
         ),
     )
-    region = models.CharField(max_length=100, blank=True)
+    regions = models.ManyToManyField(
+        Region,
+        blank=True,
+        related_name="organisations",
+        help_text="The areas it works in: one integrated care board, several, or England-wide.",
+    )
+    region_unmatched = models.CharField(
+        "region not matched",
+        max_length=100,
+        blank=True,
+        help_text="Region text from before the register that matched no region. Choose its regions, then empty this.",
+    )
     notes = models.TextField(blank=True, help_text="For administrators; never shown to members.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -95,6 +164,11 @@ class Organisation(models.Model):
     def is_shared_domain(self) -> bool:
         """A rule for a shared email service (such as NHSmail) says nothing about the employer."""
         return self.organisation_type == OrganisationType.SHARED_DOMAIN
+
+    def sole_region(self) -> Region | None:
+        """The one region in force this organisation serves, or None when it serves none or several."""
+        regions = list(self.regions.current()[:2])
+        return regions[0] if len(regions) == 1 else None
 
 
 class OrganisationDomain(models.Model):
@@ -167,6 +241,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=(
             "Anything readers should know about, such as contracts or roles that could be a conflict of interest."
         ),
+    )
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+        help_text="The integrated care board area the member mainly works in, or England-wide.",
     )
     affiliation_verified = models.BooleanField(
         default=False,
