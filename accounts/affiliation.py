@@ -116,7 +116,7 @@ def refresh_affiliation(member: User) -> bool:
             member.affiliation_source = AffiliationSource.EMAIL_DOMAIN
             member.affiliation_organisation = organisation
             member.affiliation_verified_at = timezone.now()
-            member.save(update_fields=_AFFILIATION_FIELDS)
+            member.save(update_fields=_AFFILIATION_FIELDS + _region_from(organisation, member))
             _log(member, AffiliationEvent.Kind.VERIFIED_BY_DOMAIN, note=f"Matched {organisation.name}")
         return True
     if member.affiliation_verified:
@@ -126,12 +126,24 @@ def refresh_affiliation(member: User) -> bool:
         _log(member, AffiliationEvent.Kind.VERIFICATION_LAPSED, note="No confirmed address is for the group")
     elif member.affiliation_organisation_id != (organisation.pk if organisation else None):
         member.affiliation_organisation = organisation
-        member.save(update_fields=_AFFILIATION_FIELDS)
+        member.save(update_fields=_AFFILIATION_FIELDS + _region_from(organisation, member))
         if organisation is not None:
             _log(member, AffiliationEvent.Kind.ORGANISATION_VERIFIED, note=f"Matched {organisation.name}")
         else:
             _log(member, AffiliationEvent.Kind.VERIFICATION_LAPSED, note="No confirmed address at an organisation")
     return False
+
+
+def _region_from(organisation: Organisation | None, member: User) -> list[str]:
+    """Give a member without a region the one region their newly verified organisation serves.
+    Returns the fields to save with it."""
+    if member.region_id is not None or organisation is None:
+        return []
+    region = organisation.sole_region()
+    if region is None:
+        return []
+    member.region = region
+    return ["region"]
 
 
 def _confirms_group(organisation: Organisation | None, member: User) -> bool:

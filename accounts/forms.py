@@ -12,7 +12,7 @@ from allauth.mfa.totp import forms as mfa_totp_forms
 from django import forms
 from django.core.exceptions import ValidationError
 
-from accounts.models import AffiliationBasis, StakeholderGroup, User
+from accounts.models import AffiliationBasis, Region, StakeholderGroup, User
 from accounts.validators import clean_display_name, clean_multiline, clean_single_line, name_key
 
 STRONG_LOGIN_HINT = (
@@ -124,8 +124,15 @@ class ActivateTOTPForm(NHSFieldsMixin, mfa_totp_forms.ActivateTOTPForm):
 _GROUP_CHOICES = [(value, label) for value, label in StakeholderGroup.choices]
 
 
+class RegionChoiceField(forms.ModelChoiceField):
+    """Regions in force today, England-wide first, each shown by its short name."""
+
+    def label_from_instance(self, obj: Region) -> str:
+        return obj.short_name or obj.name
+
+
 class ProfileForm(forms.ModelForm):
-    """Display name, stakeholder group, organisation, job title and declared interests."""
+    """Display name, stakeholder group, organisation, job title, region and declared interests."""
 
     stakeholder_group = forms.ChoiceField(
         label="Which group do you speak for here?",
@@ -141,10 +148,20 @@ class ProfileForm(forms.ModelForm):
             "invalid_choice": "Select one of the groups listed.",
         },
     )
+    region = RegionChoiceField(
+        label="Your region",
+        queryset=Region.objects.none(),  # set per form: the regions in force today
+        required=False,
+        empty_label="Not given",
+        help_text="The integrated care board area you mainly work in, or England-wide.",
+        error_messages={
+            "invalid_choice": "Choose a region from the list. The one sent is not a region in force today.",
+        },
+    )
 
     class Meta:
         model = User
-        fields = ["display_name", "stakeholder_group", "organisation_name", "job_title", "declared_interests"]
+        fields = ["display_name", "stakeholder_group", "organisation_name", "job_title", "region", "declared_interests"]
         labels = {
             "display_name": "Display name",
             "organisation_name": "Organisation",
@@ -184,6 +201,11 @@ class ProfileForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["display_name"].required = True
+        self.fields["region"].queryset = Region.objects.for_choices()
+        if not self.instance.region_id and "region" not in self.initial:
+            suggested = _region_of_verified_organisation(self.instance)
+            if suggested is not None:
+                self.initial["region"] = suggested.pk
 
     def clean_display_name(self) -> str:
         value = clean_display_name(self.cleaned_data["display_name"])
@@ -204,6 +226,12 @@ class ProfileForm(forms.ModelForm):
 
     def clean_declared_interests(self) -> str:
         return clean_multiline(self.cleaned_data["declared_interests"], field_label="Declared interests")
+
+
+def _region_of_verified_organisation(member: User) -> Region | None:
+    """The region to suggest: the one region the member's verified organisation serves, if any."""
+    organisation = member.affiliation_organisation if member.affiliation_organisation_id else None
+    return organisation.sole_region() if organisation is not None else None
 
 
 class DeleteAccountForm(forms.Form):

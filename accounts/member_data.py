@@ -53,6 +53,7 @@ def export_member_data(user: User) -> dict[str, Any]:
             "stakeholder_group_label": user.get_stakeholder_group_display() if user.stakeholder_group else "",
             "organisation": user.organisation_name,
             "job_title": user.job_title,
+            "region": {"code": user.region.code, "name": user.region.name} if user.region_id else None,
             "declared_interests": user.declared_interests,
             "affiliation": {  # the words of docs/accounts.md, "What verified means"
                 "verified_group": user.affiliation_verified,

@@ -76,6 +76,7 @@ def _empty_user_row(user: User) -> None:
     user.organisation_name = ""
     user.job_title = ""
     user.declared_interests = ""
+    user.region = None
     user.affiliation_verified = False
     user.affiliation_source = AffiliationSource.SELF_DECLARED
     user.affiliation_organisation = None

@@ -159,7 +159,9 @@ def apply_register(rows: list[RegisterRow], *, dry_run: bool = False) -> Registe
     known_codes = set(existing) | {row.code for row in rows}
     unknown = sorted({row.replaced_by for row in rows if row.replaced_by and row.replaced_by not in known_codes})
     if unknown:
-        raise RegisterError(f"replaced_by names regions that are neither in the file nor in the register: {', '.join(unknown)}")
+        raise RegisterError(
+            f"replaced_by names regions that are neither in the file nor in the register: {', '.join(unknown)}"
+        )
     for row in rows:
         existing[row.code] = _apply_row(row, existing.get(row.code), changes)
     for row in rows:
@@ -229,8 +231,5 @@ def ensure_register_loaded() -> None:
 def icb_count_in(path: Path | str = SHIPPED_REGISTER) -> int:
     """How many integrated care boards in force today a register file lists: every count comes from the file."""
     today = date.today()
-    return sum(
-        1
-        for row in read_register(path)
-        if row.kind == Region.Kind.ICB and row.valid_from <= today and (row.valid_until is None or row.valid_until >= today)
-    )
+    in_force = [row for row in read_register(path) if row.valid_from <= today]
+    return sum(1 for row in in_force if row.kind == Region.Kind.ICB and (row.valid_until or today) >= today)

@@ -42,7 +42,8 @@ def _safe_next(request, default: str) -> str:
 
 def get_member_for_profile(pk: int) -> User:
     """Members with a public profile: active accounts that have not been deleted (404 otherwise)."""
-    queryset = User.objects.filter(is_active=True, deleted_at__isnull=True).select_related("affiliation_organisation")
+    queryset = User.objects.filter(is_active=True, deleted_at__isnull=True)
+    queryset = queryset.select_related("affiliation_organisation", "region")
     return get_object_or_404(queryset, pk=pk)
 
 

@@ -23,7 +23,6 @@ import django.core.validators
 import django.db.models.deletion
 from django.db import migrations, models
 
-
 REGISTER = Path(__file__).resolve().parent.parent / "content" / "regions.csv"
 
 
@@ -92,42 +91,100 @@ def regions_back_to_text(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0006_verified_organisation_and_group'),
+        ("accounts", "0006_verified_organisation_and_group"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='organisation',
-            name='region_unmatched',
-            field=models.CharField(blank=True, help_text='Region text from before the register that matched no region. Choose its regions, then empty this.', max_length=100, verbose_name='region not matched'),
+            model_name="organisation",
+            name="region_unmatched",
+            field=models.CharField(
+                blank=True,
+                help_text="Region text from before the register that matched no region. Choose its regions, then empty this.",
+                max_length=100,
+                verbose_name="region not matched",
+            ),
         ),
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=9, unique=True, validators=[django.core.validators.RegexValidator('^E\\d{8}$', 'An ONS code is E followed by 8 digits, such as E54000008.')], verbose_name='ONS code')),
-                ('name', models.CharField(help_text='The full name, such as NHS Devon Integrated Care Board.', max_length=200)),
-                ('short_name', models.CharField(help_text='The name in tables and lists, such as Devon.', max_length=120)),
-                ('kind', models.CharField(choices=[('icb', 'Integrated care board'), ('country', 'England-wide')], default='icb', max_length=16)),
-                ('valid_from', models.DateField(verbose_name='in force from')),
-                ('valid_until', models.DateField(blank=True, help_text='Empty while in force.', null=True, verbose_name='in force until')),
-                ('replaced_by', models.ForeignKey(blank=True, help_text='The region it merged into, when it ended by a merger.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='replaces', to='accounts.region')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=9,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^E\\d{8}$", "An ONS code is E followed by 8 digits, such as E54000008."
+                            )
+                        ],
+                        verbose_name="ONS code",
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="The full name, such as NHS Devon Integrated Care Board.", max_length=200
+                    ),
+                ),
+                (
+                    "short_name",
+                    models.CharField(help_text="The name in tables and lists, such as Devon.", max_length=120),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("icb", "Integrated care board"), ("country", "England-wide")],
+                        default="icb",
+                        max_length=16,
+                    ),
+                ),
+                ("valid_from", models.DateField(verbose_name="in force from")),
+                (
+                    "valid_until",
+                    models.DateField(
+                        blank=True, help_text="Empty while in force.", null=True, verbose_name="in force until"
+                    ),
+                ),
+                (
+                    "replaced_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The region it merged into, when it ended by a merger.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="replaces",
+                        to="accounts.region",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='organisation',
-            name='regions',
-            field=models.ManyToManyField(blank=True, help_text='The areas it works in: one integrated care board, several, or England-wide.', related_name='organisations', to='accounts.region'),
+            model_name="organisation",
+            name="regions",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="The areas it works in: one integrated care board, several, or England-wide.",
+                related_name="organisations",
+                to="accounts.region",
+            ),
         ),
         migrations.AddField(
-            model_name='user',
-            name='region',
-            field=models.ForeignKey(blank=True, help_text='The integrated care board area the member mainly works in, or England-wide.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='members', to='accounts.region'),
+            model_name="user",
+            name="region",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The integrated care board area the member mainly works in, or England-wide.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="members",
+                to="accounts.region",
+            ),
         ),
         migrations.RunPython(load_register, migrations.RunPython.noop),
         migrations.RunPython(move_organisation_regions, regions_back_to_text),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
@@ -10,7 +11,8 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils.text import slugify
 
-from accounts.models import AffiliationSource, Organisation, OrganisationType, User
+from accounts.models import AffiliationSource, Organisation, OrganisationType, Region, User
+from accounts.regions import ensure_register_loaded
 from accounts.validators import name_key
 from forum.demo import content
 from forum.demo.plan import DEMO_DOMAIN, DEMO_NOTE, cumulative
@@ -26,7 +28,43 @@ from forum.models import (
 class People:
     """Organisations, members, staff groups and members' settings (DemoSeeder's first part)."""
 
+    def _regions(self) -> None:
+        """The register's boards in force, and England-wide, for organisations and members to serve."""
+        ensure_register_loaded()
+        # A generator of their own, so the rest of the demo is the same as before regions came.
+        self.region_rng = random.Random(self.plan.seed)
+        current = list(Region.objects.current().order_by("code"))
+        self.icb_ids = [region.pk for region in current if region.kind == Region.Kind.ICB]
+        self.england_id = next((region.pk for region in current if region.kind == Region.Kind.COUNTRY), None)
+        self.organisation_region: dict[int, int] = {}
+
+    def _organisation_regions(self, pk: int, group: str) -> None:
+        """One board each; a few independent providers and charities work England-wide, and a few
+        trusts across two neighbouring boards (so no single region is theirs)."""
+        rng, through = self.region_rng, Organisation.regions.through
+        r = rng.random()
+        if group in ("independent", "vcse") and r < 0.2 and self.england_id:
+            region_ids = [self.england_id]
+        elif group == "nhs" and r < 0.15:
+            region_ids = rng.sample(self.icb_ids, 2)
+        else:
+            region_ids = [rng.choice(self.icb_ids)]
+        for region_id in region_ids:
+            self.loader.add(through, {"organisation_id": pk, "region_id": region_id})
+        if len(region_ids) == 1:
+            self.organisation_region[pk] = region_ids[0]
+
+    def _member_region(self, org_id: int | None) -> int | None:
+        """The organisation's region for most; some give none, some work England-wide."""
+        r = self.region_rng.random()
+        if r < 0.1:
+            return None
+        if r < 0.15 and self.england_id:
+            return self.england_id
+        return self.organisation_region.get(org_id) or self.region_rng.choice(self.icb_ids)
+
     def _organisations(self) -> None:
+        self._regions()
         self.organisations: dict[str, list[tuple[int, str]]] = {}
         types = {
             "nhs": OrganisationType.NHS_TRUST,
@@ -56,12 +94,12 @@ class People:
                         "name": name,
                         "organisation_type": types[group],
                         "stakeholder_group": group,
-                        "region": place,
                         "notes": DEMO_NOTE,
                         "created_at": self.start,
                         "updated_at": self.start,
                     },
                 )
+                self._organisation_regions(pk, group)
                 found.append((pk, name))
             self.rng.shuffle(places)
             self.organisations[group] = found
@@ -111,6 +149,7 @@ class People:
                     "stakeholder_group": group,
                     "organisation_name": org_name,
                     "job_title": rng.choice(jobs),
+                    "region_id": self._member_region(org_id),
                     "declared_interests": rng.choice(content.DECLARED_INTERESTS) if rng.random() < 0.1 else "",
                     "affiliation_verified": verified,
                     "affiliation_source": AffiliationSource.MODERATOR if verified else AffiliationSource.SELF_DECLARED,
