@@ -58,6 +58,7 @@ migrate: install
 content: migrate
 	DEBUG=true $(PY) manage.py import_articles
 	DEBUG=true $(PY) manage.py load_themes
+	DEBUG=true $(PY) manage.py load_journey
 
 run: install assets content
 	@echo ""

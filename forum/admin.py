@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from config.adminmixins import AnnouncesChanges
 from forum import events
-from forum.models import Comment, CommentRevision, Theme, ThemePassage, Thread
+from forum.models import Comment, CommentRevision, JourneyStage, MapEntry, MapLink, Theme, ThemePassage, Thread
 from forum.moderation import admin as moderation_admin  # noqa: F401 - reports, filters and the log
 from forum.notifications import admin as notifications_admin  # noqa: F401 - emails that failed
 from forum.search.indexing import copy_theme_to_comments
@@ -73,3 +73,39 @@ class CommentAdmin(RenewsCachedPages, admin.ModelAdmin):
     inlines = [CommentRevisionInline]
     date_hierarchy = "created_at"
 
+
+
+@admin.register(JourneyStage)
+class JourneyStageAdmin(RenewsCachedPages, admin.ModelAdmin):
+    """Stages of the patient journey: loaded from forum/content/journey.toml; archive one here to
+    stop new needs and offers on it (what was posted stays on the map)."""
+
+    list_display = ("title", "position", "cross_cutting", "is_archived")
+    list_editable = ("position", "is_archived")
+    list_filter = ("cross_cutting", "is_archived")
+    search_fields = ("title", "description")
+    prepopulated_fields = {"slug": ("title",)}
+    filter_horizontal = ("themes",)
+    raw_id_fields = ("paragraphs",)
+
+
+class OfferLinkInline(admin.TabularInline):
+    model = MapLink
+    fk_name = "need"
+    extra = 0
+    raw_id_fields = ("offer", "linked_by")
+    verbose_name = "offer linked to this need"
+
+
+@admin.register(MapEntry)
+class MapEntryAdmin(RenewsCachedPages, admin.ModelAdmin):
+    """Needs and offers. Their text and moderation are their discussion's (the thread and its
+    opening comment); here an administrator can correct where one sits on the map."""
+
+    list_display = ("__str__", "kind", "stage", "support", "region", "seen_groups", "link_count", "created_at")
+    list_filter = ("kind", "stage", "support", "region")
+    search_fields = ("thread__title",)
+    raw_id_fields = ("thread", "opening", "paragraph")
+    list_select_related = ("thread", "stage", "region")
+    readonly_fields = ("seen_groups", "link_count", "created_at")
+    inlines = [OfferLinkInline]

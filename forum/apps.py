@@ -13,12 +13,14 @@ class ForumConfig(AppConfig):
         from forum.cache import renewal
         from forum.moderation import handlers as moderation_handlers
         from forum.notifications import handlers as notification_handlers
+        from forum.planning import services as planning
         from forum.search import indexing
 
         standing.connect_signals()  # standing cached per member, dropped when its rows change
         renewal.connect()  # the page cache renews what each change shows on
         moderation_handlers.connect()  # edits sent for review by the filters
         notification_handlers.connect()  # who is told, in the app and by email
+        planning.connect()  # "we see this too" counted by group on each need and offer
         member_profile_changed.connect(
             indexing.member_profile_changed, dispatch_uid="forum.search.forget_group_of_erased"
         )

@@ -72,14 +72,14 @@ class LoadResult:
         return f"{self.outcome}: {self.slug}"
 
 
-def _required_str(table: dict, key: str, where: str) -> str:
+def required_str(table: dict, key: str, where: str) -> str:
     value = table.get(key)
     if not isinstance(value, str) or not value.strip():
         raise ThemeContentError(f"{where}: `{key}` must be a non-empty string.")
     return value.strip()
 
 
-def _refs(table: dict, key: str, where: str, names: tuple[str, str], cls):
+def passage_refs(table: dict, key: str, where: str, names: tuple[str, str], cls):
     refs = table.get(key, [])
     if not isinstance(refs, list):
         raise ThemeContentError(f"{where}: `{key}` must be a list of tables.")
@@ -87,7 +87,7 @@ def _refs(table: dict, key: str, where: str, names: tuple[str, str], cls):
     for number, ref in enumerate(refs, start=1):
         if not isinstance(ref, dict) or set(ref) != set(names):
             raise ThemeContentError(f"{where}, {key} {number}: give exactly {' and '.join(names)}.")
-        parsed.append(cls(*(_required_str(ref, name, f"{where}, {key} {number}") for name in names)))
+        parsed.append(cls(*(required_str(ref, name, f"{where}, {key} {number}") for name in names)))
     return parsed
 
 
@@ -107,7 +107,7 @@ def parse_themes(text: str, *, source_name: str = "themes.toml") -> list[ThemeSo
         unknown = set(table) - THEME_KEYS
         if unknown:
             raise ThemeContentError(f"{where}: unknown keys {', '.join(sorted(unknown))}.")
-        slug = _required_str(table, "slug", where)
+        slug = required_str(table, "slug", where)
         where = f"{source_name}, theme “{slug}”"
         if not SLUG.match(slug):
             raise ThemeContentError(f"{where}: the slug may hold only lower-case letters, digits and hyphens.")
@@ -128,13 +128,13 @@ def parse_themes(text: str, *, source_name: str = "themes.toml") -> list[ThemeSo
         themes.append(
             ThemeSource(
                 slug=slug,
-                title=_required_str(table, "title", where),
+                title=required_str(table, "title", where),
                 position=position,
-                summary=_required_str(table, "summary", where),
+                summary=required_str(table, "summary", where),
                 status=status,
                 closes_at=closes_at,
-                passages=_refs(table, "passages", where, ("article", "contains"), PassageRef),
-                sections=_refs(table, "sections", where, ("article", "anchor"), SectionRef),
+                passages=passage_refs(table, "passages", where, ("article", "contains"), PassageRef),
+                sections=passage_refs(table, "sections", where, ("article", "anchor"), SectionRef),
             )
         )
     return themes
@@ -148,7 +148,7 @@ def read_themes_file(path: Path = THEMES_FILE) -> list[ThemeSource]:
     return parse_themes(text, source_name=path.name)
 
 
-class _ParagraphIndex:
+class ParagraphIndex:
     """Every paragraph's normalised text, by article slug: one query for the whole load."""
 
     def __init__(self):
@@ -157,22 +157,22 @@ class _ParagraphIndex:
             slug = paragraph.section.article.slug
             self.by_article.setdefault(slug, []).append((normalise_text(paragraph.text), paragraph))
 
-    def find(self, ref: PassageRef, theme_slug: str) -> Paragraph:
+    def find(self, ref: PassageRef, theme_slug: str, what: str = "Theme") -> Paragraph:
         if ref.article not in self.by_article:
             raise ThemeContentError(
-                f"Theme “{theme_slug}”: there is no article “{ref.article}” (run import_articles first?)."
+                f"{what} “{theme_slug}”: there is no article “{ref.article}” (run import_articles first?)."
             )
         phrase = normalise_text(ref.contains)
         matches = [paragraph for text, paragraph in self.by_article[ref.article] if phrase in text]
         if not matches:
             raise ThemeContentError(
-                f"Theme “{theme_slug}”: no paragraph of “{ref.article}” contains “{ref.contains}”. "
+                f"{what} “{theme_slug}”: no paragraph of “{ref.article}” contains “{ref.contains}”. "
                 "The source text may have changed; update the phrase in the themes file."
             )
         if len(matches) > 1:
             anchors = ", ".join(paragraph.anchor for paragraph in matches)
             raise ThemeContentError(
-                f"Theme “{theme_slug}”: “{ref.contains}” is in more than one paragraph of “{ref.article}” "
+                f"{what} “{theme_slug}”: “{ref.contains}” is in more than one paragraph of “{ref.article}” "
                 f"({anchors}); use a longer phrase."
             )
         return matches[0]
@@ -185,7 +185,7 @@ def _find_section(ref: SectionRef, theme_slug: str) -> Section:
     return section
 
 
-def _apply(source: ThemeSource, index: _ParagraphIndex) -> LoadResult:
+def _apply(source: ThemeSource, index: ParagraphIndex) -> LoadResult:
     paragraphs = [index.find(ref, source.slug) for ref in source.passages]
     sections = [_find_section(ref, source.slug) for ref in source.sections]
     theme = Theme.objects.filter(slug=source.slug).first()
@@ -225,7 +225,7 @@ def load_themes(sources: list[ThemeSource]) -> list[LoadResult]:
     Themes in the database but not in the file are left alone: they may hold discussions.
     """
     with transaction.atomic():
-        index = _ParagraphIndex()
+        index = ParagraphIndex()
         results = [_apply(source, index) for source in sources]
         if any(result.outcome != "unchanged" for result in results):
             events.forum_changed.send(reason="themes loaded")  # stored pages show the old titles and passages

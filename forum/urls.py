@@ -1,6 +1,18 @@
 from django.urls import include, path
 
-from forum.views import agreement, comments, drafts, exports, following, paragraphs, search, themes, threads
+from forum.views import (
+    agreement,
+    comments,
+    drafts,
+    exports,
+    following,
+    paragraphs,
+    planning,
+    regions,
+    search,
+    themes,
+    threads,
+)
 
 app_name = "forum"
 
@@ -37,6 +49,23 @@ download = [
     path("all-themes.<str:fmt>", exports.all_themes_export, name="export_all"),
 ]
 
+map_entry = [  # one need or offer: its page, "we see this too", links to the other kind
+    path("", planning.map_entry, name="map_entry"),
+    path("see/", planning.see_too, name="map_see"),
+    path("see/withdraw/", planning.withdraw_seen, name="map_unsee"),
+    path("link/", planning.link_entry, name="map_link"),
+    path("links/<int:link_pk>/remove/", planning.unlink_entry, name="map_unlink"),
+]
+
+planning_map = [  # the planning map, its cells, placing a need or an offer, downloads
+    path("", planning.planning_map, name="map"),
+    path("map.<str:fmt>", planning.map_download, name="map_download"),
+    path("new/<str:kind>/", planning.new_entry, name="map_new"),
+    path("stages/<slug:stage>/<str:support>/", planning.map_cell, name="map_cell"),
+    path("entries/<int:pk>/", include(map_entry)),
+    path("regions/<str:code>/", regions.region_detail, name="region"),
+]
+
 urlpatterns = [
     path("themes/", themes.theme_list, name="theme_list"),
     path("themes/<slug:slug>/", include(theme)),
@@ -48,6 +77,7 @@ urlpatterns = [
     path("downloads/", include(download)),
     path("search/", search.search, name="search"),
     path("following/", following.following_list, name="following"),
+    path("map/", include(planning_map)),
     # Moderation, and notifications: each with its own views.
     path("", include("forum.moderation.urls")),
     path("", include("forum.notifications.urls")),

@@ -8,6 +8,7 @@ settling from being stored.
 - a comment posted, edited, deleted or agreed with: its discussion, its theme, the theme list;
 - a moderation action on a comment or discussion: the same (a moved discussion: everything);
   on a theme: everything, as its status and response show on each of its discussions;
+- a need or an offer placed, linked or unlinked: the map (and, through THEMES, the theme list);
 - a member's name, group, organisation or interests changed: everything, when they have written
   anything (their badge is on each of their comments);
 - the source texts changed, or `forum_changed` (admin edits, themes loaded, counters repaired, an
@@ -19,7 +20,7 @@ from __future__ import annotations
 from accounts.signals import member_profile_changed
 from articles.signals import texts_changed
 from forum import events
-from forum.cache.versions import renew, renew_everything
+from forum.cache.versions import renew, renew_everything, renew_map
 from forum.models import Comment, Theme, Thread
 
 
@@ -34,6 +35,10 @@ def moderated(target, action: str) -> None:
         renew_everything() if action == "move" else renew(thread=target)  # a move changes two themes
     elif isinstance(target, Theme):
         renew_everything()
+
+
+def map_changed(entry) -> None:
+    renew_map()
 
 
 def forum_changed(reason: str) -> None:
@@ -54,5 +59,6 @@ def connect() -> None:
         event.connect(comment_changed)
     events.moderated.connect(moderated)
     events.forum_changed.connect(forum_changed)
+    events.map_changed.connect(map_changed)
     member_profile_changed.connect(badge_changed, dispatch_uid="forum.cache.badge_changed")
     texts_changed.connect(sources_changed, dispatch_uid="forum.cache.texts_changed")

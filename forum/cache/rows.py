@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString
 from config import versions
 from forum.cache.digest import FRAGMENT_TIMEOUT, PAGE_TIMEOUT, digest, files_digest, joined, row
 from forum.cache.fragments import CSRF_MARK
-from forum.cache.versions import EVERYTHING, everything_version, theme_key, thread_key
+from forum.cache.versions import EVERYTHING, MAP, THEMES, everything_version, theme_key, thread_key
 from forum.models import Thread
 
 UNREAD_MARK = "cgunreadmark000000000000"
@@ -39,6 +39,13 @@ def shared_theme(slug: str, read):
     """A theme as every reader sees it (`read()` gives it, with whatever it prefetches), from the
     cache under the theme's and everything's versions. None if there is no such theme."""
     return _shared(f"forum:theme-row:{slug}", [EVERYTHING, theme_key(slug)], read)
+
+
+def shared_map_html(filters_key: str, render) -> str:
+    """The planning map's grid and lists as every reader sees them for one set of filters
+    (`render()` makes the HTML, which holds no reader's own parts), under the versions of
+    everything, the themes and the map."""
+    return _shared(f"forum:map:{digest(filters_key)}", [EVERYTHING, THEMES, MAP], render)
 
 
 def _shared(key: str, version_keys: list[str], read):

@@ -3,7 +3,9 @@
 - EVERYTHING (`forum:v:all`): every cached forum page and fragment, and the home and article pages;
 - THEMES (`forum:v:themes`): the theme list, and the article pages' paragraph figures;
 - `theme_key(slug)`: a theme's page;
-- `thread_key(pk)`: a discussion's pages and its row.
+- `thread_key(pk)`: a discussion's pages and its row;
+- MAP (`forum:v:map`): the planning map and its lists, with THEMES (a need or an offer is a
+  discussion: what changes a discussion renews THEMES).
 
 `renew(...)` gives the versions for a change new values through `config.versions`, so every
 page stored under the old ones is passed over. Only `forum.cache.renewal` (the handlers of the
@@ -19,6 +21,7 @@ from forum.models import Theme
 
 EVERYTHING = "forum:v:all"
 THEMES = "forum:v:themes"
+MAP = "forum:v:map"
 
 
 def thread_key(pk) -> str:
@@ -45,6 +48,11 @@ def renew(*, thread=None, theme=None) -> None:
     if theme is not None:
         keys.append(theme_key(theme if isinstance(theme, str) else theme.slug))
     versions.replace(keys)
+
+
+def renew_map() -> None:
+    """Renew the planning map: a need or an offer placed, an offer linked or unlinked."""
+    versions.replace([MAP, THEMES])
 
 
 def renew_everything() -> None:

@@ -107,6 +107,7 @@ class Discussions:
 
     def _threads(self) -> None:
         specs = self._plan_threads()
+        self._choose_map_entries(specs)
         self.hot_thread_id = specs[0].id
         self.anchored: set[int] = set()
         bar = progress_bar(self.plan.comments, enabled=self.progress)

@@ -15,6 +15,7 @@ from accounts.models import Organisation, User
 from forum.demo.discussions import Discussions
 from forum.demo.loader import BIG_TABLES, IndexesSetAside, Loader
 from forum.demo.people import People
+from forum.demo.planning import Planning
 from forum.demo.plan import (
     AGREE_COUNTS,
     DEMO_NOTE,
@@ -55,7 +56,7 @@ class Result:
 
 
 
-class DemoSeeder(People, Discussions):
+class DemoSeeder(People, Discussions, Planning):
     """Makes the demo data described by a Plan. Call `run()` inside nothing: it opens its own
     transaction."""
 
@@ -88,6 +89,7 @@ class DemoSeeder(People, Discussions):
             self.log("Rebuilding indexes and counting…")
             indexes.rebuild()
             self._finish()
+            self._place_on_map()
         result.counts = self._counts()
         result.hot_thread_id = self.hot_thread_id
         result.demo_member_email = self.members[self.demo_member].email
@@ -197,6 +199,7 @@ class DemoSeeder(People, Discussions):
             "thread_follows": written[ThreadFollow],
             "theme_follows": written[ThemeFollow],
             "read_states": written[ThreadReadState],
+            "needs_and_offers": len(getattr(self, "map_specs", [])),
         }
 
 

@@ -4,6 +4,7 @@
 - following: follows, notifications, email preferences
 - moderation: flags, the append-only log, suspensions, filters, appeals, facilitator responses
 - agreement: members agreeing with comments (common ground)
+- planning: the planning map's stages, needs, offers and the links between them
 - reliability: one-time submission keys and drafts
 - querysets: who may see what (the visibility filters)
 - viewer: what one request knows about its reader (moderator, suspended)
@@ -13,4 +14,5 @@ from forum.models.agreement import *  # noqa: F403
 from forum.models.core import *  # noqa: F403
 from forum.models.following import *  # noqa: F403
 from forum.models.moderation import *  # noqa: F403
+from forum.models.planning import *  # noqa: F403
 from forum.models.reliability import *  # noqa: F403

@@ -34,7 +34,7 @@ KEPT_NOTICE = "We kept what you wrote while you signed in. Check it and post it 
 
 _CONTEXT_PATTERN = re.compile(
     r"^(?:thread:(?P<thread>\d{1,18})|theme:(?P<theme>[-a-zA-Z0-9_]{1,100}):new"
-    r"|paragraph:(?P<paragraph>[-a-zA-Z0-9_]{1,32}):new|edit:(?P<edit>\d{1,18}))$"
+    r"|paragraph:(?P<paragraph>[-a-zA-Z0-9_]{1,32}):new|edit:(?P<edit>\d{1,18})|map:(?P<map>need|offer):new)$"
 )
 
 
@@ -51,6 +51,11 @@ def theme_context(theme) -> str:
 
 def paragraph_context(paragraph) -> str:
     return f"paragraph:{paragraph.key}:new"
+
+
+def map_context(kind: str) -> str:
+    """A new need or offer for the planning map."""
+    return f"map:{kind}:new"
 
 
 def edit_context(comment) -> str:
@@ -78,6 +83,8 @@ def context_target_exists(user, context: str) -> bool:
         return Theme.objects.filter(slug=value).exists()
     if kind == "paragraph":
         return Paragraph.objects.filter(key=value).exists()
+    if kind == "map":
+        return True
     return Comment.objects.filter(pk=int(value), author=user, is_deleted=False).exists()
 
 
@@ -94,6 +101,8 @@ def context_url(context: str) -> str | None:
         return reverse("forum:start_thread", kwargs={"slug": value})
     if kind == "paragraph":
         return reverse("forum:paragraph_discuss", kwargs={"key": value}) + "#start"
+    if kind == "map":
+        return reverse("forum:map_new", kwargs={"kind": value})
     return reverse("forum:comment_edit", kwargs={"pk": int(value)})
 
 # --- Drafts ----------------------------------------------------------------------------------
