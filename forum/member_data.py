@@ -34,6 +34,8 @@ from forum.models import (
     Comment,
     CommentRevision,
     Draft,
+    MapEntry,
+    MapLink,
     Mention,
     Thread,
     ThreadReadState,
@@ -110,6 +112,17 @@ def export_member_data(user) -> dict:
              "saved_at": _iso(draft.updated_at)}
             for draft in Draft.objects.filter(user=user).order_by("updated_at", "pk")
         ],
+        "needs_and_offers": [
+            {"id": entry.pk, "kind": entry.kind, "thread_id": entry.thread_id, "title": entry.thread.title,
+             "stage": entry.stage.title, "support": entry.support, "region_code": entry.region.code,
+             "url": entry.get_absolute_url(), "created_at": _iso(entry.created_at)}
+            for entry in MapEntry.objects.filter(thread__author=user).select_related("thread", "stage", "region")
+            .order_by("created_at", "pk")
+        ],
+        "map_links_made": [
+            {"need_id": link.need_id, "offer_id": link.offer_id, "created_at": _iso(link.created_at)}
+            for link in MapLink.objects.filter(linked_by=user).order_by("created_at", "pk")
+        ],
         **notifications_data.member_export(user),  # follows, notifications and email settings
         **moderation_data.member_export(user),  # reports and appeals, with what the member wrote
     }
@@ -142,6 +155,7 @@ def erase_member_data(user, *, remove_text: bool) -> None:
     CommentRevision.objects.filter(edited_by=user).update(edited_by=None)
     _unname_in_others_comments(user)
     ThreadReadState.objects.filter(user=user).delete()
+    MapLink.objects.filter(linked_by=user).update(linked_by=None)  # the links stay, without who made them
     Draft.objects.filter(user=user).delete()
     notifications_data.member_erase(user)
     moderation_data.member_erase(user)

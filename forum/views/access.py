@@ -50,7 +50,7 @@ def get_thread_for_reader(request, pk: int, *, with_draft: bool = False) -> Thre
         return _thread_page_thread(request.user, pk)
     queryset = (
         Thread.objects.visible_to(request.user)
-        .select_related("theme", "anchor_paragraph__section__article")
+        .select_related("theme", "anchor_paragraph__section__article", "map_entry")
         .with_read_state(request.user)
         .with_viewer_status(request.user)
     )

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from accounts.models import StakeholderGroup
+from forum.member_data import erase_member_data, export_member_data
 from forum.models import EntryKind, MapEntry, MapLink, SupportKind
 from forum.planning import grid, services
 from forum.planning.grid import MapFilters
@@ -292,3 +293,32 @@ def test_the_region_page_lists_its_needs_and_offers(client, provider, planner, s
 
     assert "Theatre staff" in page and here.name in page
     assert client.get(reverse("forum:region", kwargs={"code": "E54999999"})).status_code == 404
+
+
+def test_download_my_data_holds_the_members_needs_offers_and_links(provider, planner, third_member, stage,
+                                                                   planning_theme):
+    offer = post(EntryKind.OFFER, provider, stage, theme=planning_theme)
+    need = post(EntryKind.NEED, planner, stage, theme=planning_theme)
+    services.link(need=need, offer=offer, member=third_member)
+
+    assert [item["id"] for item in export_member_data(provider)["needs_and_offers"]] == [offer.pk]
+    assert export_member_data(third_member)["map_links_made"][0]["need_id"] == need.pk
+
+
+def test_erasure_keeps_links_but_forgets_who_made_them(provider, planner, third_member, stage, planning_theme):
+    offer = post(EntryKind.OFFER, provider, stage, theme=planning_theme)
+    need = post(EntryKind.NEED, planner, stage, theme=planning_theme)
+    services.link(need=need, offer=offer, member=third_member)
+
+    erase_member_data(third_member, remove_text=True)
+
+    assert MapLink.objects.get().linked_by is None
+
+
+def test_the_discussion_page_points_back_to_its_need(client, planner, stage, planning_theme):
+    need = post(EntryKind.NEED, planner, stage, theme=planning_theme)
+
+    page = client.get(need.thread.get_absolute_url()).content.decode()
+
+    assert need.get_absolute_url() in page and "a need on the planning map" in page
+
