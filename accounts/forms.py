@@ -202,7 +202,7 @@ class ProfileForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["display_name"].required = True
         self.fields["region"].queryset = Region.objects.for_choices()
-        if not self.instance.region_id and "region" not in self.initial:
+        if not self.instance.region_id and not self.initial.get("region"):
             suggested = _region_of_verified_organisation(self.instance)
             if suggested is not None:
                 self.initial["region"] = suggested.pk

@@ -13,7 +13,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Region, User
 from accounts.permissions import has_mfa, mfa_refusal, mfa_required_for, require_mfa
 from tests.accounts.helpers import PASSWORD, give_mfa, make_moderator, totp_code
 from tests.conftest import make_member
@@ -210,7 +210,8 @@ def test_admin_adds_organisations_with_checked_domains(admin_client_with_mfa):
         "name": "Leeds City Council",
         "organisation_type": "local_authority",
         "stakeholder_group": "local_authority",
-        "region": "Yorkshire",
+        "regions": [Region.objects.get(code="E54000054").pk],
+        "region_unmatched": "",
         "notes": "",
         "domains-TOTAL_FORMS": "2",
         "domains-INITIAL_FORMS": "0",
@@ -229,6 +230,21 @@ def test_admin_adds_organisations_with_checked_domains(admin_client_with_mfa):
     assert list(Organisation.objects.get(name="Leeds City Council").domains.values_list("domain", flat=True)) == [
         "leeds.gov.uk"
     ]
+    assert [r.short_name for r in Organisation.objects.get(name="Leeds City Council").regions.all()] == [
+        "West Yorkshire"
+    ]
+
+
+def test_the_admin_lists_regions_and_finds_organisations_whose_region_was_not_matched(admin_client_with_mfa):
+    from accounts.models import Organisation
+
+    Organisation.objects.create(name="Yorkshire Carers", organisation_type="vcse", region_unmatched="Yorkshire")
+    Organisation.objects.create(name="Devon Carers", organisation_type="vcse")
+    response = admin_client_with_mfa.get(reverse("admin:accounts_region_changelist") + "?in_force=yes&q=devon")
+    assert response.status_code == 200 and "E54000037" in response.content.decode()
+    response = admin_client_with_mfa.get(reverse("admin:accounts_organisation_changelist") + "?region_unmatched=yes")
+    page = response.content.decode()
+    assert "Yorkshire Carers" in page and "Devon Carers" not in page
 
 
 def test_the_first_superuser_confirms_their_address_then_sets_up_mfa_for_the_admin(client, mailoutbox):

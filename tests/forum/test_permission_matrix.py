@@ -320,6 +320,7 @@ ADMIN_EXCEPTIONS = {
     "admin:forum_digestperiod_delete": statuses(302, 302, 302, 302, 302, 302, 403),
     "admin:accounts_affiliationevent_add": statuses(302, 302, 302, 302, 302, 302, 403),
     "admin:accounts_affiliationevent_delete": statuses(302, 302, 302, 302, 302, 302, 403),
+    "admin:accounts_region_delete": statuses(302, 302, 302, 302, 302, 302, 403),  # a region ends, never goes
     "admin:django_tasks_database_dbtaskresult_add": statuses(302, 302, 302, 302, 302, 302, 403),
     "admin:django_tasks_database_dbtaskresult_delete": statuses(302, 302, 302, 302, 302, 302, 403),
     "(catch-all)": statuses(302, 302, 302, 302, 302, 302, 404),

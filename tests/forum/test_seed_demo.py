@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from accounts.models import StakeholderGroup, User
+from accounts.models import Organisation, Region, StakeholderGroup, User
 from forum.demo.plan import DEMO_DOMAIN
 from forum.models import (
     Agreement,
@@ -136,6 +136,16 @@ def test_the_same_seed_makes_the_same_data_and_another_seed_does_not():
 
     seed("--replace", "--seed", "2")
     assert fingerprint() != first
+
+
+def test_demo_organisations_and_most_members_have_regions_from_the_register():
+    seed()
+    organisations = Organisation.objects.filter(verified_members__email__endswith=DEMO_DOMAIN).distinct()
+    assert organisations.exists()
+    assert not organisations.filter(regions__isnull=True).exists()
+    members = User.objects.filter(email__endswith=DEMO_DOMAIN)
+    assert members.filter(region__isnull=False).count() > members.count() // 2
+    assert not members.filter(region__isnull=False).exclude(region__in=Region.objects.current()).exists()
 
 
 def test_the_demo_member_can_take_part():
