@@ -22,6 +22,7 @@ from forum.cache.versions import EVERYTHING, MAP, THEMES, everything_version, th
 from forum.models import Thread
 
 UNREAD_MARK = "cgunreadmark000000000000"
+MAP_TEMPLATES = ("forum/planning/includes/map_body.html", "forum/includes/groups.html")
 
 
 def shared_thread(pk: int):
@@ -44,8 +45,9 @@ def shared_theme(slug: str, read):
 def shared_map_html(filters_key: str, render) -> str:
     """The planning map's grid and lists as every reader sees them for one set of filters
     (`render()` makes the HTML, which holds no reader's own parts), under the versions of
-    everything, the themes and the map."""
-    return _shared(f"forum:map:{digest(filters_key)}", [EVERYTHING, THEMES, MAP], render)
+    everything, the themes and the map; a change to its templates gives it a new key."""
+    templates = files_digest(MAP_TEMPLATES)
+    return _shared(f"forum:map:{digest((templates, filters_key))}", [EVERYTHING, THEMES, MAP], render)
 
 
 def _shared(key: str, version_keys: list[str], read):

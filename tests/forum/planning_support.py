@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import Region, StakeholderGroup
+from accounts.regions import ensure_register_loaded
 from forum.models import JourneyStage, SupportKind
 from forum.planning import services
 from tests.conftest import make_member
@@ -18,7 +19,8 @@ def region(code: str) -> Region:
 
 
 def two_regions() -> tuple[Region, Region]:
-    """Two integrated care boards from the register loaded by the migrations."""
+    """Two integrated care boards from the register (loaded again if a flush emptied it)."""
+    ensure_register_loaded()
     first, second = Region.objects.current().filter(kind=Region.Kind.ICB).order_by("code")[:2]
     return first, second
 
