@@ -133,6 +133,7 @@ def main() -> None:
     run.manage(env, "collectstatic", "--no-input", "-v0")  # bench_targets names the hashed stylesheet
     run.manage(env, "import_articles")
     run.manage(env, "load_themes")
+    run.manage(env, "load_journey")
     run.manage(env, "seed_demo", "--scale", run.SCALE, "--seed", "1")
     info = json.loads(run.manage(env, "bench_targets", capture=True).strip().splitlines()[-1])
     targets, cookies = info["targets"], {"new": info["cookie"]}

@@ -198,6 +198,7 @@ def main() -> None:
     manage(env, "collectstatic", "--no-input", "-v0")
     manage(env, "import_articles")
     manage(env, "load_themes")
+    manage(env, "load_journey")
     started = time.monotonic()
     manage(env, "seed_demo", "--scale", SCALE, "--seed", "1")
     seed_seconds = time.monotonic() - started
@@ -292,6 +293,8 @@ def targets_section(summary, post) -> list[str]:
         ("Hot thread page 1, anonymous ≥ 0.30 × trivial", ratio("Hot thread, page 1"), 0.30),
         ("Hot thread page 1, signed in ≥ 0.15 × trivial", ratio("Hot thread, page 1 (member)"), 0.15),
         ("Theme page, anonymous ≥ 0.30 × trivial", ratio("Theme page"), 0.30),
+        ("Planning map, anonymous ≥ 0.30 × trivial", ratio("Planning map"), 0.30),
+        ("Planning map, signed in ≥ 0.10 × trivial", ratio("Planning map (member)"), 0.10),
     ]
     lines = ["## Targets", "", "| Target | Measured | Met |", "| --- | ---: | --- |"]
     for label, value, goal in checks:

@@ -455,6 +455,7 @@ def main() -> None:
         ("collectstatic", "--no-input", "-v0"),
         ("import_articles",),
         ("load_themes",),
+        ("load_journey",),
     ):
         result = manage(env, *args)
         if result.returncode:

@@ -31,7 +31,8 @@ def shared_thread(pk: int):
     such thread: the caller decides who may see it (`permissions.can_see_thread`)."""
 
     def read():
-        return Thread.objects.select_related("theme", "anchor_paragraph__section__article", "map_entry").filter(pk=pk).first()
+        related = ("theme", "anchor_paragraph__section__article", "map_entry")
+        return Thread.objects.select_related(*related).filter(pk=pk).first()
 
     return _shared(f"forum:thread-row:{pk}", [EVERYTHING, thread_key(pk)], read)
 

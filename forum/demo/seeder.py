@@ -15,7 +15,6 @@ from accounts.models import Organisation, User
 from forum.demo.discussions import Discussions
 from forum.demo.loader import BIG_TABLES, IndexesSetAside, Loader
 from forum.demo.people import People
-from forum.demo.planning import Planning
 from forum.demo.plan import (
     AGREE_COUNTS,
     DEMO_NOTE,
@@ -29,6 +28,7 @@ from forum.demo.plan import (
     demo_members,
     real_members,
 )
+from forum.demo.planning import Planning
 from forum.demo.texts import build_templates, mention_link_pattern
 from forum.models import (
     Agreement,

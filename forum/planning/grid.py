@@ -111,6 +111,10 @@ def _heat(total: int, largest: int) -> int:
     return max(1, -(-total * HEAT_LEVELS // largest))
 
 
+def _empty() -> dict:
+    return {"needs": 0, "offers": 0, "matches": 0, "groups": set()}
+
+
 def _counts(entries) -> dict[tuple[int, str], Cell]:
     """Each (stage id, support) with its figures, from one aggregate query."""
     found: dict[tuple[int, str], dict] = {}
@@ -120,7 +124,7 @@ def _counts(entries) -> dict[tuple[int, str], Cell]:
         .annotate(count=Count("pk"), matched=Count("pk", filter=Q(link_count__gt=0)))
     )
     for row in rows:
-        cell = found.setdefault((row["stage_id"], row["support"]), {"needs": 0, "offers": 0, "matches": 0, "groups": set()})
+        cell = found.setdefault((row["stage_id"], row["support"]), _empty())
         if row["kind"] == EntryKind.NEED:
             cell["needs"] += row["count"]
             cell["matches"] += row["matched"]
@@ -152,7 +156,7 @@ def build_grid(filters: MapFilters) -> MapGrid:
     for stage in stages:
         cells = []
         for support, _label in supports:
-            figures = counts.get((stage.pk, support), {"needs": 0, "offers": 0, "matches": 0, "groups": set()})
+            figures = counts.get((stage.pk, support)) or _empty()
             cell = Cell(stage=stage, support=support, **figures)
             cell.heat = _heat(cell.total, largest)
             cells.append(cell)

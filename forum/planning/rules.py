@@ -42,10 +42,11 @@ def link_refusal(user, need, offer) -> str | None:
     if need.kind != "need":
         return "Link an offer to a need: the first must be the need."
     for entry in (need, offer):
+        what = f"The {entry.get_kind_display().lower()} “{entry.thread.title}”"
         if not permissions.can_see_thread(user, entry.thread) or not entry.thread.is_public:
-            return f"The {entry.get_kind_display().lower()} “{entry.thread.title}” is not published, so it cannot be linked yet."
+            return f"{what} is not published, so it cannot be linked yet."
         if entry.opening.is_deleted or entry.opening.is_hidden:
-            return f"The {entry.get_kind_display().lower()} “{entry.thread.title}” has been withdrawn, so it cannot be linked."
+            return f"{what} has been withdrawn, so it cannot be linked."
     return None
 
 

@@ -68,7 +68,7 @@ def _cell_params(stage_slug: str, support: str):
 @require_GET
 def map_cell(request, stage: str, support: str):
     stage, support = _cell_params(stage, support)
-    form, filters, refused = _filters_or_400(request)
+    _form, filters, refused = _filters_or_400(request)
     if refused is not None:
         return refused
     entries = list(grid.cell_entries(filters, stage=stage, support=support))
@@ -167,7 +167,8 @@ def new_entry(request, kind: str):
     return render(request, "forum/planning/entry_form.html", {
         "kind": kind, "kind_label": EntryKind(kind).label, "paragraph": paragraph,
         "refusal": rules.entry_refusal(request.user), **composing.context(request, context_name),
-        "stage_choices": [(str(pk), title, form.stage_hints.get(str(pk), "")) for pk, title in form.fields["stage"].choices],
+        "stage_choices": [(str(pk), title, form.stage_hints.get(str(pk), ""))
+                          for pk, title in form.fields["stage"].choices],
         "support_choices": [(code, label, form.support_hints[code]) for code, label in SupportKind.choices],
     })
 
@@ -183,12 +184,8 @@ def _paragraph_from(request):
 @require_POST
 def see_too(request, pk: int):
     entry = get_entry_for_reader(request, pk)
-    try:
-        services.see_too(entry=entry, member=request.user)
-    except PermissionDenied as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, f"You said you see this {entry.get_kind_display().lower()} too.")
+    services.see_too(entry=entry, member=request.user)  # a refusal is a 403 with its reason
+    messages.success(request, f"You said you see this {entry.get_kind_display().lower()} too.")
     return redirect(entry)
 
 
@@ -196,12 +193,8 @@ def see_too(request, pk: int):
 @require_POST
 def withdraw_seen(request, pk: int):
     entry = get_entry_for_reader(request, pk)
-    try:
-        services.withdraw_seen(entry=entry, member=request.user)
-    except PermissionDenied as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, "You took back “we see this too”.")
+    services.withdraw_seen(entry=entry, member=request.user)
+    messages.success(request, "You took back “we see this too”.")
     return redirect(entry)
 
 

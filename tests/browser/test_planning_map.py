@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -125,3 +127,16 @@ def test_every_map_page_is_accessible(width, page, live_server, login, people):
         assert_accessible(page)
         assert page.evaluate("document.documentElement.scrollWidth") <= width, url
 
+
+
+@pytest.mark.skipif(not os.environ.get("SCREENSHOTS"), reason="set SCREENSHOTS=docs/screenshots to write them")
+@pytest.mark.parametrize("width", WIDTHS)
+def test_write_screenshots_of_the_map(page, live_server, content, width):
+    """The map with demo needs, offers and matches (seed_demo), for docs/planning.md."""
+    call_command("seed_demo", "--scale", "0.5", "--hot-comments", "100", "--until", "2026-06-30", "--no-progress",
+                 stdout=io.StringIO())
+    folder = Path(os.environ["SCREENSHOTS"])
+    folder.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(live_server.url + reverse("forum:map"))
+    page.screenshot(path=str(folder / f"planning-map-{width}.png"), full_page=True)

@@ -131,3 +131,13 @@ def run_tasks(django_capture_on_commit_callbacks):
             return action()
 
     return _run
+
+
+# The planning map's fixtures (tests/forum/planning_support.py), for every test here.
+from tests.forum.planning_support import (  # noqa: E402, F401
+    planner,
+    planning_theme,
+    provider,
+    stage,
+    third_member,
+)

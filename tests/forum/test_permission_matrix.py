@@ -28,14 +28,17 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from forum import models
 from forum.agreement import services as agreements
-from forum.models import FlagReason, Notification, NotificationKind, WordFilter
+from forum.models import EntryKind, FlagReason, Notification, NotificationKind, WordFilter
 from forum.moderation import appeals, reports
 from forum.moderation import comments as comment_actions
 from forum.moderation.flow import carry_out
+from forum.planning import services as planning
 from forum.posting import drafts, services
 from tests.conftest import make_member
 from tests.forum.conftest import make_theme, reply
 from tests.forum.moderation_support import give_totp, make_admin, make_moderator, suspend
+from tests.forum.planning_support import make_stage
+from tests.forum.planning_support import post as planned
 
 pytestmark = pytest.mark.django_db
 
@@ -240,6 +243,35 @@ MATRIX: dict[str, Entry] = {
             post(statuses(302, 404, 404, 302, 404, 404, 404), {"text": "Please look again."}),
         ),
     ),
+    # The planning map
+    "forum:map": Entry(no_args, (get(PUBLIC),)),
+    "forum:map_download": Entry(lambda w: {"fmt": "csv"}, (get(SIGNED_IN),)),
+    "forum:map_cell": Entry(lambda w: {"stage": w.stage.slug, "support": "capacity"}, (get(PUBLIC),)),
+    "forum:region": Entry(lambda w: {"code": w.need.region.code}, (get(PUBLIC),)),
+    "forum:map_new": Entry(
+        lambda w: {"kind": "need"},
+        (
+            get(PUBLIC),
+            post(statuses(302, 200, 302, 302, 200, 302, 302), lambda w: {
+                "action": "post", "stage": str(w.stage.pk), "support": "capacity", "region": w.need.region.code,
+                "title": "A matrix need", "body": "Where we need support.", "source_theme": w.theme.slug}),
+        ),
+    ),
+    "forum:map_entry": Entry(lambda w: {"pk": w.need.pk}, (get(PUBLIC),)),
+    "forum:map_see": Entry(
+        lambda w: {"pk": w.need.pk},
+        (get(GET_NOT_ALLOWED_SIGN_IN_FIRST), post(statuses(302, 403, 302, 403, 403, 302, 302))),
+    ),
+    "forum:map_unsee": Entry(lambda w: {"pk": w.need.pk}, (get(GET_NOT_ALLOWED_SIGN_IN_FIRST), post(everyone(302)))),
+    "forum:map_link": Entry(
+        lambda w: {"pk": w.need.pk},
+        (get(GET_NOT_ALLOWED_SIGN_IN_FIRST),
+         post(statuses(302, 403, 302, 302, 403, 302, 302), lambda w: {"other": str(w.other_offer.pk)})),
+    ),
+    "forum:map_unlink": Entry(
+        lambda w: {"pk": w.need.pk, "link_pk": w.map_link.pk},
+        (get(GET_NOT_ALLOWED_SIGN_IN_FIRST), post(statuses(302, 403, 302, 403, 403, 302, 302))),
+    ),
     # Facilitators and theme status
     "forum:theme_respond": Entry(
         theme_args,
@@ -399,6 +431,10 @@ def world(source, theme, unverified_member):
     reports.flag_comment(comment=comment, flagger=reporter, reason=FlagReason.OFF_TOPIC)
     notification = Notification.objects.create(recipient=member, kind=NotificationKind.REPLY, thread=thread,
                                                comment=comment, theme=theme)
+    stage = make_stage()
+    need = planned(EntryKind.NEED, author, stage, theme=theme)
+    offer = planned(EntryKind.OFFER, member, stage, theme=theme)
+    map_link = planning.link(need=need, offer=offer, member=member)
 
     return SimpleNamespace(
         users=users,
@@ -413,6 +449,10 @@ def world(source, theme, unverified_member):
         word_filter=WordFilter.objects.create(pattern="matrixfilter", action="block"),
         notification=notification,
         draft_context=drafts.thread_context(thread),
+        stage=stage,
+        need=need,
+        map_link=map_link,
+        other_offer=planned(EntryKind.OFFER, member, stage, theme=theme, title="Another offer"),
     )
 
 

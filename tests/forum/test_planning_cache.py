@@ -12,14 +12,7 @@ from forum.models import Comment, EntryKind
 from forum.moderation import comments as comment_actions
 from forum.moderation.flow import carry_out
 from forum.planning import services
-from tests.forum.planning_support import (  # noqa: F401 - fixtures
-    planner,
-    planning_theme,
-    post,
-    provider,
-    stage,
-    third_member,
-)
+from tests.forum.planning_support import post
 
 pytestmark = pytest.mark.django_db
 MAP = reverse("forum:map")

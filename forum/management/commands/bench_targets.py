@@ -18,7 +18,7 @@ from articles.models import Article
 from config import versions
 from forum.cache.versions import renew_everything
 from forum.demo.plan import DEMO_DOMAIN
-from forum.models import Agreement, Comment, Notification, Thread
+from forum.models import Agreement, Comment, MapEntry, MapLink, Notification, Thread
 
 SEARCH = "/search/?q=waiting+list"
 DEEP_PAGE = 150
@@ -60,6 +60,8 @@ class Command(BaseCommand):
             ("Search", SEARCH, False),
             ("Search (member)", SEARCH, True),
             ("Notifications (member)", reverse("forum:notifications"), True),
+            ("Planning map", reverse("forum:map"), False),
+            ("Planning map (member)", reverse("forum:map"), True),
         ]
 
         anonymous = Client(HTTP_HOST=host)
@@ -85,6 +87,8 @@ class Command(BaseCommand):
             "hot_thread_comments": hot.last_position,
             "agreements": Agreement.objects.count(),
             "notifications": Notification.objects.count(),
+            "needs_and_offers": MapEntry.objects.count(),
+            "map_links": MapLink.objects.count(),
         }
         self.stdout.write(
             json.dumps(
