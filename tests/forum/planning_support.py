@@ -6,10 +6,9 @@ import pytest
 
 from accounts.models import Region, StakeholderGroup
 from accounts.regions import ensure_register_loaded
-from forum.models import JourneyStage, SupportKind
+from forum.models import JourneyStage, SupportKind, Theme
 from forum.planning import services
 from tests.conftest import make_member
-from tests.forum.conftest import make_theme
 
 PLANNING_THEME = "mapping-the-patient-journey"
 
@@ -33,7 +32,10 @@ def make_stage(slug="diagnostics", title="Diagnostics", position=3, **extra) -> 
 
 @pytest.fixture
 def planning_theme(db):
-    return make_theme(PLANNING_THEME, title="Mapping the patient journey together", position=8)
+    return Theme.objects.create(
+        slug=PLANNING_THEME, title="Mapping the patient journey together", position=8,
+        summary="Where does the patient journey need support?",
+    )
 
 
 @pytest.fixture

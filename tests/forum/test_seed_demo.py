@@ -16,12 +16,16 @@ from forum.models import (
     Agreement,
     Comment,
     CommentRevision,
+    JourneyStage,
+    MapEntry,
+    MapLink,
     Mention,
     Notification,
     NotificationKind,
     ParagraphDiscussion,
     Stance,
     Theme,
+    Thread,
     ThreadFollow,
     ThreadReadState,
 )
@@ -186,3 +190,28 @@ def test_a_password_lets_people_sign_in_as_the_named_demo_accounts(client):
 
     assert client.login(email="moderator@" + DEMO_DOMAIN, password="demo-password-for-tests")
     assert not User.objects.get(email="member@" + DEMO_DOMAIN).check_password("anything")
+
+
+def test_it_places_needs_and_offers_on_the_map_in_proportion(planning_theme):
+    """With the stages loaded, about one discussion in eight becomes a need or an offer, with "we see
+    this too" counted from its agreements and some needs matched; twice the scale, about twice the
+    entries."""
+    make_stages()
+    seed("--scale", "0.5", "--hot-comments", "100")
+    small = MapEntry.objects.count()
+    threads = Thread.objects.count()
+
+    assert 0.06 * threads <= small <= 0.2 * threads
+    assert MapEntry.objects.needs().exists() and MapEntry.objects.offers().exists()
+    assert MapEntry.objects.filter(seen_groups__gt=0).exists()
+    linked = MapEntry.objects.needs().filter(link_count__gt=0).count()
+    assert linked == MapLink.objects.values("need").distinct().count() > 0
+    assert not MapEntry.objects.exclude(thread__comments__position=1, opening__position=1).exists()
+
+    seed("--scale", "1", "--hot-comments", "100", "--replace")
+    assert 1.5 * small <= MapEntry.objects.count() <= 3 * small
+
+
+def make_stages():
+    for number, slug in enumerate(("diagnostics", "discharge", "workforce"), start=1):
+        JourneyStage.objects.create(slug=slug, title=slug.title(), position=number, description="A stage.")
