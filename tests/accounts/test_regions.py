@@ -99,8 +99,17 @@ def test_update_adds_renames_ends_and_merges_and_says_so(tmp_path):
             row["name"], row["short_name"] = "NHS Devon and Torbay Integrated Care Board", "Devon and Torbay"
         if row["code"] == "E54000038":  # Somerset merges into a new board
             row["valid_until"], row["replaced_by"] = "2026-03-31", "E54000099"
-    rows.append({"code": "E54000099", "name": "NHS Peninsula Integrated Care Board", "short_name": "Peninsula",
-                 "kind": "icb", "valid_from": "2026-04-01", "valid_until": "", "replaced_by": ""})
+    rows.append(
+        {
+            "code": "E54000099",
+            "name": "NHS Peninsula Integrated Care Board",
+            "short_name": "Peninsula",
+            "kind": "icb",
+            "valid_from": "2026-04-01",
+            "valid_until": "",
+            "replaced_by": "",
+        }
+    )
     output = run_update(write_register(tmp_path, rows))
 
     assert Region.objects.get(code=DEVON).short_name == "Devon and Torbay"
@@ -166,8 +175,14 @@ def test_a_code_listed_twice_is_refused(tmp_path):
 
 
 def profile_data(**changes) -> dict:
-    data = {"display_name": "Sam Jones", "stakeholder_group": "nhs", "organisation_name": "Devon Partnership",
-            "job_title": "Planner", "region": "", "declared_interests": ""}
+    data = {
+        "display_name": "Sam Jones",
+        "stakeholder_group": "nhs",
+        "organisation_name": "Devon Partnership",
+        "job_title": "Planner",
+        "region": "",
+        "declared_interests": "",
+    }
     data.update(changes)
     return data
 
@@ -211,7 +226,8 @@ def test_an_unknown_or_ended_region_gives_a_clear_error_and_keeps_what_was_typed
 
 def devon_trust() -> Organisation:
     trust = Organisation.objects.create(
-        name="Devon Hospitals NHS Trust", organisation_type=OrganisationType.NHS_TRUST,
+        name="Devon Hospitals NHS Trust",
+        organisation_type=OrganisationType.NHS_TRUST,
         stakeholder_group=StakeholderGroup.NHS,
     )
     trust.regions.add(Region.objects.get(code=DEVON))
@@ -229,8 +245,12 @@ def test_no_region_is_suggested_for_an_organisation_in_several_regions_or_over_a
     trust.regions.add(Region.objects.get(code=ENGLAND))
     assert ProfileForm(instance=make_member(affiliation_organisation=trust)).initial["region"] is None
     trust.regions.remove(Region.objects.get(code=ENGLAND))
-    chosen = make_member("chosen@example.org", display_name="Chosen", affiliation_organisation=trust,
-                         region=Region.objects.get(code=ENGLAND))
+    chosen = make_member(
+        "chosen@example.org",
+        display_name="Chosen",
+        affiliation_organisation=trust,
+        region=Region.objects.get(code=ENGLAND),
+    )
     assert ProfileForm(instance=chosen).initial["region"] == Region.objects.get(code=ENGLAND).pk
 
 
