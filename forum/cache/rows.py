@@ -19,6 +19,7 @@ from config import versions
 from forum.cache.digest import FRAGMENT_TIMEOUT, PAGE_TIMEOUT, digest, files_digest, joined, row
 from forum.cache.fragments import CSRF_MARK
 from forum.cache.versions import EVERYTHING, MAP, THEMES, everything_version, theme_key, thread_key
+from forum.agreement.voices import theme_missing_voices
 from forum.models import Thread
 
 UNREAD_MARK = "cgunreadmark000000000000"
@@ -49,6 +50,13 @@ def shared_map_html(filters_key: str, render) -> str:
     everything, the themes and the map; a change to its templates gives it a new key."""
     templates = files_digest(MAP_TEMPLATES)
     return _shared(f"forum:map:{digest((templates, filters_key))}", [EVERYTHING, THEMES, MAP], render)
+
+
+def shared_missing_voices(theme):
+    """The theme's missing voices (`agreement.voices`), under the versions of everything, the
+    themes (any comment anywhere moves the members' shares) and the theme."""
+    return _shared(f"forum:voices:{theme.slug}", [EVERYTHING, THEMES, theme_key(theme.slug)],
+                   lambda: theme_missing_voices(theme))
 
 
 def _shared(key: str, version_keys: list[str], read):

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from accounts.models import Region
+from forum.agreement.voices import region_missing_voices
 from forum.models import Comment, MapEntry, group_labels
 from forum.planning.grid import MapFilters
 
@@ -58,6 +59,7 @@ def region_detail(request, code: str):
         "offers": list(entries.offers()[:LISTED]),
         "members": members_by_group(region),
         "themes": themes_discussed(region),
+        "missing_voices": region_missing_voices(region),
         "query": f"region={region.code}",
     }
     return render(request, "forum/planning/region.html", context)

@@ -61,6 +61,7 @@ def theme_detail(request, slug: str):
             "page": page,
             "has_next": has_next,
             "start_refusal": permissions.start_thread_refusal(request.user, theme),
+            "missing_voices": rows.shared_missing_voices(theme),
         },
     )
     return cached.keep(response)
