@@ -16,10 +16,10 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from config import versions
+from forum.agreement.voices import theme_missing_voices
 from forum.cache.digest import FRAGMENT_TIMEOUT, PAGE_TIMEOUT, digest, files_digest, joined, row
 from forum.cache.fragments import CSRF_MARK
 from forum.cache.versions import EVERYTHING, MAP, THEMES, everything_version, theme_key, thread_key
-from forum.agreement.voices import theme_missing_voices
 from forum.models import Thread
 
 UNREAD_MARK = "cgunreadmark000000000000"
