@@ -162,10 +162,15 @@ forum_changed = Event(
     "loaded, counters repaired, an account erased, demo data seeded.",
 )
 
+comment_coded = Event(
+    "comment_coded", ("comment",), after_commit=False,
+    about="A facilitator changed the codes applied to a comment.",
+)
 map_changed = Event(
     "map_changed", ("entry",), after_commit=False,
     about="A need or an offer was placed on the planning map, or an offer was linked to a need or unlinked.",
 )
 
 ALL = (comment_posted, comment_published, comment_edited, comment_deleted, agreement_changed, common_ground_reached,
-       moderated, member_told, theme_responded, page_read, forum_changed, map_changed)
+       moderated, member_told, theme_responded, page_read, forum_changed, map_changed,
+       comment_coded)

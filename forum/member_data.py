@@ -28,6 +28,7 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
 from forum import events
+from forum.coding.services import forget_coder
 from forum.models import (
     ERASED_PLACEHOLDER,
     FORMER_MEMBER,
@@ -156,6 +157,7 @@ def erase_member_data(user, *, remove_text: bool) -> None:
     _unname_in_others_comments(user)
     ThreadReadState.objects.filter(user=user).delete()
     MapLink.objects.filter(linked_by=user).update(linked_by=None)  # the links stay, without who made them
+    forget_coder(user, name=FORMER_MEMBER)  # codes a facilitator applied stay, applied by "Former member"
     Draft.objects.filter(user=user).delete()
     notifications_data.member_erase(user)
     moderation_data.member_erase(user)

@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from forum.views import (
     agreement,
+    coding,
     comments,
     drafts,
     exports,
@@ -21,6 +22,8 @@ theme = [  # one theme: its page, starting a discussion, its tabs, downloads and
     path("new/", themes.start_thread, name="start_thread"),
     path("common-ground/", agreement.common_ground, name="common_ground"),
     path("summary/", agreement.theme_summary, name="theme_summary"),
+    path("codes/", coding.codebook, name="codebook"),
+    path("coding/", coding.coding, name="coding"),
     path("comments.<str:fmt>", exports.theme_export, name="theme_export"),
     path("follow/", following.follow_theme, name="follow_theme"),
 ]
@@ -32,6 +35,7 @@ comment = [  # one comment: its permalink, editing, deleting, history and agreei
     path("history/", comments.comment_history, name="comment_history"),
     path("agree/", agreement.agree, name="agree"),
     path("agree/withdraw/", agreement.withdraw_agreement, name="withdraw_agreement"),
+    path("codes/", coding.comment_codes, name="comment_codes"),
 ]
 
 thread = [  # posting to a discussion, and following it (its pages are `thread`)

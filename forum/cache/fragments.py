@@ -38,6 +38,7 @@ NEXT_MARK = "cgnextmark00000000000000"
 COMMENT_TEMPLATES = (
     "forum/includes/comment.html",
     "forum/includes/agree.html",
+    "forum/includes/codes.html",
     "includes/member_badge.html",
     "includes/group_tags.html",
     "forum/moderation/includes/comment_tools.html",

@@ -5,7 +5,7 @@ Every change a reader would see reaches the cache here, and only here (`connect(
 so the request that made it sees it; `config.versions` keeps pages made while the change is
 settling from being stored.
 
-- a comment posted, edited, deleted or agreed with: its discussion, its theme, the theme list;
+- a comment posted, edited, deleted, agreed with or coded: its discussion, its theme, the theme list;
 - a moderation action on a comment or discussion: the same (a moved discussion: everything);
   on a theme: everything, as its status and response show on each of its discussions;
 - a need or an offer placed, linked or unlinked: the map (and, through THEMES, the theme list);
@@ -55,7 +55,8 @@ def sources_changed(sender, **kwargs) -> None:
 
 
 def connect() -> None:
-    for event in (events.comment_posted, events.comment_edited, events.comment_deleted, events.agreement_changed):
+    for event in (events.comment_posted, events.comment_edited, events.comment_deleted, events.agreement_changed,
+                  events.comment_coded):
         event.connect(comment_changed)
     events.moderated.connect(moderated)
     events.forum_changed.connect(forum_changed)

@@ -4,6 +4,7 @@
 - following: follows, notifications, email preferences
 - moderation: flags, the append-only log, suspensions, filters, appeals, facilitator responses
 - agreement: members agreeing with comments (common ground)
+- coding: each theme's codebook and the codes applied to comments
 - planning: the planning map's stages, needs, offers and the links between them
 - reliability: one-time submission keys and drafts
 - querysets: who may see what (the visibility filters)
@@ -11,6 +12,7 @@
 """
 
 from forum.models.agreement import *  # noqa: F403
+from forum.models.coding import *  # noqa: F403
 from forum.models.core import *  # noqa: F403
 from forum.models.following import *  # noqa: F403
 from forum.models.moderation import *  # noqa: F403

@@ -341,6 +341,8 @@ class Comment(models.Model):
     agree_groups = models.JSONField(default=dict, blank=True, editable=False, help_text="{group code: count}")
     is_common_ground = models.BooleanField(default=False, editable=False)
     common_ground_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The codes facilitators applied ({"id", "label", "by"} each), copied by forum.coding.services.
+    codes = models.JSONField(default=list, blank=True, editable=False)
     # Filled on PostgreSQL by the search service; unused on SQLite.
     search_vector = SearchVectorField(null=True, blank=True, editable=False)
     approved_by = models.ForeignKey(

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from forum import permissions
 from forum.agreement import services as agreements
 from forum.agreement.summary import theme_summary as summarise
+from forum.coding.services import code_table
 from forum.models import Theme
 from forum.views.access import get_comment_for_reader
 from forum.views.common import page_number, pagination_items
@@ -114,5 +115,6 @@ def theme_summary(request, slug: str):
     return render(
         request,
         "forum/agreement/summary.html",
-        {"theme": theme, "summary": summarise(theme), "threshold": agreements.COMMON_GROUND_GROUPS},
+        {"theme": theme, "summary": summarise(theme), "threshold": agreements.COMMON_GROUND_GROUPS,
+         **code_table(theme)},
     )

@@ -243,6 +243,14 @@ MATRIX: dict[str, Entry] = {
             post(statuses(302, 404, 404, 302, 404, 404, 404), {"text": "Please look again."}),
         ),
     ),
+    # Coded responses
+    "forum:codebook": Entry(
+        theme_args, (get(PUBLIC), post(statuses(302, 403, 403, 403, 403, 403, 302), {"label": "Matrix code"})),
+    ),
+    "forum:coding": Entry(theme_args, (get(FACILITATORS),)),
+    "forum:comment_codes": Entry(
+        comment_args, (get(GET_NOT_ALLOWED_SIGN_IN_FIRST), post(FACILITATORS_ACT, {"codes": []})),
+    ),
     # The planning map
     "forum:map": Entry(no_args, (get(PUBLIC),)),
     "forum:map_download": Entry(lambda w: {"fmt": "csv"}, (get(SIGNED_IN),)),
