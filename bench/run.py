@@ -222,10 +222,11 @@ def main() -> None:
 
     summary = summarise(results)
     extra = {}
-    extra_path = ROOT / "bench" / "extra.py"
-    if extra_path.exists():
-        extra = json.loads(subprocess.run([PY, str(extra_path)], cwd=ROOT, env=env, capture_output=True,
-                                          text=True, check=True).stdout.strip().splitlines()[-1])
+    for script in ("extra.py", "briefs.py"):  # fan-out and digests; the theme brief
+        extra_path = ROOT / "bench" / script
+        if extra_path.exists():
+            extra.update(json.loads(subprocess.run([PY, str(extra_path)], cwd=ROOT, env=env, capture_output=True,
+                                                   text=True, check=True).stdout.strip().splitlines()[-1]))
     write_report(targets, summary, post, info, rss_start, rss_end, seed_seconds, extra)
     log(f"wrote {OUT_MD} and {OUT_SVG}")
     # The CI smoke run relies on this: a page that fails or a reply that is lost fails the run.

@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from forum.views import (
     agreement,
+    briefs,
     coding,
     comments,
     drafts,
@@ -23,6 +24,8 @@ theme = [  # one theme: its page, starting a discussion, its tabs, downloads and
     path("common-ground/", agreement.common_ground, name="common_ground"),
     path("summary/", agreement.theme_summary, name="theme_summary"),
     path("codes/", coding.codebook, name="codebook"),
+    path("brief/", briefs.theme_brief, name="theme_brief"),
+    path("brief.pdf", briefs.theme_brief_pdf, name="theme_brief_pdf"),
     path("coding/", coding.coding, name="coding"),
     path("comments.<str:fmt>", exports.theme_export, name="theme_export"),
     path("follow/", following.follow_theme, name="follow_theme"),

@@ -243,6 +243,9 @@ MATRIX: dict[str, Entry] = {
             post(statuses(302, 404, 404, 302, 404, 404, 404), {"text": "Please look again."}),
         ),
     ),
+    # The theme brief
+    "forum:theme_brief": Entry(theme_args, (get(PUBLIC),)),
+    "forum:theme_brief_pdf": Entry(theme_args, (get(PUBLIC),)),
     # Coded responses
     "forum:codebook": Entry(
         theme_args, (get(PUBLIC), post(statuses(302, 403, 403, 403, 403, 403, 302), {"label": "Matrix code"})),

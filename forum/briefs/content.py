@@ -1,0 +1,73 @@
+"""What a theme brief holds, gathered in a fixed number of queries whatever the theme's size.
+
+The brief states when it was made and the filters it was made with (a region, optionally). Only
+what anyone can read goes in: published comments and discussions, needs and offers on the map.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils import timezone
+
+from forum.agreement import services as agreements
+from forum.agreement.summary import ThemeSummary, theme_summary
+from forum.agreement.voices import MissingVoices, theme_missing_voices
+from forum.coding.services import code_table
+from forum.models import Comment, MapEntry, ThemeResponse
+
+COMMON_GROUND_LISTED = 10
+MAP_ENTRIES_LISTED = 5
+
+
+@dataclass
+class Brief:
+    theme: object
+    made_at: datetime
+    filters: dict[str, str]
+    summary: ThemeSummary
+    missing_voices: MissingVoices
+    common_ground: list[Comment]
+    needs: list[MapEntry]
+    offers: list[MapEntry]
+    codes: dict
+    responses: list[ThemeResponse]
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing has happened in the theme yet: no comment, no need or offer, no response."""
+        return not (self.summary.comments or self.needs or self.offers or self.responses)
+
+
+def _common_ground(theme) -> list[Comment]:
+    return list(agreements.common_ground_comments(theme, None).select_related("thread")[:COMMON_GROUND_LISTED])
+
+
+def _map_entries(theme, kind: str) -> list[MapEntry]:
+    """The needs (or offers) most seen on the stages that speak to this theme, or posted in it."""
+    entries = (
+        MapEntry.objects.on_map().filter(kind=kind)
+        .filter(stage__themes=theme) | MapEntry.objects.on_map().filter(kind=kind, thread__theme=theme)
+    )
+    return list(
+        entries.distinct().select_related("thread", "stage", "region", "opening")
+        .order_by("-seen_groups", "-link_count", "-created_at", "-pk")[:MAP_ENTRIES_LISTED]
+    )
+
+
+def build_brief(theme, *, filters: dict[str, str] | None = None) -> Brief:
+    """Everything the brief of `theme` shows, as of now."""
+    return Brief(
+        theme=theme,
+        made_at=timezone.now(),
+        filters=filters or {},
+        summary=theme_summary(theme),
+        missing_voices=theme_missing_voices(theme),
+        common_ground=_common_ground(theme),
+        needs=_map_entries(theme, "need"),
+        offers=_map_entries(theme, "offer"),
+        codes=code_table(theme),
+        responses=list(ThemeResponse.objects.filter(theme=theme).order_by("-created_at")),
+    )
