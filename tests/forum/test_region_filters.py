@@ -10,6 +10,7 @@ import json
 
 import pytest
 from bs4 import BeautifulSoup
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,7 +21,7 @@ from forum.models import Comment
 from forum.posting import services
 from forum.posting.counter_check import find_drift, repair_drift
 from tests.conftest import make_member
-from tests.forum.conftest import make_theme, reply
+from tests.forum.conftest import make_theme, reply, seed_a_little
 
 pytestmark = pytest.mark.django_db
 
@@ -113,6 +114,14 @@ def test_check_counters_finds_and_repairs_a_region_left_on_an_erased_members_com
     repair_drift(drift)
     assert regions_of(alex) == {None}
     assert not [item for item in find_drift() if item.field == "author_region_id"]
+
+
+def test_seeded_comments_carry_their_writers_region():
+    seed_a_little()
+    comments = Comment.objects.filter(author__isnull=False)
+    assert comments.filter(author_region__isnull=False).exists()
+    assert not comments.filter(author__region__isnull=False).exclude(author_region=F("author__region")).exists()
+    assert not comments.filter(author__region__isnull=True, author_region__isnull=False).exists()
 
 
 # The theme page ---------------------------------------------------------------------------------
