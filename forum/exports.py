@@ -40,6 +40,8 @@ CSV_HEADER = [
     "group",
     "verification",
     "organisation",
+    "region_code",
+    "region",
     "stance",
     "agree_count",
     *[f"agree_{code}" for code in GROUP_CODES],
@@ -65,6 +67,11 @@ _MEANINGS = {
     "group": "The stakeholder group the writer spoke for when posting the comment.",
     "verification": "“verified group” when that group was verified when posting, “self-declared” otherwise.",
     "organisation": "The organisation the writer names on their profile.",
+    "region_code": (
+        "The ONS code of the region the writer was in when posting (an integrated care board, or E92000001 for"
+        " England-wide), if they gave one."
+    ),
+    "region": "That region's name.",
     "stance": "The tag the writer gave the comment: Support, Concern, Question or Evidence.",
     "agree_count": "How many members agree with the comment.",
     "common_ground": "“yes” when members of three or more stakeholder groups agree with it.",
@@ -87,13 +94,14 @@ def column_meanings() -> list[tuple[str, str]]:
     return meanings
 
 
-def exported_comments(theme=None):
-    """The comments an export contains, in reading order, with everything a row prints joined."""
-    comments = Comment.objects.readable()
+def exported_comments(theme=None, region=None):
+    """The comments an export contains, in reading order, with everything a row prints joined.
+    With a region, only the comments its members wrote (the region as posted)."""
+    comments = Comment.objects.readable().written_in(region)
     if theme is not None:
         comments = comments.filter(thread__theme=theme)
     return (
-        comments.select_related("thread__theme", "thread__anchor_paragraph", "author")
+        comments.select_related("thread__theme", "thread__anchor_paragraph", "author", "author_region")
         .order_by("thread__theme__position", "thread__theme__title", "thread_id", "position")
     )
 
@@ -116,6 +124,7 @@ def comment_record(comment) -> dict:
     present = author is not None and not author.is_former_member
     paragraph = thread.anchor_paragraph
     groups = comment.agree_groups or {}
+    region = comment.author_region  # emptied when the account is erased
     return {
         "theme": thread.theme.title,
         "theme_slug": thread.theme.slug,
@@ -132,6 +141,8 @@ def comment_record(comment) -> dict:
         "group_code": comment.author_group if present else "",
         "verification": _verification(comment) if present and comment.author_group else "",
         "organisation": author.organisation_name if present else "",
+        "region_code": region.code if region is not None else "",
+        "region": region.name if region is not None else "",
         "stance": comment.get_stance_display() if comment.stance else "",
         "agree_count": comment.agree_count,
         "agree_groups": {code: int(groups.get(code, 0)) for code in GROUP_CODES},
@@ -169,6 +180,8 @@ def csv_row(record: dict) -> list:
         record["group"],
         record["verification"],
         record["organisation"],
+        record["region_code"],
+        record["region"],
         record["stance"],
         record["agree_count"],
         *[record["agree_groups"][code] for code in GROUP_CODES],
@@ -196,9 +209,13 @@ def stream_csv(comments: Iterable) -> Iterator[str]:
         yield writer.writerow(csv_row(comment_record(comment)))
 
 
-def stream_json(comments: Iterable, *, scope: str) -> Iterator[str]:
-    """One JSON document, written a comment at a time: {"scope", "exported_at", "comments": [...]}."""
-    head = json.dumps({"scope": scope, "exported_at": _iso(timezone.now()), "site": settings.SITE_URL})
+def stream_json(comments: Iterable, *, scope: str, region=None) -> Iterator[str]:
+    """One JSON document, written a comment at a time: {"scope", "region", "exported_at", "site",
+    "comments": [...]}; "region" is the ONS code the download was narrowed to, or null."""
+    head = json.dumps({
+        "scope": scope, "region": region.code if region is not None else None,
+        "exported_at": _iso(timezone.now()), "site": settings.SITE_URL,
+    })
     yield head[:-1] + ', "comments": ['
     separator = "\n"
     for comment in comments:

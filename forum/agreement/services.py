@@ -64,8 +64,9 @@ def with_agreement_of(queryset, user):
     return queryset.annotate(agreed_by_me=Exists(mine))
 
 
-def common_ground_comments(theme, user):
-    """A theme's common-ground comments the reader may see, most agreed first.
+def common_ground_comments(theme, user, region=None):
+    """A theme's common-ground comments the reader may see, most agreed first; with a region,
+    only those written by its members (the region as posted).
 
     Only published, undeleted comments in published discussions: a hidden comment keeps its
     figures but is not shown as common ground.
@@ -73,6 +74,7 @@ def common_ground_comments(theme, user):
     return (
         Comment.objects.visible_to(user)
         .readable()
+        .written_in(region)
         .filter(is_common_ground=True, thread__theme=theme)
         .select_related("thread", "author")
         .order_by("-agree_count", "-common_ground_at", "-pk")

@@ -3,7 +3,8 @@
 Everything is counted over the comments anyone can read: published, not deleted, in published
 discussions. A comment counts for the stakeholder group its writer spoke for when posting it
 (docs/accounts.md, "The member badge"), so a member who changed group is a participant of each
-group they wrote for. The figures cost three aggregate queries whatever the theme's size.
+group they wrote for; likewise for the region a summary can be narrowed to. The figures cost three
+aggregate queries whatever the theme's size.
 """
 
 from __future__ import annotations
@@ -81,9 +82,10 @@ def _organisations():
     return Count(Lower("author__organisation_name"), distinct=True, filter=~Q(author__organisation_name=""))
 
 
-def theme_summary(theme) -> ThemeSummary:
-    """Comments, participants, organisations and stances per stakeholder group, in three queries."""
-    comments = Comment.objects.readable().filter(thread__theme=theme)
+def theme_summary(theme, region=None) -> ThemeSummary:
+    """Comments, participants, organisations and stances per stakeholder group, in three queries.
+    With a region, only the comments its members wrote (the region as posted)."""
+    comments = Comment.objects.readable().filter(thread__theme=theme).written_in(region)
     totals = comments.aggregate(
         comments=Count("pk"),
         participants=Count("author", distinct=True),

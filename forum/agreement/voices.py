@@ -89,6 +89,6 @@ def theme_missing_voices(theme) -> MissingVoices:
 
 
 def region_missing_voices(region) -> MissingVoices:
-    """The named groups with no member in a region who has written anything readable."""
-    comments = Comment.objects.readable().filter(author__region=region)
+    """The named groups none of a region's members has written for (the region as posted)."""
+    comments = Comment.objects.readable().filter(author_region=region)
     return compare(_writers_by_group(comments), {})

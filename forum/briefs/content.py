@@ -41,33 +41,36 @@ class Brief:
         return not (self.summary.comments or self.needs or self.offers or self.responses)
 
 
-def _common_ground(theme) -> list[Comment]:
-    return list(agreements.common_ground_comments(theme, None).select_related("thread")[:COMMON_GROUND_LISTED])
+def _common_ground(theme, region) -> list[Comment]:
+    listed = agreements.common_ground_comments(theme, None, region=region).select_related("thread")
+    return list(listed[:COMMON_GROUND_LISTED])
 
 
-def _map_entries(theme, kind: str) -> list[MapEntry]:
+def _map_entries(theme, kind: str, region) -> list[MapEntry]:
     """The needs (or offers) most seen on the stages that speak to this theme, or posted in it."""
-    entries = (
-        MapEntry.objects.on_map().filter(kind=kind)
-        .filter(stage__themes=theme) | MapEntry.objects.on_map().filter(kind=kind, thread__theme=theme)
-    )
+    on_map = MapEntry.objects.on_map().filter(kind=kind)
+    if region is not None:
+        on_map = on_map.filter(region=region)
+    entries = on_map.filter(stage__themes=theme) | on_map.filter(thread__theme=theme)
     return list(
         entries.distinct().select_related("thread", "stage", "region", "opening")
         .order_by("-seen_groups", "-link_count", "-created_at", "-pk")[:MAP_ENTRIES_LISTED]
     )
 
 
-def build_brief(theme, *, filters: dict[str, str] | None = None) -> Brief:
-    """Everything the brief of `theme` shows, as of now."""
+def build_brief(theme, *, region=None) -> Brief:
+    """Everything the brief of `theme` shows, as of now; with `region`, the comments, common ground,
+    needs and offers of members in that region (as posted). Missing voices, codes and responses
+    are the whole theme's."""
     return Brief(
         theme=theme,
         made_at=timezone.now(),
-        filters=filters or {},
-        summary=theme_summary(theme),
+        filters={"region": region.name} if region is not None else {},
+        summary=theme_summary(theme, region),
         missing_voices=theme_missing_voices(theme),
-        common_ground=_common_ground(theme),
-        needs=_map_entries(theme, "need"),
-        offers=_map_entries(theme, "offer"),
+        common_ground=_common_ground(theme, region),
+        needs=_map_entries(theme, "need", region),
+        offers=_map_entries(theme, "offer", region),
         codes=code_table(theme),
         responses=list(ThemeResponse.objects.filter(theme=theme).order_by("-created_at")),
     )

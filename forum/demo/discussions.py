@@ -149,6 +149,7 @@ class Discussions:
                 "author_name": member.name,
                 "author_group": member.group,
                 "author_group_verified": member.verified,
+                "author_region_id": member.region_id,
                 "thread_theme_id": spec.theme.pk,
                 "renderer_version": RENDERER_VERSION,
                 "created_at": created,

@@ -135,7 +135,9 @@ class People:
             orgs = self.organisations.get(group) or [(None, patterns[0].format(place=content.PLACES[0]))]
             org_id, org_name = rng.choice(orgs)
             verified = org_id is not None and rng.random() < 0.6
-            member = DemoMember(id=pk, name=name, group=group, url=url, email=email, verified=verified)
+            region_id = self._member_region(org_id)
+            member = DemoMember(id=pk, name=name, group=group, url=url, email=email, verified=verified,
+                                region_id=region_id)
             self.members.append(member)
             joined = self.start - timedelta(days=rng.randrange(1, 400), seconds=rng.randrange(86_400))
             self.loader.add(
@@ -149,7 +151,7 @@ class People:
                     "stakeholder_group": group,
                     "organisation_name": org_name,
                     "job_title": rng.choice(jobs),
-                    "region_id": self._member_region(org_id),
+                    "region_id": region_id,
                     "declared_interests": rng.choice(content.DECLARED_INTERESTS) if rng.random() < 0.1 else "",
                     "affiliation_verified": verified,
                     "affiliation_source": AffiliationSource.MODERATOR if verified else AffiliationSource.SELF_DECLARED,

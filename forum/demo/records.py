@@ -17,6 +17,7 @@ class DemoMember:
     url: str
     email: str
     verified: bool = False
+    region_id: int | None = None
 
 
 @dataclass

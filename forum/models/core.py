@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 
-from accounts.models import FORMER_MEMBER_NAME, StakeholderGroup
+from accounts.models import FORMER_MEMBER_NAME, Region, StakeholderGroup
 from config.markdown import RENDERER_VERSION, render_markdown
 from config.text import one_line
 from forum.models.querysets import CommentQuerySet, ThemeQuerySet, ThreadQuerySet
@@ -301,6 +301,14 @@ class Comment(models.Model):
     )
     author_group_verified = models.BooleanField(
         default=False, editable=False, help_text="Whether that group was verified when posting."
+    )
+    # The writer's region when posting, like the group: the theme pages, the summary, common ground
+    # and the downloads filter by it, so a member who moves keeps their earlier words where they
+    # wrote them. Emptied when the account is erased (forum.search.indexing). Regions are never
+    # deleted, so SET_NULL only guards against a hand-made change.
+    author_region = models.ForeignKey(
+        Region, on_delete=models.SET_NULL, null=True, blank=True, editable=False, db_index=False,
+        related_name="+", help_text="The author's region when posting.",
     )
     # Copied from the discussion so search filters by theme inside the same index as the words
     # (forum.search); moving a discussion (forum.moderation) rewrites it. The

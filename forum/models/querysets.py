@@ -64,6 +64,14 @@ class ThreadQuerySet(models.QuerySet):
             queryset = queryset.annotate(viewer_is_suspended=suspension_exists(user))
         return queryset
 
+    def started_in(self, region):
+        """Discussions opened by a member of `region` (the region kept on the opening comment, as
+        posted); every discussion when `region` is None. One join on the (thread, position) index:
+        each discussion has one opening comment, so no row is repeated."""
+        if region is None:
+            return self
+        return self.filter(comments__position=1, comments__author_region=region)
+
     def in_theme_order(self):
         """Pinned first, then the most recently active (matches the theme page index)."""
         return self.order_by("-is_pinned", "-last_activity_at", "-pk")
@@ -94,6 +102,10 @@ class CommentQuerySet(models.QuerySet):
         """Comments anyone may read: published, not deleted, in published discussions (what
         summaries, downloads, feeds and profiles count)."""
         return self.filter(PUBLIC_COMMENT, is_deleted=False, thread__is_hidden=False, thread__needs_approval=False)
+
+    def written_in(self, region):
+        """Comments whose writer was in `region` when posting; every comment when it is None."""
+        return self if region is None else self.filter(author_region=region)
 
     def visible_to(self, user):
         """The one place comment visibility is decided (mirrored by `permissions.can_see_comment`)."""

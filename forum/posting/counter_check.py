@@ -17,8 +17,8 @@ What "true" means for each counter:
 - Comment: `agree_count` and `agree_groups` = its Agreement rows (each carries the group the
   member had when agreeing), `is_common_ground` = at least COMMON_GROUND_GROUPS groups agree.
 - Copies kept on each comment for search: `thread_theme` = its discussion's theme, and
-  `author_group` empty once the writer's account is erased (kind "copy"; otherwise it is the
-  group as posted, which nothing else can check).
+  `author_group` and `author_region` empty once the writer's account is erased (kind "copy";
+  otherwise they are the group and region as posted, which nothing else can check).
 """
 
 from __future__ import annotations
@@ -220,7 +220,7 @@ def _comment_facts(where: Q | None = None) -> dict[int, _Facts]:
 
 
 def _copy_drift(where: Q | None = None) -> list[Drift]:
-    """Comments whose copies for search (the discussion's theme, the writer's group) no longer
+    """Comments whose copies (the discussion's theme, the writer's group and region) no longer
     match the discussion and the writer they were copied from."""
     comments = Comment.objects.filter(where if where is not None else Q())
     drift = [
@@ -234,6 +234,12 @@ def _copy_drift(where: Q | None = None) -> list[Drift]:
         for pk, thread_id, stored in comments.filter(author__deleted_at__isnull=False)
         .exclude(author_group="")
         .values_list("pk", "thread_id", "author_group")
+        .order_by("pk")
+    ]
+    drift += [
+        Drift("copy", pk, f"in thread {thread_id}", "author_region_id", stored, None)
+        for pk, thread_id, stored in comments.filter(author__deleted_at__isnull=False, author_region__isnull=False)
+        .values_list("pk", "thread_id", "author_region_id")
         .order_by("pk")
     ]
     return drift
@@ -305,7 +311,7 @@ def repair_drift(drift: list[Drift]) -> int:
                 continue
             changes = {"thread_theme_id": comment.thread.theme_id}
             if comment.author is not None and comment.author.is_former_member:
-                changes.update(author_group="", author_group_verified=False)
+                changes.update(author_group="", author_group_verified=False, author_region=None)
             Comment.objects.filter(pk=comment_id).update(**changes)
             repaired += 1
     if repaired:

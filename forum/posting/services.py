@@ -85,6 +85,7 @@ def create_comment(
         posted_as=posted_as,
         author_group=author.stakeholder_group,  # the group as posted: the badge, downloads and search
         author_group_verified=author.affiliation_verified,
+        author_region_id=author.region_id,  # the region as posted: theme pages, summary and downloads filter on it
         thread_theme_id=locked.theme_id,  # likewise
         **_author_fields(author),
     )

@@ -105,11 +105,11 @@ def rebuild_search_index(*, batch_size: int = REBUILD_BATCH, progress=None) -> t
 
 
 def forget_group_of_erased(member) -> int:
-    """Empty the group kept on an erased member's comments (one UPDATE)."""
+    """Empty the group and the region kept on an erased member's comments (one UPDATE)."""
     return (
         Comment.objects.filter(author=member)
-        .exclude(author_group="", author_group_verified=False)
-        .update(author_group="", author_group_verified=False)
+        .exclude(author_group="", author_group_verified=False, author_region__isnull=True)
+        .update(author_group="", author_group_verified=False, author_region=None)
     )
 
 
@@ -121,7 +121,7 @@ def copy_theme_to_comments(thread) -> int:
 
 
 def member_profile_changed(sender, member, changed, **kwargs) -> None:
-    """accounts' `member_profile_changed`: an erased member's comments no longer name a group. A
-    change of group is not copied: each comment keeps the group it was posted with."""
+    """accounts' `member_profile_changed`: an erased member's comments no longer name a group or a
+    region. A change of group or region is not copied: each comment keeps what it was posted with."""
     if "deleted_at" in changed and member.is_former_member:
         forget_group_of_erased(member)

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
@@ -18,6 +19,7 @@ from forum.coding.services import code_table
 from forum.models import Theme
 from forum.views.access import get_comment_for_reader
 from forum.views.common import page_number, pagination_items
+from forum.views.region_filter import region_filter_or_400
 
 COMMON_GROUND_PER_PAGE = 20
 
@@ -78,11 +80,19 @@ def get_theme_for_tab(slug: str) -> Theme:
     return get_object_or_404(Theme, slug=slug)
 
 
+def _region_filter_or_400(request, theme):
+    return region_filter_or_400(request, back_url=request.path, back_text=f"Go back to “{theme.title}”")
+
+
 @require_GET
 def common_ground(request, slug: str):
     theme = get_theme_for_tab(slug)
     page = page_number(request)
-    comments = agreements.with_agreement_of(agreements.common_ground_comments(theme, request.user), request.user)
+    region_filter, refused = _region_filter_or_400(request, theme)
+    if refused is not None:
+        return refused
+    listed = agreements.common_ground_comments(theme, request.user, region=region_filter.region)
+    comments = agreements.with_agreement_of(listed, request.user)
     paginator = Paginator(comments, COMMON_GROUND_PER_PAGE)
     if page > paginator.num_pages:
         raise Http404("No such page.")
@@ -91,7 +101,7 @@ def common_ground(request, slug: str):
         comment.thread.theme = theme  # every comment here is in this theme: no query per row
 
     def url_for(number: int) -> str:
-        return request.path if number == 1 else f"{request.path}?page={number}"
+        return region_filter.url(request.path, page=None if number == 1 else number)
 
     return render(
         request,
@@ -102,6 +112,7 @@ def common_ground(request, slug: str):
             "count": paginator.count,
             "page": page,
             "threshold": agreements.COMMON_GROUND_GROUPS,
+            "region_filter": region_filter,
             "pagination": pagination_items(page, paginator.num_pages, url_for) if paginator.num_pages > 1 else [],
             "previous_url": url_for(page - 1) if current.has_previous() else None,
             "next_url": url_for(page + 1) if current.has_next() else None,
@@ -112,9 +123,12 @@ def common_ground(request, slug: str):
 @require_GET
 def theme_summary(request, slug: str):
     theme = get_theme_for_tab(slug)
-    return render(
-        request,
-        "forum/agreement/summary.html",
-        {"theme": theme, "summary": summarise(theme), "threshold": agreements.COMMON_GROUND_GROUPS,
-         **code_table(theme)},
-    )
+    region_filter, refused = _region_filter_or_400(request, theme)
+    if refused is not None:
+        return refused
+    context = {
+        "theme": theme, "summary": summarise(theme, region_filter.region), "region_filter": region_filter,
+        "threshold": agreements.COMMON_GROUND_GROUPS, **code_table(theme),
+        "common_ground_url": region_filter.url(reverse("forum:common_ground", args=[theme.slug])),
+    }
+    return render(request, "forum/agreement/summary.html", context)

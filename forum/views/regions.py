@@ -38,7 +38,7 @@ def members_by_group(region) -> list[tuple[str, int]]:
 def themes_discussed(region) -> list[dict]:
     """The themes the region's members have written most in (readable comments)."""
     return list(
-        Comment.objects.readable().filter(author__region=region, thread_theme__isnull=False)
+        Comment.objects.readable().filter(author_region=region, thread_theme__isnull=False)
         .order_by().values("thread_theme__slug", "thread_theme__title")
         .annotate(comments=Count("pk")).order_by("-comments", "thread_theme__title")[:LISTED]
     )

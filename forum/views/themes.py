@@ -17,6 +17,7 @@ from forum.posting.forms import ThreadForm
 from forum.views.access import get_theme
 from forum.views.common import page_number
 from forum.views.compose import compose, opening_comment
+from forum.views.region_filter import region_filter_or_400
 
 THREADS_PER_PAGE = 50
 
@@ -37,10 +38,16 @@ def theme_detail(request, slug: str):
         return response
     theme = get_theme(slug, request.user)
     page = page_number(request)
+    region_filter, refused = region_filter_or_400(
+        request, back_url=theme.get_absolute_url(), back_text=f"Go to “{theme.title}”"
+    )
+    if refused is not None:
+        return refused
     start = (page - 1) * THREADS_PER_PAGE
     # One row more than a page tells whether there is a next page without a COUNT query.
     threads = list(
         theme.threads.visible_to(request.user)
+        .started_in(region_filter.region)
         .in_theme_order()
         .with_unread_count(request.user)[start : start + THREADS_PER_PAGE + 1]
     )
@@ -60,6 +67,9 @@ def theme_detail(request, slug: str):
             "rows_html": rows.thread_rows_html(threads) if request.user.is_authenticated else None,
             "page": page,
             "has_next": has_next,
+            "region_filter": region_filter,
+            "previous_url": region_filter.url(request.path, page=page - 1 if page > 2 else None),
+            "next_url": region_filter.url(request.path, page=page + 1),
             "start_refusal": permissions.start_thread_refusal(request.user, theme),
             "missing_voices": rows.shared_missing_voices(theme),
         },

@@ -15,7 +15,7 @@ from forum.briefs.content import build_brief
 from forum.models import EntryKind
 from tests.conftest import make_member
 from tests.forum.conftest import make_theme, reply
-from tests.forum.planning_support import post
+from tests.forum.planning_support import post, two_regions
 
 pytestmark = pytest.mark.django_db
 
@@ -78,3 +78,21 @@ def test_without_weasyprint_the_pdf_link_says_so_and_the_html_brief_works(client
 
     assert "The PDF cannot be made on this server" in page
     assert response.status_code == 503 and "print it instead" in response.content.decode()
+
+
+def test_a_brief_for_one_region_says_so_and_keeps_to_it(client, thread, common_ground, stage, member):
+    here, elsewhere = two_regions()
+    stage.themes.add(thread.theme)
+    post(EntryKind.NEED, member, stage, theme=thread.theme, title="Weekend theatre staff", region_obj=here)
+
+    page = client.get(brief_url(thread.theme), {"region": elsewhere.code}).content.decode()
+
+    assert f"with these filters: region {elsewhere.name}" in page
+    assert "Weekend theatre staff" not in page
+    assert "Shared waiting lists across providers" not in page  # written with no region
+
+
+def test_a_brief_for_an_unknown_region_is_a_400_in_words(client, thread):
+    response = client.get(brief_url(thread.theme), {"region": "E54999999"})
+
+    assert response.status_code == 400 and "not a region we know" in response.content.decode()

@@ -1,7 +1,8 @@
 """Each forum page costs a fixed number of queries, however many threads and comments it shows.
 
 Every test measures a page at two sizes (3 and 40 rows) and requires the same count, within the
-budget of 10, for an anonymous reader and for a signed-in member.
+budget of 10, for an anonymous reader and for a signed-in member. A theme's pages narrowed to a
+region cost what they cost for every region.
 """
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
-from accounts.models import StakeholderGroup
+from accounts.models import Region, StakeholderGroup
+from accounts.regions import ensure_register_loaded
 from forum import reading, standing
 from forum.models import Comment
 from forum.posting import services
@@ -137,3 +140,34 @@ def test_comment_history_page(reader, thread, member):
     for n in range(20):
         services.edit_comment(comment=comment, editor=member, body=f"Version {n}")
     assert count(reader, f"/comments/{comment.pk}/history/") == small <= BUDGET
+
+
+# Narrowed to a region (?region=): the same queries as the page for every region --------------------
+
+
+def place_authors(authors) -> str:
+    """Half the authors in the first region offered, half in the second: the first one's code."""
+    ensure_register_loaded()
+    first, second = Region.objects.for_choices()[:2]
+    for n, author in enumerate(authors):
+        author.region = first if n % 2 == 0 else second
+        author.save(update_fields=["region"])
+    return first.code
+
+
+def mark_common_ground(theme) -> None:
+    Comment.objects.filter(thread__theme=theme).update(is_common_ground=True, agree_count=3)
+
+
+@pytest.mark.parametrize("page", ["forum:theme", "forum:theme_summary", "forum:common_ground"])
+def test_a_theme_page_narrowed_to_a_region(reader, theme, source, authors, page):
+    code = place_authors(authors)
+    url = reverse(page, args=[theme.slug])
+    fill_theme(theme, authors, 3)
+    mark_common_ground(theme)
+    small = count(reader, f"{url}?region={code}")
+    every_region = count(reader, url)
+    fill_theme(theme, authors, 37)
+    mark_common_ground(theme)
+    large = count(reader, f"{url}?region={code}")
+    assert small == large == every_region <= BUDGET
