@@ -53,7 +53,7 @@ def planning_map(request):
     body = rows.shared_map_html(key, lambda: render_to_string(
         "forum/planning/includes/map_body.html", {"map": grid.build_grid(filters), "filters": filters, "query": key}
     ))
-    context = {"form": form, "filters": filters, "map_body": body, "query": key, "nav_section": "map",
+    context = {"form": form, "filters": filters, "map_body": body, "query": key,
                "entry_refusal": rules.entry_refusal(request.user)}
     return cached.keep(render(request, "forum/planning/map.html", context))
 
