@@ -3,6 +3,7 @@ from django.urls import include, path
 from forum.views import (
     agreement,
     comments,
+    commitments,
     drafts,
     exports,
     following,
@@ -68,6 +69,7 @@ planning_map = [  # the planning map, its cells, placing a need or an offer, dow
 
 urlpatterns = [
     path("themes/", themes.theme_list, name="theme_list"),
+    path("commitments/", commitments.commitment_list, name="commitments"),
     path("themes/<slug:slug>/", include(theme)),
     path("threads/<int:pk>-<slug:slug>/", threads.thread_detail, name="thread"),
     path("threads/<int:pk>/", include(thread)),

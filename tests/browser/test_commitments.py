@@ -142,3 +142,14 @@ def test_the_reasons_readers_see_pass_axe(page, live_server, commitment, facilit
     page.get_by_text("Moved here from “Community care”: It is about waiting lists.").wait_for()
     page.get_by_text("Pinned: Read this first.").wait_for()
     assert_accessible(page)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_list_of_every_commitment_passes_axe(page, live_server, commitment, facilitator, width):
+    carry_out(ChangeCommitment(commitment, actor=facilitator, status="done", note="Both clinics are open."))
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(live_server.url + commitment.theme.get_absolute_url())
+    page.get_by_role("link", name="Every commitment, across the themes").click()
+    page.get_by_role("heading", name="What we committed to").wait_for()
+    assert "Both clinics are open." in page.locator("main").inner_text()
+    assert_accessible(page)

@@ -244,6 +244,32 @@ class TestStatusChange:
         assert client_for(facilitator).get(url).status_code == 404
 
 
+class TestTheListOfEveryCommitment:
+    def test_it_lists_each_commitment_under_its_theme_with_the_counts(self, commitment, facilitator):
+        carry_out(ChangeCommitment(commitment, actor=facilitator, status="done", note="Both open."))
+        soup = BeautifulSoup(Client().get(reverse("forum:commitments")).content, "html.parser")
+        text = soup.get_text(" ", strip=True)
+        assert "1 done." in text
+        assert soup.select_one("main h2 a")["href"] == commitment.theme.get_absolute_url()
+        item = soup.select_one(f"#commitment-{commitment.pk}")
+        assert "Open two evening clinics" in item.get_text() and "Both open." in item.get_text()
+
+    def test_it_says_when_there_are_none(self, db):
+        assert "No commitments yet." in page_text(Client(), reverse("forum:commitments"))
+
+    def test_the_theme_page_links_to_it(self, commitment):
+        soup = BeautifulSoup(Client().get(commitment.theme.get_absolute_url()).content, "html.parser")
+        assert soup.find("a", string="Every commitment, across the themes")["href"] == reverse("forum:commitments")
+
+    def test_its_queries_do_not_grow_with_the_commitments(self, commitment, facilitator, theme,
+                                                          django_assert_max_num_queries):
+        for n in range(5):
+            carry_out(theme_actions.Respond(theme, actor=facilitator, body=f"More {n}.", interim=True,
+                                            commitments=[{**CLINICS, "due_on": DUE}, {**LETTERS, "due_on": DUE}]))
+        with django_assert_max_num_queries(6):
+            assert Client().get(reverse("forum:commitments")).status_code == 200
+
+
 class TestCachedPages:
     @pytest.fixture(autouse=True)
     def _settled_at_once(self, monkeypatch):
@@ -259,3 +285,10 @@ class TestCachedPages:
         assert response["X-Forum-Cache"] == "miss"
         item = BeautifulSoup(response.content, "html.parser").select_one(f"#commitment-{commitment.pk}")
         assert item.select_one(".nhsuk-tag--green").get_text() == "Done"
+
+    def test_the_cached_list_of_commitments_shows_a_status_change_at_once(self, client, commitment, facilitator):
+        url = reverse("forum:commitments")
+        assert client.get(url)["X-Forum-Cache"] == "miss"
+        assert client.get(url)["X-Forum-Cache"] == "hit"
+        carry_out(ChangeCommitment(commitment, actor=facilitator, status="in_progress"))
+        assert "1 in progress." in page_text(client, url)

@@ -280,6 +280,7 @@ MATRIX: dict[str, Entry] = {
     "forum:theme_status": Entry(
         theme_args, (get(MODERATORS), post(MODERATORS_ACT, {"status": "closed", **REASON})),
     ),
+    "forum:commitments": Entry(no_args, (get(PUBLIC),)),
     "forum:commitment_status": Entry(
         lambda w: {"slug": w.theme.slug, "pk": w.commitment.pk},
         (get(FACILITATORS), post(FACILITATORS_ACT, {"status": "in_progress", "note": "Started."})),
