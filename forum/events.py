@@ -152,6 +152,11 @@ theme_responded = Event(
     "theme_responded", ("theme_id", "at"), after_commit=True,
     about="A facilitator posted the official response to a theme at `at` (ISO).",
 )
+commitment_changed = Event(
+    "commitment_changed", ("commitment_id", "status", "at"), after_commit=True,
+    about="A facilitator recorded a dated update on a commitment of a theme's response: its `status` from "
+    "`at` (ISO) on, with a note (the reason, when it was dropped).",
+)
 page_read = Event(
     "page_read", ("reader", "thread", "page"), after_commit=False,
     about="A signed-in member is about to be shown a page of a discussion.",
@@ -172,5 +177,5 @@ map_changed = Event(
 )
 
 ALL = (comment_posted, comment_published, comment_edited, comment_deleted, agreement_changed, common_ground_reached,
-       moderated, member_told, theme_responded, page_read, forum_changed, map_changed,
+       moderated, member_told, theme_responded, commitment_changed, page_read, forum_changed, map_changed,
        comment_coded)

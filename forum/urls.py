@@ -5,6 +5,7 @@ from forum.views import (
     briefs,
     coding,
     comments,
+    commitments,
     drafts,
     exports,
     following,
@@ -75,6 +76,7 @@ planning_map = [  # the planning map, its cells, placing a need or an offer, dow
 
 urlpatterns = [
     path("themes/", themes.theme_list, name="theme_list"),
+    path("commitments/", commitments.commitment_list, name="commitments"),
     path("themes/<slug:slug>/", include(theme)),
     path("threads/<int:pk>-<slug:slug>/", threads.thread_detail, name="thread"),
     path("threads/<int:pk>/", include(thread)),

@@ -2,6 +2,7 @@
 
 - core: themes, threads, comments, revisions, mentions, read state, paragraph discussions
 - following: follows, notifications, email preferences
+- commitments: what a response says will be done, by whom and by when, and its dated updates
 - moderation: flags, the append-only log, suspensions, filters, appeals, facilitator responses
 - agreement: members agreeing with comments (common ground)
 - coding: each theme's codebook and the codes applied to comments
@@ -13,6 +14,7 @@
 
 from forum.models.agreement import *  # noqa: F403
 from forum.models.coding import *  # noqa: F403
+from forum.models.commitments import *  # noqa: F403
 from forum.models.core import *  # noqa: F403
 from forum.models.following import *  # noqa: F403
 from forum.models.moderation import *  # noqa: F403

@@ -66,6 +66,7 @@ class Theme(models.Model):
     renderer_version = models.CharField(max_length=40, editable=False, blank=True)
     position = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=20, choices=ThemeStatus.choices, default=ThemeStatus.OPEN)
+    status_reason = models.CharField(max_length=300, blank=True, help_text="Why it was closed or put under review.")
     closes_at = models.DateTimeField(
         null=True, blank=True, help_text="Optional. After this moment the theme takes no new comments."
     )
@@ -168,6 +169,9 @@ class Thread(models.Model):
     is_pinned = models.BooleanField(default=False)
     is_locked = models.BooleanField(default=False)
     lock_reason = models.CharField(max_length=300, blank=True)
+    pin_reason = models.CharField(max_length=300, blank=True)
+    moved_from = models.CharField(max_length=200, blank=True, help_text="The theme it was last moved from.")
+    move_reason = models.CharField(max_length=300, blank=True)
     search_vector = SearchVectorField(null=True, blank=True, editable=False)
     # Moderation-ready: a hidden thread, or one whose opening comment waits for approval,
     # is seen only by its author and moderators.

@@ -64,6 +64,7 @@ class NotificationKind(models.TextChoices):
     COMMON_GROUND = "common_ground", "Your comment became common ground"
     MODERATION = "moderation", "Moderation of your content or account"
     THEME_RESPONSE = "theme_response", "Official response to a theme you follow"
+    COMMITMENT = "commitment", "Update on a commitment in a theme you follow"
 
 
 class EmailFrequency(models.TextChoices):

@@ -182,6 +182,9 @@ class ThemeResponse(models.Model):
     body = models.TextField(max_length=20_000)
     body_html = models.TextField(editable=False, blank=True)
     renderer_version = models.CharField(max_length=40, editable=False, blank=True)
+    is_interim = models.BooleanField(
+        default=False, help_text="An interim response leaves the theme's status as it was."
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

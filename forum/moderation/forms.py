@@ -6,7 +6,16 @@ import re
 
 from django import forms
 
-from forum.models import COMMENT_MAX_LENGTH, FilterAction, FlagReason, Theme, ThemeStatus, WordFilter
+from forum.models import (
+    COMMENT_MAX_LENGTH,
+    CommitmentStatus,
+    FilterAction,
+    FlagReason,
+    Theme,
+    ThemeStatus,
+    WordFilter,
+)
+from forum.models.commitments import NOTE_MAX_LENGTH, ORGANISATION_MAX_LENGTH, WHAT_MAX_LENGTH
 from forum.moderation.log import Action
 from forum.posting.filters import compile_pattern
 
@@ -104,7 +113,8 @@ class MoveThreadForm(forms.Form):
         empty_label=None,
         error_messages={"required": "Choose the theme to move the discussion to."},
     )
-    reason = reason_field()
+    reason = reason_field(help_text="Readers see it on the discussion: “Moved here from … : your reason”.",
+                          missing="Give a reason for moving it. Readers see it on the discussion.")
 
     def __init__(self, *args, thread, **kwargs):
         super().__init__(*args, **kwargs)
@@ -122,7 +132,14 @@ class ThemeStatusForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose the theme’s status."},
     )
-    reason = reason_field()
+    reason = reason_field(help_text="Needed to close it. Readers see it on the theme when it is closed or under "
+                                    "review.")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("status") == ThemeStatus.CLOSED and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", "Give a reason for closing the theme. Readers see it on the theme.")
+        return cleaned
 
 
 class ThemeResponseForm(forms.Form):
@@ -133,6 +150,69 @@ class ThemeResponseForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 12}),
         error_messages={"required": "Write the response."},
     )
+    interim = forms.BooleanField(
+        label="This is an interim response: keep the theme open",
+        help_text="The theme keeps its status. Leave it unticked to mark the theme as responded to.",
+        required=False,
+    )
+
+
+class CommitmentForm(forms.Form):
+    """One commitment in a response. A row left blank is skipped; a row begun must be finished."""
+
+    what = forms.CharField(
+        label="What will be done", max_length=WHAT_MAX_LENGTH,
+        error_messages={"required": "Enter what will be done.",
+                        "max_length": f"Keep it to {WHAT_MAX_LENGTH} characters or fewer."},
+    )
+    owner_organisation = forms.CharField(
+        label="Which organisation will do it", max_length=ORGANISATION_MAX_LENGTH,
+        error_messages={"required": "Enter which organisation will do it.",
+                        "max_length": f"Keep it to {ORGANISATION_MAX_LENGTH} characters or fewer."},
+    )
+    due_on = forms.DateField(
+        label="By when",
+        help_text="For example, 31/03/2027.",
+        widget=forms.DateInput(attrs={"type": "date", "class": "nhsuk-input--width-10"}, format="%Y-%m-%d"),
+        error_messages={"required": "Enter the date it will be done by.",
+                        "invalid": "Enter a real date, for example 31/03/2027."},
+    )
+
+
+CommitmentFormSet = forms.formset_factory(CommitmentForm, extra=3, max_num=3, validate_max=True)
+
+
+def commitment_formset(data=None) -> forms.BaseFormSet:
+    """The three commitment rows of the response form (prefix `commitments`). A response posted
+    without the rows at all (a form opened before they existed) has no commitments."""
+    if data is not None and "commitments-TOTAL_FORMS" not in data:
+        data = data.copy()
+        data.update({"commitments-TOTAL_FORMS": "0", "commitments-INITIAL_FORMS": "0"})
+    return CommitmentFormSet(data, prefix="commitments")
+
+
+def filled_commitments(formset) -> list[dict]:
+    """The rows a valid formset holds, blank ones left out, in the order they were written."""
+    return [form.cleaned_data for form in formset.forms if form.has_changed() and form.cleaned_data]
+
+
+class CommitmentStatusForm(forms.Form):
+    status = forms.ChoiceField(
+        label="Its status now", choices=CommitmentStatus.choices, widget=forms.RadioSelect,
+        error_messages={"required": "Choose its status now."},
+    )
+    note = forms.CharField(
+        label="Note for readers", required=False, max_length=NOTE_MAX_LENGTH,
+        help_text="Shown with the date under the commitment. Needed when it is dropped: say why.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": f"Keep the note to {NOTE_MAX_LENGTH:,} characters or fewer."},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("status") == CommitmentStatus.DROPPED and not (cleaned.get("note") or "").strip():
+            self.add_error("note", "Give the reason it was dropped. Readers see it.")
+        return cleaned
 
 
 class WordFilterForm(forms.ModelForm):

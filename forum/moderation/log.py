@@ -40,6 +40,7 @@ class Action:
     OPEN_THEME = "open_theme"
     REVIEW_THEME = "review_theme"
     THEME_RESPONSE = "theme_response"
+    COMMITMENT_STATUS = "commitment_status"
     FILTER_ADD = "filter_add"
     FILTER_CHANGE = "filter_change"
     FILTER_DELETE = "filter_delete"
@@ -71,6 +72,7 @@ class Action:
         OPEN_THEME: "Theme opened",
         REVIEW_THEME: "Theme under review",
         THEME_RESPONSE: "Official response posted",
+        COMMITMENT_STATUS: "Commitment updated",
         FILTER_ADD: "Filter added",
         FILTER_CHANGE: "Filter changed",
         FILTER_DELETE: "Filter removed",

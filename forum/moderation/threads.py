@@ -76,15 +76,15 @@ class Unlock(Step):
 
 
 class Pin(Step):
+    """List a discussion first in its theme; the reason, when given, is shown on it."""
+
     action = Action.PIN
     pinned = True
 
     def act(self, locked):
         locked.is_pinned = self.pinned
-        locked.save(update_fields=["is_pinned"])
-
-    def logged_reason(self) -> str:
-        return ""
+        locked.pin_reason = self.reason[:300] if self.pinned else ""
+        locked.save(update_fields=["is_pinned", "pin_reason"])
 
 
 class Unpin(Pin):
@@ -93,9 +93,10 @@ class Unpin(Pin):
 
 
 class Move(Step):
-    """Move a discussion to another theme; both themes' figures are recounted."""
+    """Move a discussion to another theme, saying why (shown on it); both themes' figures are recounted."""
 
     action = Action.MOVE
+    reason_needed = "Give a reason. Readers see it on the discussion."
 
     def __init__(self, target, *, actor, reason: str = "", theme: Theme):
         super().__init__(target, actor=actor, reason=reason)
@@ -106,7 +107,8 @@ class Move(Step):
             raise ModerationError("The discussion is already in that theme.")
         self.old_theme = locked.theme
         locked.theme = self.theme
-        locked.save(update_fields=["theme"])
+        locked.moved_from, locked.move_reason = self.old_theme.title[:200], self.reason[:300]
+        locked.save(update_fields=["theme", "moved_from", "move_reason"])
         copy_theme_to_comments(locked)  # search's copy of the theme
         counters.recount_theme(self.old_theme.pk)
         counters.recount_theme(self.theme.pk)

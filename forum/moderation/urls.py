@@ -2,11 +2,12 @@
 
 from django.urls import include, path
 
-from forum.moderation.views import log, members, reports, review, themes
+from forum.moderation.views import commitments, log, members, reports, review, themes
 
-facilitating = [  # a theme's status and official response (facilitators; moderators for the status)
+facilitating = [  # a theme's status, official response and commitments (facilitators; moderators for the status)
     path("respond/", themes.theme_respond, name="theme_respond"),
     path("status/", themes.theme_status, name="theme_status"),
+    path("commitments/<int:pk>/", commitments.commitment_status, name="commitment_status"),
 ]
 
 moderating = [  # the moderators' pages (and, for a member, the decisions about them and their appeal)

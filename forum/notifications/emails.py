@@ -52,6 +52,9 @@ KINDS = {
     NotificationKind.THEME_RESPONSE: Kind(
         "The facilitators responded to the theme “{theme}”", unfollows=SCOPE_THEME, one_click_unfollows=True
     ),
+    NotificationKind.COMMITMENT: Kind(
+        "A commitment on the theme “{theme}” has an update", unfollows=SCOPE_THEME, one_click_unfollows=True
+    ),
     NotificationKind.MODERATION: Kind(
         "The moderators made a decision about your post in {thread}",
         headline_without_thread="A message from the moderators",

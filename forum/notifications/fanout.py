@@ -24,7 +24,17 @@ from django.utils import timezone
 
 from accounts.models import User
 from forum.following.levels import DIRECT_LEVELS, combine
-from forum.models import Comment, FollowLevel, Notification, NotificationKind, ThemeFollow, Thread, ThreadFollow
+from forum.models import (
+    Comment,
+    Commitment,
+    CommitmentStatus,
+    FollowLevel,
+    Notification,
+    NotificationKind,
+    ThemeFollow,
+    Thread,
+    ThreadFollow,
+)
 from forum.notifications.inbox import forget_unread
 
 BATCH_SIZE = 2_000
@@ -183,6 +193,42 @@ def theme_response_notifications(theme_id: int, at: datetime) -> int:
     ]
     _insert(rows)
     return len(rows)
+
+
+def commitment_notifications(commitment_id: int, status: str, at: datetime) -> int:
+    """Tell everyone Watching or Tracking a theme that one of its commitments has an update: its
+    status from `at` on, with the note (the reason, when it was dropped).
+
+    `at` (the moment of the update) is every row's `created_at`, so a retry finds the rows it made.
+    """
+    commitment = Commitment.objects.filter(pk=commitment_id).first()
+    if commitment is None:
+        return 0
+    update = commitment.updates.filter(created_at=at).first()
+    message = commitment_message(commitment, status, update.note if update is not None else "")
+    followers = ThemeFollow.objects.filter(
+        theme_id=commitment.theme_id, level__in=[FollowLevel.WATCHING, FollowLevel.TRACKING], user__is_active=True
+    ).exclude(
+        user_id__in=Notification.objects.filter(
+            kind=NotificationKind.COMMITMENT, theme_id=commitment.theme_id, created_at=at
+        ).values("recipient_id")
+    )
+    rows = [
+        Notification(recipient_id=user_id, kind=NotificationKind.COMMITMENT, theme_id=commitment.theme_id,
+                     created_at=at, message=message)
+        for user_id in followers.values_list("user_id", flat=True)
+    ]
+    _insert(rows)
+    return len(rows)
+
+
+def commitment_message(commitment: Commitment, status: str, note: str) -> str:
+    """What the update says, in one or two sentences: “…” (organisation) is now done. The reason: …"""
+    label = dict(CommitmentStatus.choices).get(status, status).lower()
+    said = f"“{commitment.what}” ({commitment.owner_organisation}) is now {label}."
+    if not note:
+        return said
+    return f"{said} The reason: {note}" if status == CommitmentStatus.DROPPED else f"{said} {note}"
 
 
 def moderation_notification(

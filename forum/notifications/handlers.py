@@ -40,6 +40,15 @@ def theme_responded(theme_id: int, at: str) -> int:
     return created
 
 
+def commitment_changed(commitment_id: int, status: str, at: str) -> int:
+    """Tell everyone following the theme (not Muted) that one of its commitments has an update."""
+    moment = datetime.fromisoformat(at)
+    created = fanout.commitment_notifications(commitment_id, status, moment)
+    send_immediately(Notification.objects.filter(kind=NotificationKind.COMMITMENT, created_at=moment,
+                                                 theme__commitments__pk=commitment_id))
+    return created
+
+
 def member_told(member_id: int, message: str, comment_id: int | None, thread_id: int | None,
                 actor_id: int | None, at: str) -> int:
     """The moderation notice for one decision: in the app always, by email as the member chose."""
@@ -61,5 +70,6 @@ def connect() -> None:
     events.comment_published.connect(comment_published)
     events.common_ground_reached.connect(common_ground_reached)
     events.theme_responded.connect(theme_responded)
+    events.commitment_changed.connect(commitment_changed)
     events.member_told.connect(member_told)
     events.page_read.connect(page_read)

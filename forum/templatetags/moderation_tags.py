@@ -6,8 +6,10 @@ Usage: `{% load moderation_tags %}{% if user|can_flag_comment:comment %}…{% en
 from __future__ import annotations
 
 from django import template
+from django.db.models import Prefetch
 
 from forum import permissions, standing
+from forum.models import Commitment, ThemeResponse
 from forum.models.viewer import known_moderator_status
 from forum.moderation import rules
 from forum.moderation.queue import header_queue_count
@@ -38,6 +40,14 @@ def can_respond_to_theme(user) -> bool:
 @register.filter
 def can_change_theme_status(user) -> bool:
     return rules.can_change_theme_status(user)
+
+
+@register.simple_tag
+def theme_responses(theme) -> list[ThemeResponse]:
+    """A theme's official responses, newest first, each with its commitments and their updates
+    (three queries, however many there are)."""
+    commitments = Prefetch("commitments", queryset=Commitment.objects.with_updates())
+    return list(ThemeResponse.objects.filter(theme=theme).prefetch_related(commitments))
 
 
 @register.filter

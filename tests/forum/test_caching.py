@@ -585,7 +585,7 @@ class TestSharedTheme:
 
         client.force_login(member)
         assert "not taking new comments" not in client.get(theme.get_absolute_url()).content.decode()
-        carry_out(theme_actions.SetStatus(theme, actor=moderator, status=ThemeStatus.CLOSED))
+        carry_out(theme_actions.SetStatus(theme, actor=moderator, status=ThemeStatus.CLOSED, reason="Done."))
 
         html = client.get(theme.get_absolute_url()).content.decode()
         assert "is closed and not taking new comments" in html

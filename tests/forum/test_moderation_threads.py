@@ -77,7 +77,8 @@ class TestMove:
     def test_moving_fixes_the_counts_of_both_themes(self, mod_client, theme, thread, other_member):
         reply(thread, other_member)
         target = make_theme("social-care", title="Social care", position=2)
-        response = mod_client.post(reverse("forum:moderation_thread_move", args=[thread.pk]), {"theme": target.pk})
+        response = mod_client.post(reverse("forum:moderation_thread_move", args=[thread.pk]),
+                                   {"theme": target.pk, "reason": "A better fit."})
         assert response.status_code == 302
         theme.refresh_from_db()
         target.refresh_from_db()

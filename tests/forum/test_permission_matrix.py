@@ -289,7 +289,12 @@ MATRIX: dict[str, Entry] = {
         (get(FACILITATORS), post(FACILITATORS_ACT, {"body": "You said, we did."})),
     ),
     "forum:theme_status": Entry(
-        theme_args, (get(MODERATORS), post(MODERATORS_ACT, {"status": "closed"})),
+        theme_args, (get(MODERATORS), post(MODERATORS_ACT, {"status": "closed", **REASON})),
+    ),
+    "forum:commitments": Entry(no_args, (get(PUBLIC),)),
+    "forum:commitment_status": Entry(
+        lambda w: {"slug": w.theme.slug, "pk": w.commitment.pk},
+        (get(FACILITATORS), post(FACILITATORS_ACT, {"status": "in_progress", "note": "Started."})),
     ),
     # Moderators
     "forum:moderation_queue": Entry(no_args, (get(MODERATORS),)),
@@ -311,7 +316,7 @@ MATRIX: dict[str, Entry] = {
     ),
     "forum:moderation_thread": Entry(thread_args, (get(MODERATORS),)),
     "forum:moderation_thread_move": Entry(
-        thread_args, (get(MODERATORS), post(MODERATORS_ACT, lambda w: {"theme": str(w.other_theme.pk)})),
+        thread_args, (get(MODERATORS), post(MODERATORS_ACT, lambda w: {"theme": str(w.other_theme.pk), **REASON})),
     ),
     "forum:moderation_thread_action": Entry(
         lambda w: {"pk": w.thread.pk, "action": "lock"}, (get(MODERATORS), post(MODERATORS_ACT, REASON)),
@@ -446,6 +451,9 @@ def world(source, theme, unverified_member):
     need = planned(EntryKind.NEED, author, stage, theme=theme)
     offer = planned(EntryKind.OFFER, member, stage, theme=theme)
     map_link = planning.link(need=need, offer=offer, member=member)
+    response = models.ThemeResponse.objects.create(theme=theme, author_name="Matrix Facilitator", body="We heard.")
+    commitment = models.Commitment.objects.create(response=response, theme=theme, what="Open a clinic",
+                                                  owner_organisation="Matrix ICB", due_on="2027-03-31")
 
     return SimpleNamespace(
         users=users,
@@ -463,6 +471,7 @@ def world(source, theme, unverified_member):
         stage=stage,
         need=need,
         map_link=map_link,
+        commitment=commitment,
         other_offer=planned(EntryKind.OFFER, member, stage, theme=theme, title="Another offer"),
     )
 

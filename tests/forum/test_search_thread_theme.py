@@ -53,7 +53,7 @@ def test_a_new_discussion_and_its_replies_carry_its_theme(discussion, theme):
 
 
 def test_moving_a_discussion_moves_its_comments_theme(client, discussion, theme, elsewhere, moderator):
-    carry_out(thread_actions.Move(discussion, actor=moderator, theme=elsewhere))
+    carry_out(thread_actions.Move(discussion, actor=moderator, theme=elsewhere, reason="A better fit."))
 
     assert themes_of(discussion) == {elsewhere.pk}
     comments = [c.get_absolute_url() for c in discussion.comments.order_by("-created_at", "-pk")]
@@ -63,13 +63,13 @@ def test_moving_a_discussion_moves_its_comments_theme(client, discussion, theme,
 
 def test_moving_one_discussion_leaves_the_others_alone(discussion, theme, elsewhere, member, moderator):
     other = services.start_thread(theme=theme, author=member, title="Staying", body="Not moving.")
-    carry_out(thread_actions.Move(discussion, actor=moderator, theme=elsewhere))
+    carry_out(thread_actions.Move(discussion, actor=moderator, theme=elsewhere, reason="A better fit."))
     assert themes_of(other) == {theme.pk}
 
 
 def test_a_reply_after_a_move_carries_the_new_theme(discussion, elsewhere, member, moderator):
     read_before_the_move = Thread.objects.get(pk=discussion.pk)
-    carry_out(thread_actions.Move(discussion, actor=moderator, theme=elsewhere))
+    carry_out(thread_actions.Move(discussion, actor=moderator, theme=elsewhere, reason="A better fit."))
     assert reply(read_before_the_move, member).thread_theme_id == elsewhere.pk  # the locked row decides
 
 

@@ -33,6 +33,7 @@ def _staff_gate(check, refusal: str):
 
 moderator_required = _staff_gate(rules.can_moderate, "Only moderators can open this page.")
 facilitator_required = _staff_gate(can_respond_to_theme, "Only facilitators can post the official response to a theme.")
+commitment_steward_required = _staff_gate(can_respond_to_theme, "Only facilitators can update a commitment.")
 theme_steward_required = _staff_gate(
     rules.can_change_theme_status, "Only moderators and facilitators can change a theme’s status."
 )

@@ -122,6 +122,7 @@ THREAD_ACTIONS = {
                        explanation="Nobody but moderators can add or edit comments while it is locked."),
     "unlock": ActionSpec("Unlock this discussion", "Unlock discussion", False),
     "pin": ActionSpec("Pin this discussion", "Pin discussion", False,
+                      reason_help="Readers see it on the discussion: “Pinned: your reason”.",
                       explanation="It is listed first in its theme."),
     "unpin": ActionSpec("Unpin this discussion", "Unpin discussion", False),
 }
