@@ -2,7 +2,6 @@ from django.conf import settings
 
 from config import operator
 
-
 MAP_PAGES = ("map", "region")
 
 
