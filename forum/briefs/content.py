@@ -15,7 +15,7 @@ from forum.agreement import services as agreements
 from forum.agreement.summary import ThemeSummary, theme_summary
 from forum.agreement.voices import MissingVoices, theme_missing_voices
 from forum.coding.services import code_table
-from forum.models import Comment, MapEntry, ThemeResponse
+from forum.models import Comment, Commitment, MapEntry, ThemeResponse
 
 COMMON_GROUND_LISTED = 10
 MAP_ENTRIES_LISTED = 5
@@ -33,6 +33,7 @@ class Brief:
     offers: list[MapEntry]
     codes: dict
     responses: list[ThemeResponse]
+    commitments: list[Commitment]
     extra: dict = field(default_factory=dict)
 
     @property
@@ -73,4 +74,6 @@ def build_brief(theme, *, region=None) -> Brief:
         offers=_map_entries(theme, "offer", region),
         codes=code_table(theme),
         responses=list(ThemeResponse.objects.filter(theme=theme).order_by("-created_at")),
+        commitments=list(Commitment.objects.filter(theme=theme).with_updates()
+                         .order_by("response__created_at", "position", "pk")),
     )

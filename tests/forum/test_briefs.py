@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import pytest
 from django.urls import reverse
@@ -13,8 +14,11 @@ from forum.agreement import services as agreements
 from forum.briefs import pdf
 from forum.briefs.content import build_brief
 from forum.models import EntryKind
+from forum.moderation import themes as theme_actions
+from forum.moderation.flow import carry_out
 from tests.conftest import make_member
 from tests.forum.conftest import make_theme, reply
+from tests.forum.moderation_support import make_facilitator
 from tests.forum.planning_support import post, two_regions
 
 pytestmark = pytest.mark.django_db
@@ -96,3 +100,16 @@ def test_a_brief_for_an_unknown_region_is_a_400_in_words(client, thread):
     response = client.get(brief_url(thread.theme), {"region": "E54999999"})
 
     assert response.status_code == 400 and "not a region we know" in response.content.decode()
+
+
+def test_the_brief_lists_commitments_with_their_status(client, thread):
+    facilitator = make_facilitator("fay@example.org", display_name="Fay Facilitator")
+    step = carry_out(theme_actions.Respond(thread.theme, actor=facilitator, body="We heard you.", commitments=[
+        {"what": "Open two evening clinics", "owner_organisation": "North ICB", "due_on": date(2027, 3, 31)}]))
+    commitment = step.response.commitments.get()
+    commitment.change_status(status="in_progress", note="The first clinic opened.", author=facilitator)
+
+    page = client.get(brief_url(thread.theme)).content.decode()
+
+    assert "Open two evening clinics" in page and "North ICB" in page
+    assert "In progress" in page and "The first clinic opened." in page
