@@ -314,3 +314,18 @@ def test_the_discussion_page_points_back_to_its_need(client, planner, stage, pla
 
     assert need.get_absolute_url() in page and "a need on the planning map" in page
 
+
+
+def test_a_need_can_come_from_a_paragraph(client, provider, stage, planning_theme, source):
+    paragraph = source.paragraphs[0]
+    client.force_login(provider)
+    discuss = client.get(reverse("forum:paragraph_discuss", kwargs={"key": paragraph.key})).content.decode()
+    assert f"/map/new/need/?paragraph={paragraph.key}" in discuss
+
+    url = reverse("forum:map_new", kwargs={"kind": "need"}) + f"?paragraph={paragraph.key}"
+    key = client.get(url).context["form"]["submission_key"].value()
+    client.post(url, {"stage": stage.pk, "support": "capacity", "region": two_regions()[0].code,
+                      "title": "From a paragraph", "body": "Text.", "submission_key": key, "action": "post"})
+
+    entry = MapEntry.objects.get()
+    assert entry.paragraph == paragraph and entry.thread.anchor_key == paragraph.key
