@@ -23,7 +23,12 @@ from forum.cache.versions import EVERYTHING, MAP, THEMES, everything_version, th
 from forum.models import Thread
 
 UNREAD_MARK = "cgunreadmark000000000000"
-MAP_TEMPLATES = ("forum/planning/includes/map_body.html", "forum/includes/groups.html")
+MAP_TEMPLATES = (
+    "forum/planning/includes/map_content.html",
+    "forum/planning/includes/map_body.html",
+    "forum/includes/groups.html",
+    "includes/form_field.html",
+)
 
 
 def shared_thread(pk: int):

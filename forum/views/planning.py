@@ -32,17 +32,22 @@ SUGGESTIONS = 5
 
 
 def _filters_or_400(request):
-    """The map's filters from the query string, or the 400 page saying what was wrong."""
-    form = MapFilterForm(request.GET or None)
-    if request.GET and not form.is_valid():
+    """The map's filters from the query string (with the form that read them, or None when there
+    were none), or the 400 page saying what was wrong."""
+    if not request.GET:
+        return None, grid.MapFilters(), None
+    form = MapFilterForm(request.GET)
+    if not form.is_valid():
         response = render(request, "forum/planning/bad_filters.html", {"errors": form.error_sentences()}, status=400)
         return form, None, response
-    filters = form.filters() if request.GET else grid.MapFilters()
-    return form, filters, None
+    return form, form.filters(), None
 
 
 @require_GET
 def planning_map(request):
+    """The map. Everything in the page's main part is the same for every reader with the same
+    filters, so it comes from the cache (`rows.shared_map_html`); only the page around it is
+    rendered per request, and the plain map costs no query but the reader's session."""
     cached = AnonymousPage(request, THEMES, MAP)  # anonymous readers without filters: whole page
     if (response := cached.response()) is not None:
         return response
@@ -50,12 +55,13 @@ def planning_map(request):
     if refused is not None:
         return refused
     key = urlencode(sorted(filters.query().items()))
-    body = rows.shared_map_html(key, lambda: render_to_string(
-        "forum/planning/includes/map_body.html", {"map": grid.build_grid(filters), "filters": filters, "query": key}
-    ))
-    context = {"form": form, "filters": filters, "map_body": body, "query": key,
-               "entry_refusal": rules.entry_refusal(request.user)}
-    return cached.keep(render(request, "forum/planning/map.html", context))
+
+    def render_content():
+        context = {"form": form or MapFilterForm(), "map": grid.build_grid(filters), "filters": filters, "query": key}
+        return render_to_string("forum/planning/includes/map_content.html", context)
+
+    content = rows.shared_map_html(key, render_content)
+    return cached.keep(render(request, "forum/planning/map.html", {"map_content": content}))
 
 
 def _cell_params(stage_slug: str, support: str):
