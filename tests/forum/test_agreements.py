@@ -365,7 +365,8 @@ class TestCommonGroundTab:
     def test_the_tabs_are_links_marking_the_current_page(self, client, theme):
         soup = page(client.get(self.url(theme)))
         tabs = soup.select("nav.nhsuk-tabs a")
-        assert [a.get_text(strip=True) for a in tabs] == ["Discussions", "Common ground", "Contested points", "Who is taking part"]
+        names = ["Discussions", "Common ground", "Contested points", "Who is taking part"]
+        assert [a.get_text(strip=True) for a in tabs] == names
         current = soup.select('nav.nhsuk-tabs a[aria-current="page"]')
         assert [a["href"] for a in current] == [self.url(theme)]
         theme_page = page(client.get(theme.get_absolute_url()))
