@@ -140,6 +140,13 @@ class TestContested:
         assert "1 comment in this theme is contested" in text(response)
         assert page.select_one('nav.nhsuk-tabs a[aria-current="page"]').get_text(strip=True) == "Contested points"
 
+    def test_the_summary_links_to_the_contested_points(self, client, theme, comment):
+        votes.agree(comment=comment, member=voter(1, G.NHS))
+        votes.vote(comment=comment, member=voter(2, G.PATIENT_PUBLIC), value=DISAGREE)
+        page = soup(client.get(reverse("forum:theme_summary", kwargs={"slug": theme.slug})))
+        links = page.select(f'main p a[href="{reverse("forum:contested", kwargs={"slug": theme.slug})}"]')
+        assert [link.get_text(strip=True) for link in links] == ["1 is contested"]
+
     def test_an_empty_contested_tab_says_so(self, client, theme):
         response = client.get(reverse("forum:contested", kwargs={"slug": theme.slug}))
         assert "No comment in this theme is contested yet." in text(response)
