@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 from bs4 import BeautifulSoup
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import StakeholderGroup as G
@@ -176,3 +178,30 @@ class TestAcrossThemes:
             cells = [td.get_text(" ", strip=True) for td in first_row.select("td")]
             assert headers[3:5] == ["Common ground", "Contested"]
             assert cells[3].endswith("1") and cells[4].endswith("1")
+
+
+class TestQueryBudgets:
+    @pytest.mark.parametrize("name", ["forum:common_ground", "forum:contested", "forum:common_ground_all"])
+    def test_a_longer_list_costs_no_more_queries(self, client, settings, theme, thread, other_member, name):
+        """Every comment on a page of votes brings its splits and badge with it: no query per row."""
+        settings.SHARED_CACHE = False
+        client.force_login(voter(999, G.SOCIAL_CARE))
+        url = reverse(name, kwargs={"slug": theme.slug}) if name != "forum:common_ground_all" else reverse(name)
+
+        def add(number: int) -> None:
+            comment = reply(thread, other_member, f"Point {number}")
+            common_ground(comment, [G.NHS, G.ICB, G.VCSE])
+            votes.vote(comment=comment, member=voter(100_000 + number, G.PATIENT_PUBLIC), value=DISAGREE)
+
+        def queries() -> int:
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(url).status_code == 200
+            return len(captured)
+
+        add(1)
+        queries()  # the session and the reader's standing are read once, then kept
+        small = queries()
+        assert small <= 8  # count, page, the theme or none, and the signed-in page's own reads
+        for number in range(2, 7):
+            add(number)
+        assert queries() == small
