@@ -4,6 +4,9 @@ and the counts on the themes list and the home page."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 from bs4 import BeautifulSoup
 from django.db import connection
@@ -12,7 +15,7 @@ from django.urls import reverse
 
 from accounts.models import StakeholderGroup as G
 from forum.agreement import services as votes
-from forum.models import Agreement, VoteValue
+from forum.models import Agreement, Comment, VoteValue
 from forum.posting import services
 from tests.conftest import make_member
 from tests.forum.conftest import make_theme, reply
@@ -205,3 +208,14 @@ class TestQueryBudgets:
         for number in range(2, 7):
             add(number)
         assert queries() == small
+
+
+def test_downloads_carry_the_disagreements_consensus_and_contest(client, theme, comment):
+    votes.agree(comment=comment, member=voter(1, G.NHS))
+    votes.vote(comment=comment, member=voter(2, G.PATIENT_PUBLIC), value=DISAGREE)
+    client.force_login(voter(3))
+    response = client.get(reverse("forum:theme_export", kwargs={"slug": theme.slug, "fmt": "csv"}))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    row = next(r for r in rows if r["comment_id"] == str(comment.pk))
+    assert (row["disagree_count"], row["disagree_patient_public"], row["contested"]) == ("1", "1", "yes")
+    assert float(row["consensus"]) == pytest.approx(round(Comment.objects.get(pk=comment.pk).consensus, 6))
