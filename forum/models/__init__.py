@@ -3,7 +3,7 @@
 - core: themes, threads, comments, revisions, mentions, read state, paragraph discussions
 - following: follows, notifications, email preferences
 - moderation: flags, the append-only log, suspensions, filters, appeals, facilitator responses
-- agreement: members agreeing with comments (common ground)
+- agreement: votes on comments, agree or disagree (common ground, consensus, contested)
 - planning: the planning map's stages, needs, offers and the links between them
 - reliability: one-time submission keys and drafts
 - querysets: who may see what (the visibility filters)
