@@ -45,7 +45,11 @@ CSV_HEADER = [
     "stance",
     "agree_count",
     *[f"agree_{code}" for code in GROUP_CODES],
+    "disagree_count",
+    *[f"disagree_{code}" for code in GROUP_CODES],
+    "consensus",
     "common_ground",
+    "contested",
     "codes",
     "created_at",
     "edited_at",
@@ -74,7 +78,10 @@ _MEANINGS = {
     "region": "That region's name.",
     "stance": "The tag the writer gave the comment: Support, Concern, Question or Evidence.",
     "agree_count": "How many members agree with the comment.",
-    "common_ground": "“yes” when members of three or more stakeholder groups agree with it.",
+    "disagree_count": "How many members disagree with the comment.",
+    "consensus": "Group-informed consensus: the product over the named groups of (agree + 1) / (agree + disagree + 2).",
+    "common_ground": "“yes” when members of three or more named stakeholder groups (not “Other”) agree with it.",
+    "contested": "“yes” when one named group mostly agrees with it and another mostly disagrees.",
     "codes": "The codes facilitators applied to the comment, separated by semicolons.",
     "created_at": "When the comment was posted (ISO 8601, UTC).",
     "edited_at": "When it was last edited, if it was.",
@@ -86,9 +93,9 @@ def column_meanings() -> list[tuple[str, str]]:
     """Each CSV column with a sentence on what it holds (the JSON fields are the same)."""
     meanings = []
     for name in CSV_HEADER:
-        if name.startswith("agree_") and name != "agree_count":
-            label = _GROUP_LABELS[name.removeprefix("agree_")]
-            meanings.append((name, f"How many members of the group “{label}” agree with it."))
+        verb, _sep, code = name.partition("_")
+        if verb in ("agree", "disagree") and code != "count":
+            meanings.append((name, f"How many members of the group “{_GROUP_LABELS[code]}” {verb} with it."))
         else:
             meanings.append((name, _MEANINGS[name]))
     return meanings
@@ -124,6 +131,7 @@ def comment_record(comment) -> dict:
     present = author is not None and not author.is_former_member
     paragraph = thread.anchor_paragraph
     groups = comment.agree_groups or {}
+    against = comment.disagree_groups or {}
     region = comment.author_region  # emptied when the account is erased
     return {
         "theme": thread.theme.title,
@@ -146,7 +154,11 @@ def comment_record(comment) -> dict:
         "stance": comment.get_stance_display() if comment.stance else "",
         "agree_count": comment.agree_count,
         "agree_groups": {code: int(groups.get(code, 0)) for code in GROUP_CODES},
+        "disagree_count": comment.disagree_count,
+        "disagree_groups": {code: int(against.get(code, 0)) for code in GROUP_CODES},
+        "consensus": round(comment.consensus, 6),
         "common_ground": comment.is_common_ground,
+        "contested": comment.is_contested,
         "codes": [code["label"] for code in comment.codes or []],
         "created_at": _iso(comment.created_at),
         "edited_at": _iso(comment.edited_at),
@@ -185,7 +197,11 @@ def csv_row(record: dict) -> list:
         record["stance"],
         record["agree_count"],
         *[record["agree_groups"][code] for code in GROUP_CODES],
+        record["disagree_count"],
+        *[record["disagree_groups"][code] for code in GROUP_CODES],
+        record["consensus"],
         "yes" if record["common_ground"] else "no",
+        "yes" if record["contested"] else "no",
         "; ".join(record["codes"]),
         record["created_at"],
         record["edited_at"],

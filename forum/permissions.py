@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from forum.models import VoteValue
 from forum.standing import active_suspension, describe_until, is_facilitator, is_moderator
 
 
@@ -176,23 +177,39 @@ def _agreement_frozen_refusal(comment) -> str | None:
     return None
 
 
-def agree_refusal(user, comment) -> str | None:
-    """Why this person may not agree with this comment: members who may take part (and are not
-    suspended) agree with other people's published comments while the discussion is open."""
+def vote_refusal(user, comment, value: int = VoteValue.AGREE) -> str | None:
+    """Why this person may not vote on this comment: members who may take part (and are not
+    suspended) agree or disagree with other people's published comments while the discussion is
+    open."""
     reason = participation_refusal(user)  # includes suspensions
     if reason:
         return reason
     if comment.author_id == user.pk:
-        return "You cannot agree with your own comment."
+        verb = "agree" if value == VoteValue.AGREE else "disagree"
+        return f"You cannot {verb} with your own comment."
     return _agreement_frozen_refusal(comment)
+
+
+def agree_refusal(user, comment) -> str | None:
+    """Why this person may not agree with this comment (see `vote_refusal`)."""
+    return vote_refusal(user, comment, VoteValue.AGREE)
+
+
+def disagree_refusal(user, comment) -> str | None:
+    """Why this person may not disagree with this comment (see `vote_refusal`)."""
+    return vote_refusal(user, comment, VoteValue.DISAGREE)
 
 
 def can_agree(user, comment) -> bool:
     return agree_refusal(user, comment) is None
 
 
+def can_disagree(user, comment) -> bool:
+    return disagree_refusal(user, comment) is None
+
+
 def withdraw_agreement_refusal(user, comment) -> str | None:
-    """Anyone signed in may take back their own agreement while agreements can still change."""
+    """Anyone signed in may take back their own vote while votes can still change."""
     if user is None or not user.is_authenticated:
         return "Sign in to change your agreements."
     return _agreement_frozen_refusal(comment)

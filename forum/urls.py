@@ -23,6 +23,7 @@ theme = [  # one theme: its page, starting a discussion, its tabs, downloads and
     path("", themes.theme_detail, name="theme"),
     path("new/", themes.start_thread, name="start_thread"),
     path("common-ground/", agreement.common_ground, name="common_ground"),
+    path("contested/", agreement.contested, name="contested"),
     path("summary/", agreement.theme_summary, name="theme_summary"),
     path("codes/", coding.codebook, name="codebook"),
     path("brief/", briefs.theme_brief, name="theme_brief"),
@@ -32,12 +33,13 @@ theme = [  # one theme: its page, starting a discussion, its tabs, downloads and
     path("follow/", following.follow_theme, name="follow_theme"),
 ]
 
-comment = [  # one comment: its permalink, editing, deleting, history and agreeing
+comment = [  # one comment: its permalink, editing, deleting, history and voting
     path("", comments.comment_permalink, name="comment"),
     path("edit/", comments.comment_edit, name="comment_edit"),
     path("delete/", comments.comment_delete, name="comment_delete"),
     path("history/", comments.comment_history, name="comment_history"),
     path("agree/", agreement.agree, name="agree"),
+    path("disagree/", agreement.disagree, name="disagree"),
     path("agree/withdraw/", agreement.withdraw_agreement, name="withdraw_agreement"),
     path("codes/", coding.comment_codes, name="comment_codes"),
 ]
@@ -77,6 +79,7 @@ planning_map = [  # the planning map, its cells, placing a need or an offer, dow
 urlpatterns = [
     path("themes/", themes.theme_list, name="theme_list"),
     path("commitments/", commitments.commitment_list, name="commitments"),
+    path("common-ground/", agreement.common_ground_everywhere, name="common_ground_all"),
     path("themes/<slug:slug>/", include(theme)),
     path("threads/<int:pk>-<slug:slug>/", threads.thread_detail, name="thread"),
     path("threads/<int:pk>/", include(thread)),

@@ -50,6 +50,7 @@ class ThemeSummary:
     participants: int
     organisations: int
     common_ground: int
+    contested: int
     groups: list[GroupFigures]
     stance_totals: list[int]
     dominant: GroupFigures | None
@@ -63,18 +64,25 @@ class ThemeSummary:
         return chart_geometry(self.groups)
 
 
-def with_common_ground_counts(themes):
-    """Each theme with `common_ground_count`: its readable comments marked common ground (one
-    subquery per row, on the partial index of common-ground comments)."""
+def _count_marked(flag: str):
+    """A subquery: the readable comments of the outer theme with `flag` set (on its partial index)."""
     counted = (
         Comment.objects.readable()
-        .filter(thread_theme=OuterRef("pk"), is_common_ground=True)
+        .filter(thread_theme=OuterRef("pk"), **{flag: True})
         .order_by()
         .values("thread_theme")
         .annotate(count=Count("pk"))
         .values("count")
     )
-    return themes.annotate(common_ground_count=Coalesce(Subquery(counted), 0))
+    return Coalesce(Subquery(counted), 0)
+
+
+def with_common_ground_counts(themes):
+    """Each theme with `common_ground_count` and `contested_count`: its readable comments marked
+    common ground, and contested (one subquery each per row, on the partial indexes)."""
+    return themes.annotate(
+        common_ground_count=_count_marked("is_common_ground"), contested_count=_count_marked("is_contested")
+    )
 
 
 def _organisations():
@@ -91,6 +99,7 @@ def theme_summary(theme, region=None) -> ThemeSummary:
         participants=Count("author", distinct=True),
         organisations=_organisations(),
         common_ground=Count("pk", filter=Q(is_common_ground=True)),
+        contested=Count("pk", filter=Q(is_contested=True)),
     )
     per_group = (
         comments.values("author_group")
@@ -130,6 +139,7 @@ def theme_summary(theme, region=None) -> ThemeSummary:
         participants=totals["participants"],
         organisations=totals["organisations"],
         common_ground=totals["common_ground"],
+        contested=totals["contested"],
         groups=ordered,
         stance_totals=stance_totals,
         dominant=dominant,

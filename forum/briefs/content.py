@@ -11,7 +11,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from forum.agreement import services as agreements
+from forum.agreement import ranking
 from forum.agreement.summary import ThemeSummary, theme_summary
 from forum.agreement.voices import MissingVoices, theme_missing_voices
 from forum.coding.services import code_table
@@ -29,6 +29,7 @@ class Brief:
     summary: ThemeSummary
     missing_voices: MissingVoices
     common_ground: list[Comment]
+    contested: list[Comment]
     needs: list[MapEntry]
     offers: list[MapEntry]
     codes: dict
@@ -43,8 +44,19 @@ class Brief:
 
 
 def _common_ground(theme, region) -> list[Comment]:
-    listed = agreements.common_ground_comments(theme, None, region=region).select_related("thread")
-    return list(listed[:COMMON_GROUND_LISTED])
+    """The common ground, best group-informed consensus first, each with its split by group."""
+    listed = list(ranking.common_ground_comments(theme, None, region=region)[:COMMON_GROUND_LISTED])
+    for comment in listed:
+        comment.split = ranking.vote_split(comment)
+    return listed
+
+
+def _contested(theme) -> list[Comment]:
+    """The contested points, most voted first, each with its split by group."""
+    listed = list(ranking.contested_comments(theme, None)[:COMMON_GROUND_LISTED])
+    for comment in listed:
+        comment.split = ranking.vote_split(comment)
+    return listed
 
 
 def _map_entries(theme, kind: str, region) -> list[MapEntry]:
@@ -70,6 +82,7 @@ def build_brief(theme, *, region=None) -> Brief:
         summary=theme_summary(theme, region),
         missing_voices=theme_missing_voices(theme),
         common_ground=_common_ground(theme, region),
+        contested=_contested(theme),
         needs=_map_entries(theme, "need", region),
         offers=_map_entries(theme, "offer", region),
         codes=code_table(theme),

@@ -4,10 +4,10 @@ A comment's HTML is keyed by a digest of everything its template reads (the comm
 badge, its parent, the thread's and theme's state), so an edit, a hide, an agreement or a changed
 display name gives a new key by itself, and a new comment in the thread leaves the others' HTML in
 place. Each is rendered once per kind of reader (members who may take part, and those who may
-not), with both states of the Agree button; the reader's own state (which button, their CSRF
-token) is put in per request. A reader's own comments are kept the same way under an "author"
-kind (only their author reads them so). Moderators and the first comment a reader has not read
-are rendered as before.
+not), in each of the three states of the vote buttons (no vote, agrees, disagrees); the reader's
+own state (which of the three, their CSRF token) is put in per request. A reader's own comments
+are kept the same way under an "author" kind (only their author reads them so). Moderators and
+the first comment a reader has not read are rendered as before.
 
 `Listing` keeps a page's list of fragment keys, so a signed-in reader's next visit to an unchanged
 page reads no comment rows at all.
@@ -29,7 +29,7 @@ from config import versions
 from forum import permissions
 from forum.cache.digest import FRAGMENT_TIMEOUT, PAGE_TIMEOUT, digest, files_digest, joined, row
 from forum.cache.versions import EVERYTHING, everything_version, thread_key
-from forum.models import Agreement
+from forum.models import Agreement, VoteValue
 from forum.standing import is_moderator
 
 CSRF_MARK = "cgcsrfmark0000000000000000000000000000000000000000000000000000000"
@@ -39,6 +39,7 @@ COMMENT_TEMPLATES = (
     "forum/includes/comment.html",
     "forum/includes/agree.html",
     "forum/includes/codes.html",
+    "forum/includes/vote_button.html",
     "includes/member_badge.html",
     "includes/group_tags.html",
     "forum/moderation/includes/comment_tools.html",
@@ -127,7 +128,7 @@ def comment_list_html(request, thread, comments, first_unread_id, listing=None) 
                        "first_unread_id": first_unread_id, "csrf_token": token}
             parts.append(template.render(context))
             continue
-        html = pieces[1] if getattr(comment, "agreed_by_me", False) else pieces[0]
+        html = pieces[_state(getattr(comment, "my_vote", 0))]
         parts.append(html.replace(CSRF_MARK, token).replace(NEXT_MARK, next_path))
     return joined(parts)
 
@@ -141,21 +142,30 @@ def _own_view(comment, user, first_unread_id) -> bool:
     return parent is not None and parent.author_id == user.pk and not parent.is_public
 
 
-def _render_shared(template, comment, thread, user) -> tuple[str, str]:
-    """The comment's HTML for any reader of this kind: without and with their agreement."""
-    saved = getattr(comment, "agreed_by_me", False)
+# The reader's vote (none, agree, disagree) -> which rendering of the comment they get.
+_STATES = (0, VoteValue.AGREE, VoteValue.DISAGREE)
+
+
+def _state(my_vote) -> int:
+    """The index, in a fragment's renderings, of the one for a reader with this vote."""
+    return _STATES.index(my_vote) if my_vote in _STATES else 0
+
+
+def _render_shared(template, comment, thread, user) -> tuple[str, ...]:
+    """The comment's HTML for any reader of this kind: with no vote, agreeing, disagreeing."""
+    saved = getattr(comment, "my_vote", 0)
     # Stand-ins for the reader's own values, replaced in `comment_list_html`.
     stand_in = SimpleNamespace(get_full_path=lambda: NEXT_MARK, user=user)
     context = {"comment": comment, "thread": thread, "user": user, "first_unread_id": None,
                "csrf_token": CSRF_MARK, "request": stand_in}
+    renderings = []
     try:
-        comment.agreed_by_me = False
-        without = template.render(context)
-        comment.agreed_by_me = True
-        with_agreement = template.render(context)
+        for state in _STATES:
+            comment.my_vote = state
+            renderings.append(template.render(context))
     finally:
-        comment.agreed_by_me = saved
-    return without, with_agreement
+        comment.my_vote = saved
+    return tuple(renderings)
 
 
 # A thread page's comments for signed-in readers, without reading them again ----------------------
@@ -176,7 +186,7 @@ class ListedComment:
 class Listing:
     """The comments of one page of a thread as a list of fragment keys, so that a signed-in
     reader's next visit to an unchanged page reads no comment rows at all: one cache round trip
-    for the list, one query for which of them the reader agrees with, one for the fragments.
+    for the list, one query for the reader's votes on them, one for the fragments.
 
     Stored under the thread's and everything's versions (any change to a comment on the page, to
     an agreement or to a member's badge replaces one) and the state of the thread and theme the
@@ -212,7 +222,7 @@ class Listing:
         entries: list[ListedComment] = stored["comments"]
         if not self._shared_by(entries):
             return None
-        agreed = self._agreed([entry.pk for entry in entries])
+        votes = self._votes([entry.pk for entry in entries])
         keys = [entry.author_key if entry.author_id == self.user.pk else entry.key for entry in entries]
         pieces = cache.get_many(keys)
         if len(pieces) != len(set(keys)):
@@ -221,7 +231,7 @@ class Listing:
         next_path = str(escape(self.request.get_full_path()))
         parts = []
         for entry, key in zip(entries, keys, strict=True):
-            html = pieces[key][1] if entry.pk in agreed else pieces[key][0]
+            html = pieces[key][_state(votes.get(entry.pk, 0))]
             parts.append(html.replace(CSRF_MARK, token).replace(NEXT_MARK, next_path))
         return entries, joined(parts)
 
@@ -234,9 +244,9 @@ class Listing:
             return False
         return all(entry.private_parent_author_id != self.user.pk for entry in entries)
 
-    def _agreed(self, comment_ids: list[int]) -> set[int]:
+    def _votes(self, comment_ids: list[int]) -> dict[int, int]:
         mine = Agreement.objects.filter(member=self.user, comment_id__in=comment_ids)
-        return set(mine.values_list("comment_id", flat=True))
+        return dict(mine.values_list("comment_id", "vote"))
 
     def keep(self, comments, everything: str) -> None:
         """Store the list made from `comments` (as read for this reader), when others would read

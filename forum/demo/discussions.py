@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from django.utils.text import slugify
 
 from config.markdown import RENDERER_VERSION, render_markdown
+from forum.agreement.consensus import consensus, is_common_ground, is_contested
 from forum.demo import content
 from forum.demo.plan import (
     ANCHORED_SHARE,
@@ -39,6 +40,7 @@ from forum.models import (
     Thread,
     ThreadFollow,
     ThreadReadState,
+    VoteValue,
 )
 from forum.posting.quoting import extract_quote, quote_as_markdown
 
@@ -300,19 +302,28 @@ class Discussions:
         room = max(60.0, min(14 * 86_400.0, (self.until - created).total_seconds() - 1))
         moments = sorted(created + timedelta(seconds=rng.random() * room) for _ in chosen)
         groups: dict[str, int] = {}
+        against: dict[str, int] = {}
         reached_at = None
         for member_index, moment in zip(chosen, moments, strict=True):
             member = self.members[member_index]
+            # About one vote in six disagrees; decided from the ids, so the random draws (and with
+            # them everything else seeded) stay as they were before members could disagree.
+            vote = VoteValue.DISAGREE if (row["id"] * 31 + member.id) % 6 == 0 else VoteValue.AGREE
             self.loader.add(
                 Agreement,
                 {"comment_id": row["id"], "member_id": member.id, "stakeholder_group": member.group,
-                 "created_at": moment},
+                 "vote": vote, "created_at": moment},
             )
-            groups[member.group] = groups.get(member.group, 0) + 1
-            if reached_at is None and len(groups) >= 3:
+            tally = groups if vote == VoteValue.AGREE else against
+            tally[member.group] = tally.get(member.group, 0) + 1
+            if reached_at is None and is_common_ground(groups):
                 reached_at = moment
-        row["agree_count"] = len(chosen)
+        row["agree_count"] = sum(groups.values())
         row["agree_groups"] = groups
+        row["disagree_count"] = sum(against.values())
+        row["disagree_groups"] = against
+        row["consensus"] = consensus(groups, against)
+        row["is_contested"] = is_contested(groups, against)
         if reached_at is not None:
             row["is_common_ground"] = True
             row["common_ground_at"] = reached_at

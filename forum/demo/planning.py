@@ -91,7 +91,7 @@ class Planning:
 
     def _count_seen(self) -> None:
         groups = (
-            Agreement.objects.filter(comment=OuterRef("opening_id"))
+            Agreement.objects.agreeing().filter(comment=OuterRef("opening_id"))
             .exclude(stakeholder_group__in=["", StakeholderGroup.OTHER])
             .order_by().values("comment").annotate(groups=Count("stakeholder_group", distinct=True)).values("groups")
         )

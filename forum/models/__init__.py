@@ -4,7 +4,7 @@
 - following: follows, notifications, email preferences
 - commitments: what a response says will be done, by whom and by when, and its dated updates
 - moderation: flags, the append-only log, suspensions, filters, appeals, facilitator responses
-- agreement: members agreeing with comments (common ground)
+- agreement: votes on comments, agree or disagree (common ground, consensus, contested)
 - coding: each theme's codebook and the codes applied to comments
 - planning: the planning map's stages, needs, offers and the links between them
 - reliability: one-time submission keys and drafts

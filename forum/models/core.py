@@ -27,6 +27,10 @@ from config.text import one_line
 from forum.models.querysets import CommentQuerySet, ThemeQuerySet, ThreadQuerySet
 from forum.rendering import render_comment
 
+# A comment nobody has voted on: 0.5 for each named group (every group but "Other"), the default of
+# `Comment.consensus` (forum.agreement.consensus says why).
+NO_VOTES_CONSENSUS = 0.5 ** sum(1 for group in StakeholderGroup if group != StakeholderGroup.OTHER)
+
 FORMER_MEMBER = FORMER_MEMBER_NAME
 DELETED_PLACEHOLDER = "This comment was deleted by its author."
 ERASED_PLACEHOLDER = "This comment was removed at its author’s request."
@@ -351,7 +355,15 @@ class Comment(models.Model):
     # Common-ground figures, denormalised by forum.agreement with F() expressions.
     agree_count = models.PositiveIntegerField(default=0, editable=False)
     agree_groups = models.JSONField(default=dict, blank=True, editable=False, help_text="{group code: count}")
+    agree_groups_verified = models.JSONField(
+        default=dict, blank=True, editable=False, help_text="{group code: agrees by members whose group was verified}"
+    )
+    disagree_count = models.PositiveIntegerField(default=0, editable=False)
+    disagree_groups = models.JSONField(default=dict, blank=True, editable=False, help_text="{group code: count}")
+    # Group-informed consensus (forum.agreement.consensus); with no votes, 0.5 for each named group.
+    consensus = models.FloatField(default=NO_VOTES_CONSENSUS, editable=False)
     is_common_ground = models.BooleanField(default=False, editable=False)
+    is_contested = models.BooleanField(default=False, editable=False)
     common_ground_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The codes facilitators applied ({"id", "label", "by"} each), copied by forum.coding.services.
     codes = models.JSONField(default=list, blank=True, editable=False)
@@ -378,6 +390,17 @@ class Comment(models.Model):
             ),
             models.Index(
                 fields=["created_at"], condition=models.Q(needs_approval=True), name="forum_comment_pending_idx"
+            ),
+            # A theme's common ground, best consensus first; its contested points (forum.agreement).
+            models.Index(
+                fields=["thread_theme", "-consensus"],
+                condition=models.Q(is_common_ground=True),
+                name="forum_comment_consensus_idx",
+            ),
+            models.Index(
+                fields=["thread_theme", "-consensus"],
+                condition=models.Q(is_contested=True),
+                name="forum_comment_contested_idx",
             ),
             # Newest first: search takes its newest matches by walking this backwards (forum.search.query).
             models.Index(fields=["-created_at", "-id"], name="forum_comment_newest_idx"),

@@ -92,7 +92,8 @@ def count_seen_groups(comment, **kwargs) -> None:
     if comment.position != 1:
         return
     groups = (
-        Agreement.objects.filter(comment=OuterRef("opening_id"))
+        Agreement.objects.agreeing()
+        .filter(comment=OuterRef("opening_id"))
         .exclude(stakeholder_group__in=["", StakeholderGroup.OTHER])
         .order_by()
         .values("comment")

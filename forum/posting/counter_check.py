@@ -14,8 +14,10 @@ What "true" means for each counter:
 - Theme and paragraph figures: from the theme's (or paragraph's) published threads:
   `thread_count`, `comment_count` (their true comment counts), `participant_groups` (the union
   of theirs) and `last_activity_at` (the latest of theirs).
-- Comment: `agree_count` and `agree_groups` = its Agreement rows (each carries the group the
-  member had when agreeing), `is_common_ground` = at least COMMON_GROUND_GROUPS groups agree.
+- Comment: its vote figures = its Agreement rows (each carries the vote, and the group the member
+  had when voting and whether it was verified): `agree_count`, `agree_groups`,
+  `agree_groups_verified`, `disagree_count`, `disagree_groups`, and from them `consensus`,
+  `is_common_ground` and `is_contested` (forum.agreement.consensus).
 - Copies kept on each comment for search: `thread_theme` = its discussion's theme, and
   `author_group` and `author_region` empty once the writer's account is erased (kind "copy";
   otherwise they are the group and region as posted, which nothing else can check).
@@ -31,8 +33,8 @@ from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
 from forum import events
-from forum.agreement.services import COMMON_GROUND_GROUPS
-from forum.models import Agreement, Comment, ParagraphDiscussion, Theme, Thread
+from forum.agreement.consensus import consensus, is_common_ground, is_contested
+from forum.models import Agreement, Comment, ParagraphDiscussion, Theme, Thread, VoteValue
 
 __all__ = ["Drift", "find_drift", "repair_drift"]
 
@@ -188,33 +190,56 @@ def _paragraph_facts(threads: dict[int, _Facts], rows, *, missing_for=None) -> d
     return facts
 
 
+_VOTE_FIGURES = ("agree_count", "agree_groups", "agree_groups_verified", "disagree_count", "disagree_groups",
+                 "consensus", "is_common_ground", "is_contested")
+
+
+def _vote_figures(agrees: dict, verified: dict, disagrees: dict) -> dict:
+    """What a comment's vote figures should be, from its votes counted by group."""
+    return {
+        "agree_count": sum(agrees.values()),
+        "agree_groups": agrees,
+        "agree_groups_verified": verified,
+        "disagree_count": sum(disagrees.values()),
+        "disagree_groups": disagrees,
+        "consensus": round(consensus(agrees, disagrees), 12),
+        "is_common_ground": is_common_ground(agrees),
+        "is_contested": is_contested(agrees, disagrees),
+    }
+
+
 def _comment_facts(where: Q | None = None) -> dict[int, _Facts]:
     where = where if where is not None else Q()
-    counted = defaultdict(dict)
-    for comment_id, group, number in (
+    counted = defaultdict(lambda: ({}, {}, {}))  # agrees, verified agrees, disagrees by group
+    for comment_id, vote, group, verified, number in (
         Agreement.objects.filter(comment__in=Comment.objects.filter(where))
-        .values_list("comment_id", "stakeholder_group")
+        .values_list("comment_id", "vote", "stakeholder_group", "group_verified")
         .annotate(n=Count("pk"))
         .order_by()
     ):
-        counted[comment_id][group] = number
+        agrees, verified_agrees, disagrees = counted[comment_id]
+        tally = agrees if vote == VoteValue.AGREE else disagrees
+        tally[group] = tally.get(group, 0) + number
+        if vote == VoteValue.AGREE and verified:
+            verified_agrees[group] = verified_agrees.get(group, 0) + number
     candidates = Comment.objects.filter(where).filter(
         Q(pk__in=Agreement.objects.values("comment_id"))
         | ~Q(agree_count=0)
+        | ~Q(disagree_count=0)
         | Q(is_common_ground=True)
+        | Q(is_contested=True)
         | ~Q(agree_groups={})
+        | ~Q(disagree_groups={})
+        | ~Q(agree_groups_verified={})
     )
     facts = {}
-    for comment in candidates.only("pk", "thread_id", "agree_count", "agree_groups", "is_common_ground"):
-        groups = {group: n for group, n in counted.get(comment.pk, {}).items() if n > 0}
-        stored_groups = dict(comment.agree_groups or {})
+    for comment in candidates.only("pk", "thread_id", *_VOTE_FIGURES):
+        stored = {name: getattr(comment, name) for name in _VOTE_FIGURES}
+        for name in ("agree_groups", "agree_groups_verified", "disagree_groups"):
+            stored[name] = dict(stored[name] or {})
+        stored["consensus"] = round(stored["consensus"], 12)
         facts[comment.pk] = _Facts(
-            comment.pk,
-            f"in thread {comment.thread_id}",
-            {"agree_count": comment.agree_count, "agree_groups": stored_groups,
-             "is_common_ground": comment.is_common_ground},
-            {"agree_count": sum(groups.values()), "agree_groups": groups,
-             "is_common_ground": len(groups) >= COMMON_GROUND_GROUPS},
+            comment.pk, f"in thread {comment.thread_id}", stored, _vote_figures(*counted[comment.pk])
         )
     return facts
 

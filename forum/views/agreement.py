@@ -1,4 +1,5 @@
-"""Agreeing with a comment, a theme's common ground and its summary."""
+"""Voting on a comment (agree, disagree, withdraw), a theme's common ground, contested points and
+summary, and common ground across every theme."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from forum import permissions
+from forum.agreement import ranking
 from forum.agreement import services as agreements
+from forum.agreement.ranking import vote_split
 from forum.agreement.summary import theme_summary as summarise
 from forum.coding.services import code_table
-from forum.models import Theme
+from forum.models import Theme, VoteValue
 from forum.views.access import get_comment_for_reader
 from forum.views.common import page_number, pagination_items
 from forum.views.region_filter import region_filter_or_400
@@ -24,14 +27,14 @@ from forum.views.region_filter import region_filter_or_400
 COMMON_GROUND_PER_PAGE = 20
 
 
-def get_comment_to_agree(request, pk: int, *, withdrawing: bool = False):
+def get_comment_to_vote_on(request, pk: int, value: int | None):
     """A comment the reader can see (404 otherwise), refused with a sentence (403) when the
-    rules say they may not agree with it, or change their agreement."""
+    rules say they may not vote on it this way (`value`), or withdraw their vote (None)."""
     comment = get_comment_for_reader(request, pk)
-    if withdrawing:
+    if value is None:
         reason = permissions.withdraw_agreement_refusal(request.user, comment)
     else:
-        reason = permissions.agree_refusal(request.user, comment)
+        reason = permissions.vote_refusal(request.user, comment, value)
     if reason:
         raise PermissionDenied(reason)
     return comment
@@ -57,22 +60,36 @@ def _after_change(request, comment, message: str):
     return redirect(comment.get_thread_url())
 
 
-@require_POST
-def agree(request, pk: int):
+def _vote(request, pk: int, value: int, message: str):
     if not request.user.is_authenticated:
         return redirect_to_login(_safe_next(request) or request.path)
-    comment = get_comment_to_agree(request, pk)
-    agreements.agree(comment=comment, member=request.user)
-    return _after_change(request, comment, "You agree with this comment. Your stakeholder group is counted with it.")
+    comment = get_comment_to_vote_on(request, pk, value)
+    agreements.vote(comment=comment, member=request.user, value=value)
+    return _after_change(request, comment, message)
+
+
+@require_POST
+def agree(request, pk: int):
+    """Agree with a comment, or change a disagreement to agreement."""
+    message = "You agree with this comment. Your stakeholder group is counted with it."
+    return _vote(request, pk, VoteValue.AGREE, message)
+
+
+@require_POST
+def disagree(request, pk: int):
+    """Disagree with a comment, or change an agreement to disagreement."""
+    message = "You disagree with this comment. Your stakeholder group is counted with it."
+    return _vote(request, pk, VoteValue.DISAGREE, message)
 
 
 @require_POST
 def withdraw_agreement(request, pk: int):
+    """Take back one's vote, whichever way it went."""
     if not request.user.is_authenticated:
         return redirect_to_login(_safe_next(request) or request.path)
-    comment = get_comment_to_agree(request, pk, withdrawing=True)
-    agreements.withdraw_agreement(comment=comment, member=request.user)
-    return _after_change(request, comment, "You have withdrawn your agreement with this comment.")
+    comment = get_comment_to_vote_on(request, pk, None)
+    agreements.withdraw_vote(comment=comment, member=request.user)
+    return _after_change(request, comment, "You have withdrawn your vote on this comment.")
 
 
 def get_theme_for_tab(slug: str) -> Theme:
@@ -84,40 +101,63 @@ def _region_filter_or_400(request, theme):
     return region_filter_or_400(request, back_url=request.path, back_text=f"Go back to “{theme.title}”")
 
 
-@require_GET
-def common_ground(request, slug: str):
-    theme = get_theme_for_tab(slug)
+def _paged(request, comments, theme=None, region_filter=None) -> dict:
+    """One page of `comments` (404 past the last), each with its vote split, and the links (which
+    keep the region chosen)."""
     page = page_number(request)
-    region_filter, refused = _region_filter_or_400(request, theme)
-    if refused is not None:
-        return refused
-    listed = agreements.common_ground_comments(theme, request.user, region=region_filter.region)
-    comments = agreements.with_agreement_of(listed, request.user)
-    paginator = Paginator(comments, COMMON_GROUND_PER_PAGE)
+    paginator = Paginator(agreements.with_agreement_of(comments, request.user), COMMON_GROUND_PER_PAGE)
     if page > paginator.num_pages:
         raise Http404("No such page.")
     current = paginator.page(page)
     for comment in current.object_list:
-        comment.thread.theme = theme  # every comment here is in this theme: no query per row
+        if theme is not None:
+            comment.thread.theme = theme  # every comment here is in this theme: no query per row
+        comment.split = vote_split(comment)
 
     def url_for(number: int) -> str:
-        return region_filter.url(request.path, page=None if number == 1 else number)
+        number = None if number == 1 else number
+        if region_filter is not None:
+            return region_filter.url(request.path, page=number)
+        return request.path if number is None else f"{request.path}?page={number}"
 
-    return render(
-        request,
-        "forum/agreement/common_ground.html",
-        {
-            "theme": theme,
-            "comments": current.object_list,
-            "count": paginator.count,
-            "page": page,
-            "threshold": agreements.COMMON_GROUND_GROUPS,
-            "region_filter": region_filter,
-            "pagination": pagination_items(page, paginator.num_pages, url_for) if paginator.num_pages > 1 else [],
-            "previous_url": url_for(page - 1) if current.has_previous() else None,
-            "next_url": url_for(page + 1) if current.has_next() else None,
-        },
-    )
+    return {
+        "comments": current.object_list,
+        "count": paginator.count,
+        "page": page,
+        "threshold": agreements.COMMON_GROUND_GROUPS,
+        "region_filter": region_filter,
+        "pagination": pagination_items(page, paginator.num_pages, url_for) if paginator.num_pages > 1 else [],
+        "previous_url": url_for(page - 1) if current.has_previous() else None,
+        "next_url": url_for(page + 1) if current.has_next() else None,
+    }
+
+
+@require_GET
+def common_ground(request, slug: str):
+    """A theme's common ground, ranked by group-informed consensus, each with its split by group;
+    with `?region=`, what members in that region wrote."""
+    theme = get_theme_for_tab(slug)
+    region_filter, refused = _region_filter_or_400(request, theme)
+    if refused is not None:
+        return refused
+    listed = ranking.common_ground_comments(theme, request.user, region=region_filter.region)
+    context = _paged(request, listed, theme, region_filter)
+    return render(request, "forum/agreement/common_ground.html", {"theme": theme, **context})
+
+
+@require_GET
+def contested(request, slug: str):
+    """A theme's contested points: comments one group agrees with and another disagrees with."""
+    theme = get_theme_for_tab(slug)
+    context = _paged(request, ranking.contested_comments(theme, request.user), theme)
+    return render(request, "forum/agreement/contested.html", {"theme": theme, **context})
+
+
+@require_GET
+def common_ground_everywhere(request):
+    """Common ground from every theme, ranked by consensus, each naming its theme."""
+    context = _paged(request, ranking.common_ground_everywhere(request.user))
+    return render(request, "forum/agreement/common_ground_all.html", context)
 
 
 @require_GET

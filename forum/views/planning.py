@@ -136,7 +136,8 @@ def _entry_page(request, entry, link_form=None):
         "linked": [(link, other, rules.can_unlink(request.user, link)) for link, other in linked],
         "suggestions": _suggestions(entry, [other.pk for _link, other in linked]),
         "seen_breakdown": group_breakdown(entry.opening.agree_groups),
-        "seen_by_me": request.user.is_authenticated and entry.opening.agreements.filter(member=request.user).exists(),
+        "seen_by_me": request.user.is_authenticated
+        and entry.opening.agreements.agreeing().filter(member=request.user).exists(),
         "see_refusal": rules.see_refusal(request.user, entry),
         "link_refusal": rules.entry_refusal(request.user),
         "link_form": link_form or LinkForm(user=request.user, entry=entry),

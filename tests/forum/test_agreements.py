@@ -70,7 +70,7 @@ class TestAgreeService:
         assert saved.agree_count == 1
         assert saved.agree_groups == {StakeholderGroup.NHS: 1}
         assert Agreement.objects.get(comment=comment, member=member).stakeholder_group == StakeholderGroup.NHS
-        assert comment.agree_count == 1 and comment.agreed_by_me is True
+        assert comment.agree_count == 1 and comment.my_vote == 1
 
     def test_agreeing_twice_changes_nothing(self, comment, member):
         first = agreements.agree(comment=comment, member=member)
@@ -365,8 +365,8 @@ class TestCommonGroundTab:
     def test_the_tabs_are_links_marking_the_current_page(self, client, theme):
         soup = page(client.get(self.url(theme)))
         tabs = soup.select("nav.nhsuk-tabs a")
-        assert [a.get_text(strip=True) for a in tabs] == ["Discussions", "Common ground", "Who is taking part", "Brief",
-                                                         "Codes"]
+        names = ["Discussions", "Common ground", "Contested points", "Who is taking part", "Brief", "Codes"]
+        assert [a.get_text(strip=True) for a in tabs] == names
         current = soup.select('nav.nhsuk-tabs a[aria-current="page"]')
         assert [a["href"] for a in current] == [self.url(theme)]
         theme_page = page(client.get(theme.get_absolute_url()))

@@ -18,7 +18,7 @@ from forum.cache import fragments
 from forum.cache import rows as cache_rows
 from forum.cache import versions as cache_versions
 from forum.following import levels as following
-from forum.models import Comment
+from forum.models import Comment, VoteValue
 from forum.moderation import comments as comment_actions
 from forum.moderation import themes as theme_actions
 from forum.moderation import threads as thread_actions
@@ -132,6 +132,17 @@ class TestAnonymousPages:
         agreements.agree(comment=comment, member=readers[0])
 
         assert "1 member agrees" in get(client, thread.get_absolute_url())[0].content.decode()
+
+    def test_a_disagreement_and_its_change_show_at_once(self, client, thread, other_member, readers):
+        comment = reply(thread, other_member, "Worth arguing with")
+        cached_twice(client, thread.get_absolute_url())
+
+        agreements.vote(comment=comment, member=readers[0], value=VoteValue.DISAGREE)
+        assert "1 member disagrees" in get(client, thread.get_absolute_url())[0].content.decode()
+
+        agreements.vote(comment=comment, member=readers[0], value=VoteValue.AGREE)
+        html = get(client, thread.get_absolute_url())[0].content.decode()
+        assert "1 member agrees" in html and "disagrees" not in html
 
     def test_locking_a_thread_shows_at_once(self, client, thread, moderator):
         cached_twice(client, thread.get_absolute_url())
@@ -302,6 +313,10 @@ class TestSignedInComments:
         html = client.get(busy_thread.get_absolute_url()).content.decode()
 
         assert "Withdraw your agreement" in html
+        client.post(f"/comments/{target.pk}/disagree/", {"next": busy_thread.get_absolute_url()})
+        html = client.get(busy_thread.get_absolute_url()).content.decode()
+        assert "Withdraw your disagreement" in html and "Change to agree" in html
+        client.post(f"/comments/{target.pk}/agree/", {"next": busy_thread.get_absolute_url()})
         client.force_login(readers[2])
         other = client.get(busy_thread.get_absolute_url()).content.decode()
         assert re.search(r"2 members agree</strong>, including you", other) or "2 members agree" in other
@@ -335,7 +350,7 @@ class TestStoredPageLists:
         client.force_login(readers[0])
         assert comment_rows_read(client, url) == (built, 0)
 
-    @pytest.mark.parametrize("change", ["reply", "edit", "hide", "agree", "rename", "lock"])
+    @pytest.mark.parametrize("change", ["reply", "edit", "hide", "agree", "disagree", "rename", "lock"])
     def test_every_change_shows_at_once(self, change, client, busy_thread, readers, member, moderator):
         url = busy_thread.get_absolute_url()
         client.force_login(readers[2])
@@ -355,6 +370,9 @@ class TestStoredPageLists:
         elif change == "agree":
             agreements.agree(comment=first, member=readers[1])
             expected = "2 members agree"
+        elif change == "disagree":
+            agreements.vote(comment=first, member=readers[1], value=VoteValue.DISAGREE)
+            expected = "1 member disagrees"
         elif change == "rename":
             author = first.author
             author.display_name = "A Completely New Name"

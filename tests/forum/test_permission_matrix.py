@@ -184,12 +184,17 @@ MATRIX: dict[str, Entry] = {
     "forum:agree": Entry(
         comment_args, (get(GET_NOT_ALLOWED), post(statuses(302, 403, 302, 403, 403, 302, 302))),
     ),
+    "forum:disagree": Entry(
+        comment_args, (get(GET_NOT_ALLOWED), post(statuses(302, 403, 302, 403, 403, 302, 302))),
+    ),
     "forum:withdraw_agreement": Entry(
         lambda w: {"pk": w.agreed_comment.pk},
         # Withdrawing is always allowed (nothing to withdraw is not an error).
         (get(GET_NOT_ALLOWED), post(everyone(302))),
     ),
     "forum:common_ground": Entry(theme_args, (get(PUBLIC),)),
+    "forum:contested": Entry(theme_args, (get(PUBLIC),)),
+    "forum:common_ground_all": Entry(no_args, (get(PUBLIC),)),
     "forum:theme_summary": Entry(theme_args, (get(PUBLIC),)),
     "forum:theme_export": Entry(lambda w: {"slug": w.theme.slug, "fmt": "csv"}, (get(SIGNED_IN),)),
     "forum:exports": Entry(no_args, (get(SIGNED_IN),)),
