@@ -63,6 +63,7 @@ map_entry = [  # one need or offer: its page, "we see this too", links to the ot
     path("", planning.map_entry, name="map_entry"),
     path("see/", planning.see_too, name="map_see"),
     path("see/withdraw/", planning.withdraw_seen, name="map_unsee"),
+    path("not-seen/", planning.not_seen, name="map_not_seen"),
     path("link/", planning.link_entry, name="map_link"),
     path("links/<int:link_pk>/remove/", planning.unlink_entry, name="map_unlink"),
 ]

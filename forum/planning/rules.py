@@ -19,12 +19,16 @@ def entry_refusal(user, stage=None) -> str | None:
     return permissions.participation_refusal(user) or stage_refusal(stage)
 
 
-def see_refusal(user, entry) -> str | None:
-    """Why this person may not say "we see this too" (an agreement with the opening comment)."""
+def see_refusal(user, entry, *, disagreeing: bool = False) -> str | None:
+    """Why this person may not say "we see this too" (an agreement with the opening comment), or
+    with `disagreeing`, "we do not see this" (a disagreement)."""
     if reason := permissions.participation_refusal(user):
         return reason
     if entry.opening.author_id == user.pk:
-        return f"You posted this {entry.get_kind_display().lower()}, so you cannot say you see it too."
+        what = "whether others see it" if disagreeing else "that you see it too"
+        return f"You posted this {entry.get_kind_display().lower()}, so you cannot say {what}."
+    if disagreeing:
+        return permissions.disagree_refusal(user, entry.opening)
     return permissions.agree_refusal(user, entry.opening)
 
 

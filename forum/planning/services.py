@@ -17,11 +17,11 @@ from django.db.models.functions import Coalesce
 from accounts.models import StakeholderGroup
 from forum import events
 from forum.agreement import services as agreement
-from forum.models import Agreement, Comment, MapEntry, MapLink
+from forum.models import Agreement, Comment, MapEntry, MapLink, VoteValue
 from forum.planning import rules
 from forum.posting import services as posting
 
-__all__ = ["count_seen_groups", "link", "post_entry", "see_too", "unlink", "withdraw_seen"]
+__all__ = ["count_seen_groups", "link", "not_seen", "post_entry", "see_too", "unlink", "withdraw_seen"]
 
 
 @transaction.atomic
@@ -81,9 +81,17 @@ def see_too(*, entry: MapEntry, member) -> None:
     agreement.agree(comment=entry.opening, member=member)
 
 
+def not_seen(*, entry: MapEntry, member) -> None:
+    """"We do not see this": the member's disagreement with the entry's opening comment (it
+    replaces a "we see this too" they gave before)."""
+    if reason := rules.see_refusal(member, entry, disagreeing=True):
+        raise PermissionDenied(reason)
+    agreement.vote(comment=entry.opening, member=member, value=VoteValue.DISAGREE)
+
+
 def withdraw_seen(*, entry: MapEntry, member) -> bool:
-    """Take back "we see this too"."""
-    return agreement.withdraw_agreement(comment=entry.opening, member=member)
+    """Take back "we see this too" or "we do not see this"."""
+    return agreement.withdraw_vote(comment=entry.opening, member=member)
 
 
 def count_seen_groups(comment, **kwargs) -> None:

@@ -136,13 +136,20 @@ def _entry_page(request, entry, link_form=None):
         "linked": [(link, other, rules.can_unlink(request.user, link)) for link, other in linked],
         "suggestions": _suggestions(entry, [other.pk for _link, other in linked]),
         "seen_breakdown": group_breakdown(entry.opening.agree_groups),
-        "seen_by_me": request.user.is_authenticated
-        and entry.opening.agreements.agreeing().filter(member=request.user).exists(),
+        "unseen_breakdown": group_breakdown(entry.opening.disagree_groups),
+        "my_vote": _my_vote(request.user, entry),
         "see_refusal": rules.see_refusal(request.user, entry),
         "link_refusal": rules.entry_refusal(request.user),
         "link_form": link_form or LinkForm(user=request.user, entry=entry),
     }
     return render(request, "forum/planning/entry_detail.html", context, status=400 if link_form else 200)
+
+
+def _my_vote(user, entry) -> int:
+    """1 when the reader sees it too, -1 when they do not, 0 when they have not said."""
+    if not user.is_authenticated:
+        return 0
+    return entry.opening.agreements.filter(member=user).values_list("vote", flat=True).first() or 0
 
 
 def _planning_theme():
@@ -198,10 +205,19 @@ def see_too(request, pk: int):
 
 @login_required
 @require_POST
+def not_seen(request, pk: int):
+    entry = get_entry_for_reader(request, pk)
+    services.not_seen(entry=entry, member=request.user)  # a refusal is a 403 with its reason
+    messages.success(request, f"You said you do not see this {entry.get_kind_display().lower()}.")
+    return redirect(entry)
+
+
+@login_required
+@require_POST
 def withdraw_seen(request, pk: int):
     entry = get_entry_for_reader(request, pk)
     services.withdraw_seen(entry=entry, member=request.user)
-    messages.success(request, "You took back “we see this too”.")
+    messages.success(request, "You took back what you said about it.")
     return redirect(entry)
 
 

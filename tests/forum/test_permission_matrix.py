@@ -278,6 +278,10 @@ MATRIX: dict[str, Entry] = {
         lambda w: {"pk": w.need.pk},
         (get(GET_NOT_ALLOWED_SIGN_IN_FIRST), post(statuses(302, 403, 302, 403, 403, 302, 302))),
     ),
+    "forum:map_not_seen": Entry(
+        lambda w: {"pk": w.need.pk},
+        (get(GET_NOT_ALLOWED_SIGN_IN_FIRST), post(statuses(302, 403, 302, 403, 403, 302, 302))),
+    ),
     "forum:map_unsee": Entry(lambda w: {"pk": w.need.pk}, (get(GET_NOT_ALLOWED_SIGN_IN_FIRST), post(everyone(302)))),
     "forum:map_link": Entry(
         lambda w: {"pk": w.need.pk},

@@ -329,3 +329,39 @@ def test_a_need_can_come_from_a_paragraph(client, provider, stage, planning_them
 
     entry = MapEntry.objects.get()
     assert entry.paragraph == paragraph and entry.thread.anchor_key == paragraph.key
+
+
+def test_we_do_not_see_this_is_a_disagreement_that_replaces_we_see_this_too(provider, planner, stage,
+                                                                              planning_theme):
+    need = post(EntryKind.NEED, planner, stage, theme=planning_theme)
+    services.see_too(entry=need, member=provider)
+
+    services.not_seen(entry=need, member=provider)
+
+    need.refresh_from_db()
+    need.opening.refresh_from_db()
+    assert need.seen_groups == 0
+    assert (need.opening.agree_count, need.opening.disagree_count) == (0, 1)
+    assert need.opening.disagree_groups == {StakeholderGroup.INDEPENDENT_PROVIDER: 1}
+
+
+def test_we_do_not_see_this_on_ones_own_need_is_refused(planner, stage, planning_theme):
+    need = post(EntryKind.NEED, planner, stage, theme=planning_theme)
+
+    with pytest.raises(PermissionDenied, match="You posted this need"):
+        services.not_seen(entry=need, member=planner)
+
+
+def test_the_page_shows_who_does_not_see_it_and_lets_the_member_take_it_back(client, provider, planner, stage,
+                                                                             planning_theme):
+    need = post(EntryKind.NEED, planner, stage, theme=planning_theme)
+    client.force_login(provider)
+
+    response = client.post(reverse("forum:map_not_seen", kwargs={"pk": need.pk}))
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    page = client.get(need.get_absolute_url()).content.decode()
+    assert "You said you do not see this." in page and "does not see this: Independent sector provider (1)" in page
+
+    client.post(reverse("forum:map_unsee", kwargs={"pk": need.pk}))
+    need.opening.refresh_from_db()
+    assert need.opening.disagree_count == 0
