@@ -52,7 +52,8 @@ def test_the_themes_page_is_a_compact_table_that_fits_the_screen(page, live_serv
     assert page.get_by_role("link", name="Theme number 9").is_visible()
     assert fits(page, width)
     height = page.evaluate("document.documentElement.scrollHeight")
-    assert height < (2200 if width == 1280 else 3200), f"nine themes take {height} px at {width} px"
+    # On a phone each theme stacks its figures, one line each: five since contested points came.
+    assert height < (2200 if width == 1280 else 3600), f"nine themes take {height} px at {width} px"
     assert_accessible(page)
 
 
