@@ -10,6 +10,7 @@ class ForumConfig(AppConfig):
         here (docs/architecture.md has the table)."""
         from accounts.signals import member_profile_changed
         from forum import standing
+        from forum.agreement import concerns
         from forum.cache import renewal
         from forum.moderation import handlers as moderation_handlers
         from forum.notifications import handlers as notification_handlers
@@ -20,6 +21,7 @@ class ForumConfig(AppConfig):
         renewal.connect()  # the page cache renews what each change shows on
         moderation_handlers.connect()  # edits sent for review by the filters
         notification_handlers.connect()  # who is told, in the app and by email
+        concerns.connect()  # a reply tagged as a concern makes its parent contested
         planning.connect()  # "we see this too" counted by group on each need and offer
         member_profile_changed.connect(
             indexing.member_profile_changed, dispatch_uid="forum.search.forget_group_of_erased"

@@ -52,8 +52,12 @@ def is_common_ground(agree_groups: dict | None) -> bool:
     return len(named_groups_with(agree_groups)) >= COMMON_GROUND_GROUPS
 
 
-def is_contested(agree_groups: dict | None, disagree_groups: dict | None) -> bool:
-    """One named group leans to agree (more agrees than disagrees) while another leans to disagree."""
+def is_contested(agree_groups: dict | None, disagree_groups: dict | None, concern_groups: dict | None = None) -> bool:
+    """One named group leans to agree (more agrees than disagrees) while another leans to disagree,
+    or has replied to it with a comment tagged as a concern (`concern_groups`: {group: replies})."""
     agree_groups, disagree_groups = agree_groups or {}, disagree_groups or {}
-    leans = [agree_groups.get(code, 0) - disagree_groups.get(code, 0) for code in NAMED_GROUPS]
-    return any(lean > 0 for lean in leans) and any(lean < 0 for lean in leans)
+    leans = {code: agree_groups.get(code, 0) - disagree_groups.get(code, 0) for code in NAMED_GROUPS}
+    agreeing = {code for code, lean in leans.items() if lean > 0}
+    against = {code for code, lean in leans.items() if lean < 0}
+    against |= {code for code, count in (concern_groups or {}).items() if count > 0 and code in NAMED_GROUPS}
+    return any(first != second for first in agreeing for second in against)

@@ -99,7 +99,7 @@ def _changes_for(locked: Comment, figures: dict, agree_delta: int, disagree_delt
         "agree_count": F("agree_count") + agree_delta,
         "disagree_count": F("disagree_count") + disagree_delta,
         "consensus": consensus(figures["agree_groups"], figures["disagree_groups"]),
-        "is_contested": is_contested(figures["agree_groups"], figures["disagree_groups"]),
+        "is_contested": is_contested(figures["agree_groups"], figures["disagree_groups"], locked.concern_groups),
         "is_common_ground": is_common_ground(figures["agree_groups"]),
     }
     first_time = changes["is_common_ground"] and locked.common_ground_at is None

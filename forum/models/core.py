@@ -364,6 +364,9 @@ class Comment(models.Model):
     consensus = models.FloatField(default=NO_VOTES_CONSENSUS, editable=False)
     is_common_ground = models.BooleanField(default=False, editable=False)
     is_contested = models.BooleanField(default=False, editable=False)
+    # Published replies tagged as a concern, by the named group they were posted for: a concern
+    # from another group than one that agrees makes the comment contested (forum.agreement.concerns).
+    concern_groups = models.JSONField(default=dict, blank=True, editable=False, help_text="{group code: replies}")
     common_ground_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The codes facilitators applied ({"id", "label", "by"} each), copied by forum.coding.services.
     codes = models.JSONField(default=list, blank=True, editable=False)

@@ -194,8 +194,9 @@ _VOTE_FIGURES = ("agree_count", "agree_groups", "agree_groups_verified", "disagr
                  "consensus", "is_common_ground", "is_contested")
 
 
-def _vote_figures(agrees: dict, verified: dict, disagrees: dict) -> dict:
-    """What a comment's vote figures should be, from its votes counted by group."""
+def _vote_figures(agrees: dict, verified: dict, disagrees: dict, concerns: dict | None = None) -> dict:
+    """What a comment's vote figures should be, from its votes counted by group (and the concern
+    replies counted on it, for contested)."""
     return {
         "agree_count": sum(agrees.values()),
         "agree_groups": agrees,
@@ -204,7 +205,7 @@ def _vote_figures(agrees: dict, verified: dict, disagrees: dict) -> dict:
         "disagree_groups": disagrees,
         "consensus": round(consensus(agrees, disagrees), 12),
         "is_common_ground": is_common_ground(agrees),
-        "is_contested": is_contested(agrees, disagrees),
+        "is_contested": is_contested(agrees, disagrees, concerns),
     }
 
 
@@ -231,15 +232,17 @@ def _comment_facts(where: Q | None = None) -> dict[int, _Facts]:
         | ~Q(agree_groups={})
         | ~Q(disagree_groups={})
         | ~Q(agree_groups_verified={})
+        | ~Q(concern_groups={})
     )
     facts = {}
-    for comment in candidates.only("pk", "thread_id", *_VOTE_FIGURES):
+    for comment in candidates.only("pk", "thread_id", "concern_groups", *_VOTE_FIGURES):
         stored = {name: getattr(comment, name) for name in _VOTE_FIGURES}
         for name in ("agree_groups", "agree_groups_verified", "disagree_groups"):
             stored[name] = dict(stored[name] or {})
         stored["consensus"] = round(stored["consensus"], 12)
         facts[comment.pk] = _Facts(
-            comment.pk, f"in thread {comment.thread_id}", stored, _vote_figures(*counted[comment.pk])
+            comment.pk, f"in thread {comment.thread_id}", stored,
+            _vote_figures(*counted[comment.pk], concerns=comment.concern_groups),
         )
     return facts
 
