@@ -9,10 +9,17 @@ to choose it again; nobody is renamed without knowing.
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
+from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.providers.base import AuthProcess
 from django.contrib import messages
+from django.shortcuts import render
 from django.urls import reverse
 
+from accounts.models import User
+from accounts.sso import decide, identity_claims
 from accounts.validators import mixed_scripts
 
 
@@ -94,3 +101,65 @@ class MFAAdapter(DefaultMFAAdapter):
         "incorrect_code": "That code is not right. Enter the 6-digit code your authenticator app shows now.",
         "unverified_email": "Confirm your email address before you turn on two-factor authentication.",
     }
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    """Single sign-on (accounts.sso): refuse what an allowed tenant or domain does not vouch for,
+    mark the address confirmed only then, and never hand a new sign-in an existing account because
+    the addresses match: its owner signs in to it first and connects the provider there."""
+
+    error_messages = {
+        **DefaultSocialAccountAdapter.error_messages,
+        "email_taken": (
+            "There is already an account with this email address. Sign in to it first, then connect %s from "
+            "Your account."
+        ),
+        "no_password": "You cannot disconnect this sign-in yet: it is your only way in. Set a password first.",
+        "no_verified_email": (
+            "You cannot disconnect this sign-in yet: it is your only way in. Confirm an email address first."
+        ),
+        "disconnect_last": "You cannot disconnect this sign-in: it is your only way in.",
+        "connected_other": "That sign-in is already connected to a different Common Ground account.",
+        "invalid_token": "The sign-in could not be checked. Try again.",
+    }
+
+    def is_email_verified(self, provider, email) -> bool:
+        # Never from allauth's `verified_email` setting: pre_social_login decides.
+        return False
+
+    def pre_social_login(self, request, sociallogin) -> None:
+        app_settings = sociallogin.provider.app.settings if sociallogin.provider.app else {}
+        claims = identity_claims(sociallogin.account.extra_data)
+        email = sociallogin.email_addresses[0].email if sociallogin.email_addresses else None
+        decision = decide(app_settings, claims, email)
+        if not decision.allowed:
+            raise ImmediateHttpResponse(self._refuse(request, sociallogin, decision.reason))
+        sociallogin.email_addresses = [EmailAddress(email=email.lower(), verified=True, primary=True)]
+        if sociallogin.is_existing or sociallogin.state.get("process") == AuthProcess.CONNECT:
+            return
+        taken = EmailAddress.objects.filter(email__iexact=email).exists()
+        if taken or User.objects.filter(email__iexact=email).exists():
+            raise ImmediateHttpResponse(
+                self._refuse(
+                    request,
+                    sociallogin,
+                    "There is already an account with this email address. Sign in to it with your password "
+                    f"or an emailed code, then connect {sociallogin.provider.name} from Your account.",
+                    existing=True,
+                )
+            )
+
+    def _refuse(self, request, sociallogin, reason: str, *, existing: bool = False):
+        return render(
+            request,
+            "socialaccount/refused.html",
+            {"reason": reason, "provider_name": sociallogin.provider.name, "existing": existing},
+            status=403,
+        )
+
+    def populate_user(self, request, sociallogin, data):
+        # The display name is chosen on the onboarding page under its own rules, never copied from
+        # the provider; only the confirmed address is taken.
+        user = sociallogin.user
+        user.email = sociallogin.email_addresses[0].email if sociallogin.email_addresses else ""
+        return user

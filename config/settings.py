@@ -5,7 +5,9 @@ Every variable is documented in `.env.example`.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -43,6 +45,63 @@ def env_int(name: str, default: int) -> int:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+_OIDC_REQUIRED = {"id", "name", "server_url", "client_id", "secret"}
+_OIDC_OPTIONAL = {"allowed_tenants", "allowed_domains"}
+
+
+def oidc_apps(name: str, raw: str) -> list[dict]:
+    """allauth `openid_connect` apps from a JSON list of providers (docs/accounts.md, "Single
+    sign-on"). Strict: a mistake stops the app at start-up rather than opening a door. A provider
+    must name the tenants or the email domains it may sign people in from, because an address it
+    sends is only believed from those (accounts.adapter.SocialAccountAdapter)."""
+    if not raw.strip():
+        return []
+    try:
+        providers = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ImproperlyConfigured(f"{name} is not valid JSON: {exc}.") from exc
+    if not isinstance(providers, list):
+        raise ImproperlyConfigured(f"{name} must be a JSON list of providers.")
+    apps, seen = [], set()
+    for number, provider in enumerate(providers, start=1):
+        where = f"{name}, provider {number}"
+        if not isinstance(provider, dict):
+            raise ImproperlyConfigured(f"{where} must be a JSON object.")
+        if missing := _OIDC_REQUIRED - provider.keys():
+            raise ImproperlyConfigured(f"{where} needs {', '.join(sorted(missing))}.")
+        if unknown := provider.keys() - _OIDC_REQUIRED - _OIDC_OPTIONAL:
+            raise ImproperlyConfigured(f"{where} has unknown keys: {', '.join(sorted(unknown))}.")
+        for key in _OIDC_REQUIRED:
+            if not isinstance(provider[key], str) or not provider[key].strip():
+                raise ImproperlyConfigured(f"{where}: {key} must be a non-empty string.")
+        provider_id = provider["id"]
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", provider_id) or provider_id in seen:
+            raise ImproperlyConfigured(
+                f"{where}: id must be unique, lower-case letters, digits and hyphens, not {provider_id!r}."
+            )
+        seen.add(provider_id)
+        if not provider["server_url"].startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            raise ImproperlyConfigured(f"{where}: server_url must be an https:// address.")
+        allowed = {}
+        for key in sorted(_OIDC_OPTIONAL):
+            values = provider.get(key, [])
+            if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
+                raise ImproperlyConfigured(f"{where}: {key} must be a list of strings.")
+            allowed[key] = [v.strip().lower() for v in values]
+        if not any(allowed.values()):
+            raise ImproperlyConfigured(f"{where} must list allowed_tenants or allowed_domains.")
+        apps.append(
+            {
+                "provider_id": provider_id,
+                "name": provider["name"].strip(),
+                "client_id": provider["client_id"],
+                "secret": provider["secret"],
+                "settings": {"server_url": provider["server_url"].rstrip("/"), **allowed},
+            }
+        )
+    return apps
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -84,6 +143,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "allauth.usersessions",
     "django_tasks",
     "django_tasks_db",
@@ -313,7 +374,7 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
         "base-uri": [NONE],
         "frame-ancestors": [NONE],
-        "form-action": [SELF],
+        "form-action": [SELF],  # and the single sign-on providers, below
         "report-uri": ["/csp-report/"],
     }
 }
@@ -398,6 +459,31 @@ MFA_TOTP_ISSUER = "Common Ground"
 MFA_TOTP_TOLERANCE = 1  # accept the code from one 30-second step either side (phone clock drift)
 # Activity is recorded by accounts.middleware at most every five minutes, not on every request.
 USERSESSIONS_TRACK_ACTIVITY = False
+
+# Single sign-on with OpenID Connect (docs/accounts.md, "Single sign-on"): none unless OIDC_PROVIDERS
+# lists some. An account is never matched to a sign-in by its email address, and an address from a
+# provider counts as confirmed only from an allowed tenant or domain (accounts.adapter).
+SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": oidc_apps("OIDC_PROVIDERS", env_str("OIDC_PROVIDERS"))}
+}
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_LOGIN_ON_GET = False  # the sign-in buttons POST, so another site cannot start one
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
+
+
+def sso_origins(apps: list[dict]) -> list[str]:
+    from urllib.parse import urlsplit
+
+    return sorted({"{0.scheme}://{0.netloc}".format(urlsplit(app["settings"]["server_url"])) for app in apps})
+
+
+# The sign-in buttons POST to this site, which redirects on to the provider: form-action governs that
+# redirect too, so without the provider's origin the browser would stop there.
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += sso_origins(SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"])
 
 # Who runs this copy of the service and how to reach them: the privacy notice, the accessibility
 # statement and the contact page read these (config/operator.py; docs/data-protection.md). The

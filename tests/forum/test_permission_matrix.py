@@ -348,8 +348,12 @@ MATRIX: dict[str, Entry] = {
 # allauth's own pages: every role gets the page (200) or is sent on (302), except these: two need a
 # key or token in the URL (made up here), and the two-factor pages answer 404 to someone without
 # an authenticator or recovery codes.
-ALLAUTH_PREFIXES = ("account_", "mfa_", "usersessions_")
+ALLAUTH_PREFIXES = ("account_", "mfa_", "usersessions_", "socialaccount_", "openid_connect_")
 ALLAUTH_EXCEPTIONS = {
+    # No provider is configured in these tests, so a sign-in through one is not found.
+    "openid_connect_login": ({"provider_id": "none-configured"}, everyone(404)),
+    "openid_connect_callback": ({"provider_id": "none-configured"}, everyone(404)),
+    "socialaccount_login_error": ({}, everyone(401)),  # allauth's status for a failed sign-in
     "account_confirm_email": ({"key": "made-up-key"}, everyone(200)),
     "account_reset_password_from_key": ({"uidb36": "1", "key": "made-up-key"}, everyone(200)),
     "mfa_deactivate_totp": ({}, statuses(302, 404, 404, 404, 404, 302, 302)),
@@ -407,6 +411,8 @@ def rule_for(name: str | None, route: str) -> str | None:
         return "admin"
     if name is not None and name.startswith(ALLAUTH_PREFIXES):
         return "allauth"
+    if name is None and route.startswith("accounts/social/"):
+        return "allauth's old addresses, redirecting to their /accounts/3rdparty/ pages"
     return None
 
 
