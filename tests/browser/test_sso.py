@@ -19,6 +19,7 @@ from allauth.socialaccount.models import SocialAccount
 from django.urls import reverse
 
 from accounts.models import User
+from tests.accounts.helpers import give_mfa, totp_code
 from tests.browser.axe import assert_accessible
 from tests.browser.oidc_idp.adapter import ALLOWED_TENANT
 from tests.browser.oidc_idp.serve import CLIENT_ID, CLIENT_SECRET, PEOPLE
@@ -152,3 +153,20 @@ def test_a_replayed_callback_is_refused(page, live_server, idp):
     page.get_by_role("heading", name="Sign-in did not work").wait_for()
     assert_accessible(page)
     assert page.get_by_role("button", name="Sign out").count() == 0
+
+
+def test_signing_in_through_the_provider_still_asks_for_the_authenticator_code(page, live_server, idp):
+    email, password = PEOPLE[0]
+    start_sso(page, live_server)
+    sign_in_at_provider(page, idp, email, password)
+    page.get_by_role("heading", name="Complete your profile").wait_for()
+    secret = give_mfa(User.objects.get(email=email))
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("link", name="Sign in").first.wait_for()
+
+    start_sso(page, live_server)  # the provider asserts no second factor, so ours is asked for
+    page.get_by_role("heading", name="Enter your authentication code").wait_for()
+    assert page.get_by_role("button", name="Sign out").count() == 0
+    page.get_by_label("Authentication code").fill(totp_code(secret))
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.get_by_role("button", name="Sign out").wait_for()
