@@ -255,7 +255,8 @@ def test_a_sign_in_button_per_provider_that_posts(client, sso):
 @pytest.mark.django_db
 def test_starting_a_sign_in_by_get_does_not_leave_the_site(client, sso):
     response = client.get("/accounts/oidc/nhsmail/login/?process=login")
-    assert response.status_code == 200  # allauth's "continue?" page, not a redirect to the provider
+    assert response.status_code == 200  # a "Continue" page, not a redirect to the provider
+    assert "<h1>Sign in with NHSmail</h1>" in response.content.decode()
 
 
 @pytest.mark.django_db
@@ -291,3 +292,9 @@ def test_a_member_with_a_password_can_disconnect(client, sso):
     reauthenticate(client)
     client.post(reverse("socialaccount_connections"), {"account": account.pk})
     assert not SocialAccount.objects.filter(pk=account.pk).exists()
+
+
+@pytest.mark.django_db
+def test_the_cancelled_page_says_nothing_changed(client):
+    page = client.get(reverse("socialaccount_login_cancelled")).content.decode()
+    assert "<h1>Sign-in cancelled</h1>" in page
