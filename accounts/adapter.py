@@ -19,7 +19,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from accounts.models import User
-from accounts.sso import decide, identity_claims
+from accounts.sso import SECOND_FACTOR_SESSION_KEY, asserts_mfa, decide, identity_claims
 from accounts.validators import mixed_scripts
 
 
@@ -135,7 +135,9 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         if not decision.allowed:
             raise ImmediateHttpResponse(self._refuse(request, sociallogin, decision.reason))
         sociallogin.email_addresses = [EmailAddress(email=email.lower(), verified=True, primary=True)]
-        if sociallogin.is_existing or sociallogin.state.get("process") == AuthProcess.CONNECT:
+        connecting = sociallogin.state.get("process") == AuthProcess.CONNECT
+        if sociallogin.is_existing or connecting:
+            self._remember_second_factor(request, app_settings, claims, connecting=connecting)
             return
         taken = EmailAddress.objects.filter(email__iexact=email).exists()
         if taken or User.objects.filter(email__iexact=email).exists():
@@ -148,6 +150,13 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                     existing=True,
                 )
             )
+        self._remember_second_factor(request, app_settings, claims, connecting=False)
+
+    def _remember_second_factor(self, request, app_settings: dict, claims: dict, *, connecting: bool) -> None:
+        """On a sign-in that goes ahead (never a connection), remember for this session whether an
+        allow-listed tenant said a second factor was used (`amr` with `mfa`)."""
+        if not connecting:
+            request.session[SECOND_FACTOR_SESSION_KEY] = asserts_mfa(app_settings, claims)
 
     def _refuse(self, request, sociallogin, reason: str, *, existing: bool = False):
         return render(

@@ -19,6 +19,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from accounts.sso import SECOND_FACTOR_SESSION_KEY
+
 MODERATORS_GROUP = "Moderators"
 FACILITATORS_GROUP = "Facilitators"
 STAFF_GROUPS = (MODERATORS_GROUP, FACILITATORS_GROUP)
@@ -76,16 +78,27 @@ def render_mfa_required(request, *, status: int = 403):
 
 
 def passed_second_factor(request) -> bool:
-    """Whether this session signed in, or confirmed since, with an authenticator app or key."""
+    """Whether this session signed in, or confirmed since, with an authenticator app or key, or
+    signed in through single sign-on from an allow-listed tenant that said a second factor was used
+    (`amr` with `mfa`; docs/accounts.md, "Single sign-on")."""
     from allauth.account.authentication import get_authentication_records
 
+    if passed_second_factor_with_sso(request):
+        return True
     return any(record.get("method") == "mfa" for record in get_authentication_records(request, request.user))
+
+
+def passed_second_factor_with_sso(request) -> bool:
+    session = getattr(request, "session", None)
+    return bool(session is not None and session.get(SECOND_FACTOR_SESSION_KEY))
 
 
 def second_factor_response(request, *, next_url: str | None = None):
     """None when this session may open a page that needs two-factor authentication; otherwise the
     page that says to set it up, or a redirect to confirm a code and come back (to `next_url`, by
     default this page)."""
+    if passed_second_factor_with_sso(request):
+        return None  # the organisation's sign-in vouched for a second factor in this session
     if not has_mfa(request.user):
         return render_mfa_required(request)
     if not passed_second_factor(request):

@@ -51,6 +51,11 @@ def decide(app_settings: dict, claims: dict, email: str | None) -> Decision:
     return Decision(True)
 
 
+# Set in the session when an allow-listed tenant said the person used a second factor to sign in
+# (accounts.permissions.passed_second_factor reads it); signing out ends the session and it.
+SECOND_FACTOR_SESSION_KEY = "cg_sso_second_factor"
+
+
 def asserts_mfa(app_settings: dict, claims: dict) -> bool:
     """Whether an allowed tenant says the person used a second factor (`amr` containing `mfa`).
     Without allowed tenants nobody vouches for the claim, so it never counts."""

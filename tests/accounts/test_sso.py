@@ -16,10 +16,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory
 from django.urls import reverse
 
-from accounts.sso import asserts_mfa, decide, identity_claims
+from accounts.permissions import passed_second_factor_with_sso
+from accounts.sso import SECOND_FACTOR_SESSION_KEY, asserts_mfa, decide, identity_claims
 from config.settings import oidc_apps
 from tests.accounts.helpers import reauthenticate
 from tests.conftest import make_member
+from tests.forum.moderation_support import make_moderator
 
 TENANT = "11111111-2222-3333-4444-555555555555"
 ENTRA = {"allowed_tenants": [TENANT], "allowed_domains": []}
@@ -298,3 +300,64 @@ def test_a_member_with_a_password_can_disconnect(client, sso):
 def test_the_cancelled_page_says_nothing_changed(client):
     page = client.get(reverse("socialaccount_login_cancelled")).content.decode()
     assert "<h1>Sign-in cancelled</h1>" in page
+
+
+# A second factor vouched for by the organisation's sign-in ------------------------------------
+
+
+def social_login_with_amr(request, amr, *, tid=TENANT, email="priya@nhs.net"):
+    login = social_login(request, tid=tid, email=email)
+    login.account.extra_data["id_token"]["amr"] = amr
+    return login
+
+
+@pytest.mark.django_db
+def test_an_allowed_tenants_mfa_counts_as_this_sessions_second_factor(sso):
+    request = make_request()
+    get_adapter().pre_social_login(request, social_login_with_amr(request, ["pwd", "mfa"]))
+
+    assert passed_second_factor_with_sso(request)
+
+
+@pytest.mark.django_db
+def test_a_sign_in_without_mfa_in_amr_does_not(sso):
+    request = make_request()
+    get_adapter().pre_social_login(request, social_login_with_amr(request, ["pwd"]))
+
+    assert not passed_second_factor_with_sso(request)
+
+
+@pytest.mark.django_db
+def test_a_refused_sign_in_vouches_for_nothing(sso):
+    make_member("priya@nhs.net", display_name="Priya Shah")  # the address is taken: refused
+    request = make_request()
+
+    with pytest.raises(ImmediateHttpResponse):
+        get_adapter().pre_social_login(request, social_login_with_amr(request, ["mfa"]))
+
+    assert not passed_second_factor_with_sso(request)
+
+
+@pytest.mark.django_db
+def test_connecting_a_provider_vouches_for_nothing(sso):
+    member = make_member("priya@nhs.net", display_name="Priya Shah")
+    request = make_request(member)
+    login = social_login_with_amr(request, ["mfa"])
+    login.state = {"process": "connect"}
+
+    get_adapter().pre_social_login(request, login)
+
+    assert not passed_second_factor_with_sso(request)
+
+
+@pytest.mark.django_db
+def test_a_moderator_whose_tenant_vouched_reaches_the_queue_without_a_code(client, sso):
+    moderator = make_moderator("mod@nhs.net", display_name="Dana Moderator", mfa=False)
+    client.force_login(moderator)
+    assert client.get(reverse("forum:moderation_queue")).status_code == 403  # no second factor yet
+
+    session = client.session
+    session[SECOND_FACTOR_SESSION_KEY] = True
+    session.save()
+
+    assert client.get(reverse("forum:moderation_queue")).status_code == 200
