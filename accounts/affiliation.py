@@ -16,6 +16,7 @@ Otherwise the group is *self-declared*. Every change is written to `AffiliationE
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -60,7 +61,8 @@ def organisation_for_domain(domain: str) -> Organisation | None:
 
 
 def organisation_for_member(member: User) -> Organisation | None:
-    """The best register match among the member's verified email addresses, primary first."""
+    """The best register match among the member's verified email addresses, primary first; else
+    the organisation a single sign-on provider they signed in through is bound to."""
     from allauth.account.models import EmailAddress
 
     addresses = EmailAddress.objects.filter(user=member, verified=True).order_by("-primary", "pk")
@@ -68,7 +70,29 @@ def organisation_for_member(member: User) -> Organisation | None:
         organisation = organisation_for_domain(email_domain(address.email))
         if organisation is not None:
             return organisation
-    return None
+    return organisation_from_providers(member)
+
+
+def provider_organisations() -> dict[str, str]:
+    """{provider id: organisation name} for the single sign-on providers bound to an organisation
+    (the `organisation` of each in OIDC_PROVIDERS; docs/accounts.md, "Single sign-on")."""
+    apps = getattr(settings, "SOCIALACCOUNT_PROVIDERS", {}).get("openid_connect", {}).get("APPS", [])
+    return {app["provider_id"]: app["settings"].get("organisation", "") for app in apps
+            if app.get("settings", {}).get("organisation")}
+
+
+def organisation_from_providers(member: User) -> Organisation | None:
+    """The organisation bound to a provider the member's account is connected to (one query for
+    the connections, one for the register; none when no provider is bound)."""
+    from allauth.socialaccount.models import SocialAccount
+
+    bound = provider_organisations()
+    if not bound:
+        return None
+    connected = SocialAccount.objects.filter(user=member, provider__in=bound).order_by("pk")
+    names = [bound[provider] for provider in connected.values_list("provider", flat=True)]
+    found = {organisation.name: organisation for organisation in Organisation.objects.filter(name__in=names)}
+    return next((found[name] for name in names if name in found), None)
 
 
 def _log(member: User, kind: str, *, actor: User | None = None, note: str = "", from_group: str = "") -> None:

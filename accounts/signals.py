@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from allauth.account.signals import email_confirmed, email_removed
 from allauth.mfa.signals import authenticator_added
+from allauth.socialaccount.signals import social_account_added, social_account_removed, social_account_updated
 from django.db.models.signals import post_init, post_save
 from django.dispatch import Signal, receiver
 
@@ -53,6 +54,15 @@ def refresh_affiliation_on_confirm(sender, request, email_address, **kwargs):
 def refresh_affiliation_on_remove(sender, request, user, email_address, **kwargs):
     affiliation.refresh_affiliation(user)
 
+
+@receiver(social_account_added, dispatch_uid="accounts.refresh_affiliation_on_sso_added")
+@receiver(social_account_updated, dispatch_uid="accounts.refresh_affiliation_on_sso_updated")
+@receiver(social_account_removed, dispatch_uid="accounts.refresh_affiliation_on_sso_removed")
+def refresh_affiliation_on_sso(sender, request, sociallogin=None, socialaccount=None, **kwargs):
+    """A provider bound to an organisation verifies it while the account is connected to it."""
+    account = socialaccount or (sociallogin.account if sociallogin is not None else None)
+    if account is not None and account.user_id:
+        affiliation.refresh_affiliation(account.user)
 
 @receiver(authenticator_added, dispatch_uid="accounts.end_other_sessions_on_mfa")
 def end_other_sessions_on_mfa(sender, request, user, **kwargs):

@@ -48,7 +48,16 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 _OIDC_REQUIRED = {"id", "name", "server_url", "client_id", "secret"}
-_OIDC_OPTIONAL = {"allowed_tenants", "allowed_domains"}
+_OIDC_ALLOW_LISTS = {"allowed_tenants", "allowed_domains"}
+_OIDC_OPTIONAL = {*_OIDC_ALLOW_LISTS, "organisation"}
+
+
+def _oidc_organisation(provider: dict, where: str) -> str:
+    """The register organisation a provider's sign-ins verify (its name), or "" for none."""
+    organisation = provider.get("organisation", "")
+    if not isinstance(organisation, str):
+        raise ImproperlyConfigured(f"{where}: `organisation` must be an organisation's name in the register.")
+    return organisation.strip()
 
 
 def oidc_apps(name: str, raw: str) -> list[dict]:
@@ -85,7 +94,7 @@ def oidc_apps(name: str, raw: str) -> list[dict]:
         if not provider["server_url"].startswith(("https://", "http://127.0.0.1", "http://localhost")):
             raise ImproperlyConfigured(f"{where}: server_url must be an https:// address.")
         allowed = {}
-        for key in sorted(_OIDC_OPTIONAL):
+        for key in sorted(_OIDC_ALLOW_LISTS):
             values = provider.get(key, [])
             if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
                 raise ImproperlyConfigured(f"{where}: {key} must be a list of strings.")
@@ -98,7 +107,8 @@ def oidc_apps(name: str, raw: str) -> list[dict]:
                 "name": provider["name"].strip(),
                 "client_id": provider["client_id"],
                 "secret": provider["secret"],
-                "settings": {"server_url": provider["server_url"].rstrip("/"), **allowed},
+                "settings": {"server_url": provider["server_url"].rstrip("/"), **allowed,
+                             "organisation": _oidc_organisation(provider, where)},
             }
         )
     return apps

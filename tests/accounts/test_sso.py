@@ -16,6 +16,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory
 from django.urls import reverse
 
+from accounts.affiliation import refresh_affiliation
+from accounts.models import Organisation
 from accounts.permissions import passed_second_factor_with_sso
 from accounts.sso import SECOND_FACTOR_SESSION_KEY, asserts_mfa, decide, identity_claims
 from config.settings import oidc_apps
@@ -361,3 +363,48 @@ def test_a_moderator_whose_tenant_vouched_reaches_the_queue_without_a_code(clien
     session.save()
 
     assert client.get(reverse("forum:moderation_queue")).status_code == 200
+
+
+# A provider bound to an organisation in the register ---------------------------------------------
+
+BOUND = {"openid_connect": {"APPS": [{**PROVIDERS["openid_connect"]["APPS"][0], "settings": {
+    **PROVIDERS["openid_connect"]["APPS"][0]["settings"], "organisation": "Example NHS Trust"}}]}}
+
+
+def test_a_provider_may_name_the_organisation_its_sign_ins_verify():
+    [app] = oidc_apps("OIDC_PROVIDERS", json.dumps([provider_json(organisation="Example NHS Trust")]))
+
+    assert app["settings"]["organisation"] == "Example NHS Trust"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("org_group, verifies_group", [("", False), ("nhs", True)])
+def test_a_connected_bound_provider_verifies_the_organisation_and_the_group_only_by_its_rule(
+    settings, org_group, verifies_group
+):
+    settings.SOCIALACCOUNT_PROVIDERS = BOUND
+    trust = Organisation.objects.create(name="Example NHS Trust", organisation_type="nhs_trust",
+                                        stakeholder_group=org_group)
+    member = make_member("kim@gmail.example", display_name="Kim Clinician", stakeholder_group="nhs")
+
+    SocialAccount.objects.create(user=member, provider="nhsmail", uid="sub-9")
+    refresh_affiliation(member)
+
+    member.refresh_from_db()
+    assert member.affiliation_organisation == trust
+    assert member.affiliation_verified is verifies_group
+
+
+@pytest.mark.django_db
+def test_disconnecting_the_bound_provider_takes_the_organisation_away(settings):
+    settings.SOCIALACCOUNT_PROVIDERS = BOUND
+    Organisation.objects.create(name="Example NHS Trust", organisation_type="nhs_trust")
+    member = make_member("kim@gmail.example", display_name="Kim Clinician", stakeholder_group="nhs")
+    account = SocialAccount.objects.create(user=member, provider="nhsmail", uid="sub-9")
+    refresh_affiliation(member)
+
+    account.delete()
+    refresh_affiliation(member)
+
+    member.refresh_from_db()
+    assert member.affiliation_organisation is None
