@@ -28,7 +28,7 @@ VERIFY_AFFILIATION_PERMISSION = "accounts.verify_affiliation"
 
 
 def has_mfa(user) -> bool:
-    """Whether the person has an authenticator app (or security key) switched on."""
+    """Whether the person has an authenticator app, a passkey or a security key switched on."""
     if not user.is_authenticated:
         return False
     cached = getattr(user, "_cg_has_mfa", None)
@@ -59,7 +59,7 @@ def mfa_refusal(user) -> str | None:
     if not has_mfa(user):
         return (
             "Moderation and administration pages need two-factor authentication. "
-            "Set up an authenticator app on your account, then come back to this page."
+            "Set up an authenticator app or add a passkey on your account, then come back to this page."
         )
     return None
 
@@ -76,10 +76,23 @@ def render_mfa_required(request, *, status: int = 403):
 
 
 def passed_second_factor(request) -> bool:
-    """Whether this session signed in, or confirmed since, with an authenticator app or key."""
+    """Whether this session signed in, or confirmed since, with an authenticator app, a recovery
+    code, a passkey or a security key. allauth records all of them as method "mfa"; signing in
+    with a passkey alone (no password) counts too, because the passkey checked the person's
+    fingerprint, face or PIN (passkey sign-in requires user verification)."""
     from allauth.account.authentication import get_authentication_records
 
     return any(record.get("method") == "mfa" for record in get_authentication_records(request, request.user))
+
+
+def _confirm_second_factor_url(user) -> str:
+    """Where to confirm a second factor: the code page for people with an authenticator app (it
+    offers their passkeys as another way), the passkey page for people who have only passkeys."""
+    from allauth.mfa.models import Authenticator
+
+    if Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists():
+        return reverse("mfa_reauthenticate")
+    return reverse("mfa_reauthenticate_webauthn")
 
 
 def second_factor_response(request, *, next_url: str | None = None):
@@ -90,7 +103,7 @@ def second_factor_response(request, *, next_url: str | None = None):
         return render_mfa_required(request)
     if not passed_second_factor(request):
         back = next_url or request.get_full_path()
-        return redirect(f"{reverse('mfa_reauthenticate')}?{urlencode({'next': back})}")
+        return redirect(f"{_confirm_second_factor_url(request.user)}?{urlencode({'next': back})}")
     return None
 
 
