@@ -87,7 +87,7 @@ def test_a_moderator_with_an_app_and_a_passkey_is_asked_for_a_code_with_the_pass
 
     assert response["Location"] == reverse("mfa_reauthenticate") + "?next=%2Fmoderation%2F"
     page = client.get(response["Location"]).content.decode()
-    assert reverse("mfa_reauthenticate_webauthn") in page
+    assert reverse("mfa_reauthenticate_webauthn") in page and "Use a passkey or security key" in page
 
 
 def test_the_passkey_confirmation_page_says_javascript_is_needed(passkey_moderator, no_credential_data):

@@ -131,7 +131,7 @@ def test_a_moderator_signs_in_with_a_passkey_and_falls_back_to_the_app_without_i
     page.goto(live_server.url + reverse("mfa_list_webauthn"))
     page.get_by_role("link", name="Remove Work laptop").click()
     page.get_by_role("heading", name="Confirm it is you").wait_for()  # with the passkey this time
-    page.get_by_role("link", name="Use a security key").click()
+    page.get_by_role("link", name="Use a passkey or security key").click()
     page.get_by_role("button", name="Use a passkey or security key").wait_for()
     check_page(page)
     page.get_by_role("button", name="Use a passkey or security key").click()
