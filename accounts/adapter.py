@@ -69,6 +69,19 @@ class AccountAdapter(DefaultAccountAdapter):
             return
         super().add_message(request, level, message_template, message_context, extra_tags, message)
 
+    # The links under "Other ways to confirm", in the words the pages use.
+    reauthentication_wording = {
+        "reauthenticate": "Use your password",
+        "mfa_reauthenticate": "Use a code from your authenticator app, or a recovery code",
+        "mfa_reauthenticate:webauthn": "Use a passkey or security key",
+    }
+
+    def get_reauthentication_methods(self, user) -> list[dict]:
+        methods = super().get_reauthentication_methods(user)
+        for method in methods:
+            method["description"] = self.reauthentication_wording.get(method["id"], method["description"])
+        return methods
+
     def get_login_redirect_url(self, request) -> str:
         if _needs_onboarding(request.user):
             return reverse("accounts:onboarding")

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from allauth.account import forms as allauth_forms
 from allauth.mfa.base import forms as mfa_base_forms
+from allauth.mfa.models import Authenticator
 from allauth.mfa.totp import forms as mfa_totp_forms
+from allauth.mfa.webauthn import forms as mfa_webauthn_forms
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -113,6 +115,14 @@ class MFAReauthenticateForm(NHSFieldsMixin, mfa_base_forms.ReauthenticateForm):
     labels = {"code": "Authentication code"}
     hints = {"code": CODE_HINT}
     widget_attrs = {"code": {"inputmode": "numeric", "spellcheck": "false"}}
+
+
+class MFAAuthenticateWebAuthnForm(mfa_webauthn_forms.AuthenticateWebAuthnForm):
+    """allauth offers "use a security key" to everyone; the page offers it only to people who have one."""
+
+    @property
+    def has_keys(self) -> bool:
+        return Authenticator.objects.filter(user_id=self.user.pk, type=Authenticator.Type.WEBAUTHN).exists()
 
 
 class ActivateTOTPForm(NHSFieldsMixin, mfa_totp_forms.ActivateTOTPForm):

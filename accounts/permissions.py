@@ -30,7 +30,7 @@ VERIFY_AFFILIATION_PERMISSION = "accounts.verify_affiliation"
 
 
 def has_mfa(user) -> bool:
-    """Whether the person has an authenticator app (or security key) switched on."""
+    """Whether the person has an authenticator app, a passkey or a security key switched on."""
     if not user.is_authenticated:
         return False
     cached = getattr(user, "_cg_has_mfa", None)
@@ -61,7 +61,7 @@ def mfa_refusal(user) -> str | None:
     if not has_mfa(user):
         return (
             "Moderation and administration pages need two-factor authentication. "
-            "Set up an authenticator app on your account, then come back to this page."
+            "Set up an authenticator app or add a passkey on your account, then come back to this page."
         )
     return None
 
@@ -78,9 +78,11 @@ def render_mfa_required(request, *, status: int = 403):
 
 
 def passed_second_factor(request) -> bool:
-    """Whether this session signed in, or confirmed since, with an authenticator app or key, or
-    signed in through single sign-on from an allow-listed tenant that said a second factor was used
-    (`amr` with `mfa`; docs/accounts.md, "Single sign-on")."""
+    """Whether this session signed in, or confirmed since, with an authenticator app, a recovery
+    code, a passkey or a security key (allauth records all of them as method "mfa"; signing in with
+    a passkey alone counts too, because passkey sign-in requires user verification), or signed in
+    through single sign-on from an allow-listed tenant that said a second factor was used (`amr`
+    with `mfa`; docs/accounts.md, "Single sign-on")."""
     from allauth.account.authentication import get_authentication_records
 
     if passed_second_factor_with_sso(request):
@@ -93,6 +95,16 @@ def passed_second_factor_with_sso(request) -> bool:
     return bool(session is not None and session.get(SECOND_FACTOR_SESSION_KEY))
 
 
+def _confirm_second_factor_url(user) -> str:
+    """Where to confirm a second factor: the code page for people with an authenticator app (it
+    offers their passkeys as another way), the passkey page for people who have only passkeys."""
+    from allauth.mfa.models import Authenticator
+
+    if Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists():
+        return reverse("mfa_reauthenticate")
+    return reverse("mfa_reauthenticate_webauthn")
+
+
 def second_factor_response(request, *, next_url: str | None = None):
     """None when this session may open a page that needs two-factor authentication; otherwise the
     page that says to set it up, or a redirect to confirm a code and come back (to `next_url`, by
@@ -103,7 +115,7 @@ def second_factor_response(request, *, next_url: str | None = None):
         return render_mfa_required(request)
     if not passed_second_factor(request):
         back = next_url or request.get_full_path()
-        return redirect(f"{reverse('mfa_reauthenticate')}?{urlencode({'next': back})}")
+        return redirect(f"{_confirm_second_factor_url(request.user)}?{urlencode({'next': back})}")
     return None
 
 

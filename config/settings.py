@@ -456,15 +456,20 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "account_login"
 
-# Two-factor authentication: authenticator apps and recovery codes. Security keys (WebAuthn) are
-# left off; see docs/accounts.md.
+# Two-factor authentication: authenticator apps, passkeys and security keys (WebAuthn), and
+# recovery codes; see docs/accounts.md ("Passkeys").
 MFA_ADAPTER = "accounts.adapter.MFAAdapter"
 MFA_FORMS = {
     "authenticate": "accounts.forms.MFAAuthenticateForm",
     "reauthenticate": "accounts.forms.MFAReauthenticateForm",
+    "authenticate_webauthn": "accounts.forms.MFAAuthenticateWebAuthnForm",
     "activate_totp": "accounts.forms.ActivateTOTPForm",
 }
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = True  # "Sign in with a passkey" on the sign-in page
+# Browsers allow WebAuthn on http://localhost, but fido2 refuses a plain-http origin unless told;
+# only development and tests run without HTTPS.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG or TESTING
 MFA_TOTP_ISSUER = "Common Ground"
 MFA_TOTP_TOLERANCE = 1  # accept the code from one 30-second step either side (phone clock drift)
 # Activity is recorded by accounts.middleware at most every five minutes, not on every request.

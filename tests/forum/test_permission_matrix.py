@@ -359,6 +359,9 @@ ALLAUTH_EXCEPTIONS = {
     "mfa_deactivate_totp": ({}, statuses(302, 404, 404, 404, 404, 302, 302)),
     "mfa_view_recovery_codes": ({}, statuses(302, 404, 404, 404, 404, 404, 404)),
     "mfa_download_recovery_codes": ({}, statuses(302, 404, 404, 404, 404, 404, 404)),
+    # Nobody has a passkey with this id; everyone is sent to sign in or to confirm it is them first.
+    "mfa_remove_webauthn": ({"pk": 999999}, everyone(302)),
+    "mfa_edit_webauthn": ({"pk": 999999}, everyone(302)),
 }
 ALLAUTH_OK = {200, 302}
 

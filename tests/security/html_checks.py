@@ -22,8 +22,10 @@ Two modes, picked from the input:
 
 What fails, anywhere on the page:
 - `script`, unless outside user content and either loaded from our origin (`src` relative or on
-  an `origin_hosts` host) or carrying `csp_nonce` (the response's nonce; see
-  `assert_response_has_no_injected_markup`, which reads it from the CSP header);
+  an `origin_hosts` host), carrying `csp_nonce` (the response's nonce; see
+  `assert_response_has_no_injected_markup`, which reads it from the CSP header), or a JSON data
+  block (`type="application/json"`, no `src`: browsers never run it; Django's `json_script` and
+  allauth's WebAuthn pages pass their data this way);
 - `iframe`, `frame`, `frameset`, `object`, `embed`, `applet`, `base`, `style` elements, and `meta`
   with `http-equiv` refresh or set-cookie;
 - any `on*` event-handler attribute;
@@ -137,9 +139,11 @@ def find_injected_markup(
         if name == "script":
             src = element.get("src")
             nonce = element.get("nonce")
+            data_block = src is None and (element.get("type") or "").strip().lower() == "application/json"
             ours = not in_user_content and (
                 (src is not None and _is_same_origin(src, origin_hosts))
                 or (src is None and csp_nonce is not None and nonce == csp_nonce)
+                or data_block
             )
             if not ours:
                 problems.append(f"script {where} that is not ours: {_snippet(element)}")

@@ -164,6 +164,13 @@ def test_markup_outside_user_content_must_still_be_ours(outside, expected):
     assert any(expected in problem for problem in problems), problems
 
 
+def test_a_json_data_block_passes_outside_user_content_only():
+    block = '<script id="js_data" type="application/json">{"a": 1}</script>'
+    assert find_injected_markup(page(outside=block), csp_nonce="NONCE", allowed_forms={"/search/"}) == []
+    problems = find_injected_markup(page(user=block), csp_nonce="NONCE", allowed_forms={"/search/"})
+    assert any("script in user content" in problem for problem in problems)
+
+
 def test_inside_user_content_even_a_nonce_script_and_our_kind_of_form_fail():
     user = ('<script nonce="NONCE">x()</script><form method="post" action="/x/">'
             f'<input name="csrfmiddlewaretoken" value="{CSRF}"></form>')
