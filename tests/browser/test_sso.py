@@ -23,6 +23,7 @@ from tests.accounts.helpers import give_mfa, totp_code
 from tests.browser.axe import assert_accessible
 from tests.browser.oidc_idp.adapter import ALLOWED_TENANT
 from tests.browser.oidc_idp.serve import CLIENT_ID, CLIENT_SECRET, PEOPLE
+from tests.conftest import make_member
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -170,3 +171,19 @@ def test_signing_in_through_the_provider_still_asks_for_the_authenticator_code(p
     page.get_by_label("Authentication code").fill(totp_code(secret))
     page.get_by_role("button", name="Sign in", exact=True).click()
     page.get_by_role("button", name="Sign out").wait_for()
+
+
+def test_the_single_sign_on_pages_are_accessible_on_a_phone(page, live_server, idp, login):
+    """The sign-in page with its provider button, a refusal, and the connections page, at 375 px."""
+    page.set_viewport_size({"width": 375, "height": 900})
+    start_sso(page, live_server, check=True)
+    email, password = PEOPLE[1]  # not at nhs.net: another tenant
+    sign_in_at_provider(page, idp, email, password)
+    page.get_by_role("heading", name="You cannot sign in with NHSmail").wait_for()
+    assert_accessible(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+    login(page, make_member("mo@example.org", display_name="Mo Member"))
+    page.goto(live_server.url + reverse("socialaccount_connections"))
+    assert_accessible(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
