@@ -210,7 +210,7 @@ def csv_row(record: dict) -> list:
     return [safe_cell(value) for value in row]
 
 
-class _Echo:
+class Echo:
     """A file-like object whose write() returns what it was given, for csv.writer."""
 
     def write(self, value: str) -> str:
@@ -219,7 +219,7 @@ class _Echo:
 
 def stream_csv(comments: Iterable) -> Iterator[str]:
     """The CSV, a line at a time. Starts with a byte-order mark so spreadsheets read UTF-8."""
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
     yield "\ufeff" + writer.writerow(CSV_HEADER)
     for comment in comments:
         yield writer.writerow(csv_row(comment_record(comment)))

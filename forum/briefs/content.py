@@ -43,17 +43,9 @@ class Brief:
         return not (self.summary.comments or self.needs or self.offers or self.responses)
 
 
-def _common_ground(theme, region) -> list[Comment]:
-    """The common ground, best group-informed consensus first, each with its split by group."""
-    listed = list(ranking.common_ground_comments(theme, None, region=region)[:COMMON_GROUND_LISTED])
-    for comment in listed:
-        comment.split = ranking.vote_split(comment)
-    return listed
-
-
-def _contested(theme) -> list[Comment]:
-    """The contested points, most voted first, each with its split by group."""
-    listed = list(ranking.contested_comments(theme, None)[:COMMON_GROUND_LISTED])
+def _with_splits(comments) -> list[Comment]:
+    """The first COMMON_GROUND_LISTED comments, each with its split by group."""
+    listed = list(comments[:COMMON_GROUND_LISTED])
     for comment in listed:
         comment.split = ranking.vote_split(comment)
     return listed
@@ -81,8 +73,8 @@ def build_brief(theme, *, region=None) -> Brief:
         filters={"region": region.name} if region is not None else {},
         summary=theme_summary(theme, region),
         missing_voices=theme_missing_voices(theme),
-        common_ground=_common_ground(theme, region),
-        contested=_contested(theme),
+        common_ground=_with_splits(ranking.common_ground_comments(theme, None, region=region)),
+        contested=_with_splits(ranking.contested_comments(theme, None)),
         needs=_map_entries(theme, "need", region),
         offers=_map_entries(theme, "offer", region),
         codes=code_table(theme),

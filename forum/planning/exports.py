@@ -17,7 +17,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from accounts.models import StakeholderGroup
-from forum.exports import absolute, safe_cell
+from forum.exports import Echo, absolute, safe_cell
 from forum.models import MapEntry, MapLink
 
 _GROUP_LABELS = dict(StakeholderGroup.choices)
@@ -101,14 +101,9 @@ def csv_row(record: dict) -> list:
     return [safe_cell(values[name]) for name in HEADER]
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def stream_csv(entries) -> Iterator[str]:
     """The CSV, a line at a time, with a byte-order mark so spreadsheets read UTF-8."""
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
     yield "\ufeff" + writer.writerow(HEADER)
     for entry in entries:
         yield writer.writerow(csv_row(entry_record(entry)))

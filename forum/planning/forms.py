@@ -83,10 +83,9 @@ class EntryForm(ThreadForm):
         self.fields["title"].error_messages["required"] = f"Enter a title for your {kind}."
         self.fields["body"].label = words["body"]
         self.fields["body"].error_messages["required"] = f"Describe your {kind}."
-        self.fields["stage"].choices = [
-            (stage.pk, stage.title) for stage in JourneyStage.objects.all() if not stage.is_archived
-        ]
-        self.stage_hints = {str(stage.pk): stage.description for stage in JourneyStage.objects.all()}
+        stages = list(JourneyStage.objects.all())
+        self.fields["stage"].choices = [(stage.pk, stage.title) for stage in stages if not stage.is_archived]
+        self.stage_hints = {str(stage.pk): stage.description for stage in stages}
         self.support_hints = {str(code): hint for code, hint in SUPPORT_HINTS.items()}
         self.fields["region"].choices = [("", "Choose a region"), *region_choices()]
         if self.user is not None and getattr(self.user, "region_id", None) and not self.is_bound:
