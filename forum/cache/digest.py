@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import django
+from django.conf import settings
 from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 
@@ -22,6 +23,18 @@ def files_digest(names: tuple[str, ...]) -> str:
     digest = hashlib.blake2b(django.__version__.encode(), digest_size=8)
     for name in names:
         digest.update(Path(get_template(name).origin.name).read_bytes())
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def site_templates_digest() -> str:
+    """A digest of every file in the project's templates folders (and of Django): what a whole
+    stored page is made from. Worked out once per process; a deployment starts new ones."""
+    digest = hashlib.blake2b(django.__version__.encode(), digest_size=8)
+    for folder in settings.TEMPLATES[0]["DIRS"]:
+        for path in sorted(Path(folder).rglob("*.html")):
+            digest.update(str(path.relative_to(folder)).encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

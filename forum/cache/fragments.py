@@ -47,7 +47,7 @@ COMMENT_TEMPLATES = (
 )
 
 
-def _templates_digest() -> str:
+def templates_digest() -> str:
     return files_digest(COMMENT_TEMPLATES)
 
 
@@ -55,7 +55,7 @@ _COMMENT_SKIP = ("search_vector", "body")
 _USER_SKIP = ("password", "last_login")
 
 
-def _thread_state(thread) -> tuple:
+def thread_state(thread) -> tuple:
     """What comment.html reads of the thread and its theme (whether replies are taken)."""
     theme = thread.theme
     return (
@@ -67,13 +67,13 @@ def _thread_state(thread) -> tuple:
 def comment_digest(comment, thread, reader_kind: str, everything: str) -> str:
     """A digest of everything comment.html reads for this comment, for readers of this kind."""
     return digest((
-        _templates_digest(),
+        templates_digest(),
         everything,
         reader_kind,
         row(comment, _COMMENT_SKIP),
         row(comment.author, _USER_SKIP) if comment.author_id else (),
         row(comment.parent, _COMMENT_SKIP) if comment.parent_id else (),
-        _thread_state(thread),
+        thread_state(thread),
     ))
 
 
@@ -113,7 +113,7 @@ def comment_list_html(request, thread, comments, first_unread_id, listing=None) 
             continue
         pieces = found.get(key)
         if pieces is None:
-            pieces = _render_shared(template, comment, thread, user)
+            pieces = render_shared(template, comment, thread, user)
             missing[key] = pieces
         shared[comment.pk] = pieces
     if missing:
@@ -128,7 +128,7 @@ def comment_list_html(request, thread, comments, first_unread_id, listing=None) 
                        "first_unread_id": first_unread_id, "csrf_token": token}
             parts.append(template.render(context))
             continue
-        html = pieces[_state(getattr(comment, "my_vote", 0))]
+        html = pieces[vote_state(getattr(comment, "my_vote", 0))]
         parts.append(html.replace(CSRF_MARK, token).replace(NEXT_MARK, next_path))
     return joined(parts)
 
@@ -146,12 +146,12 @@ def _own_view(comment, user, first_unread_id) -> bool:
 _STATES = (0, VoteValue.AGREE, VoteValue.DISAGREE)
 
 
-def _state(my_vote) -> int:
+def vote_state(my_vote) -> int:
     """The index, in a fragment's renderings, of the one for a reader with this vote."""
     return _STATES.index(my_vote) if my_vote in _STATES else 0
 
 
-def _render_shared(template, comment, thread, user) -> tuple[str, ...]:
+def render_shared(template, comment, thread, user) -> tuple[str, ...]:
     """The comment's HTML for any reader of this kind: with no vote, agreeing, disagreeing."""
     saved = getattr(comment, "my_vote", 0)
     # Stand-ins for the reader's own values, replaced in `comment_list_html`.
@@ -207,8 +207,8 @@ class Listing:
         self.version_keys = [EVERYTHING, thread_key(thread.pk)]
         self.versions: list[str] | None = None
 
-    def _state(self) -> tuple:
-        return (_templates_digest(), _thread_state(self.thread))
+    def _page_state(self) -> tuple:
+        return (templates_digest(), thread_state(self.thread))
 
     def html(self) -> tuple[list[ListedComment], SafeString] | None:
         """The page's comments and their HTML for this reader, or None to build them."""
@@ -217,7 +217,8 @@ class Listing:
         found, current = versions.read(self.version_keys, self.key)
         self.versions = current
         stored = found.get(self.key)
-        if not isinstance(stored, dict) or stored.get("versions") != current or stored.get("state") != self._state():
+        if (not isinstance(stored, dict) or stored.get("versions") != current
+                or stored.get("state") != self._page_state()):
             return None
         entries: list[ListedComment] = stored["comments"]
         if not self._shared_by(entries):
@@ -231,7 +232,7 @@ class Listing:
         next_path = str(escape(self.request.get_full_path()))
         parts = []
         for entry, key in zip(entries, keys, strict=True):
-            html = pieces[key][_state(votes.get(entry.pk, 0))]
+            html = pieces[key][vote_state(votes.get(entry.pk, 0))]
             parts.append(html.replace(CSRF_MARK, token).replace(NEXT_MARK, next_path))
         return entries, joined(parts)
 
@@ -274,5 +275,5 @@ class Listing:
                     + comment_digest(comment, self.thread, f"author-{self.kind}", everything),
                 )
             )
-        stored = {"versions": self.versions, "state": self._state(), "comments": entries}
+        stored = {"versions": self.versions, "state": self._page_state(), "comments": entries}
         cache.set(self.key, stored, timeout=PAGE_TIMEOUT)

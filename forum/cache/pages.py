@@ -55,7 +55,7 @@ class AnonymousPage:
         stored = found.get(self.page_key)
         if stored is None or stored["versions"] != current:
             return None
-        nonce = _nonce(self.request)
+        nonce = request_nonce(self.request)
         response = HttpResponse(stored["body"].replace(NONCE_MARK, nonce), content_type=stored["content_type"])
         response["X-Forum-Cache"] = "hit"
         return response
@@ -73,7 +73,7 @@ class AnonymousPage:
         ):
             return response
         body = response.content.decode(response.charset)
-        nonce = _nonce(self.request)
+        nonce = request_nonce(self.request)
         if nonce:
             body = body.replace(nonce, NONCE_MARK)
         entry = {"versions": self.versions, "body": body, "content_type": response["Content-Type"]}
@@ -81,7 +81,7 @@ class AnonymousPage:
         return response
 
 
-def _nonce(request) -> str:
+def request_nonce(request) -> str:
     # django-csp's lazy nonce is falsy until first read: compare with None, never use `or`.
     nonce = getattr(request, "csp_nonce", None)
     return str(nonce) if nonce is not None else ""

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
-from django.utils.html import format_html
+from django.utils.html import escape
 from django.utils.safestring import SafeString
 
 from config import versions
@@ -21,6 +21,7 @@ from forum.cache.digest import FRAGMENT_TIMEOUT, PAGE_TIMEOUT, digest, files_dig
 from forum.cache.fragments import CSRF_MARK
 from forum.cache.versions import EVERYTHING, MAP, THEMES, everything_version, theme_key, thread_key
 from forum.models import Thread
+from forum.models.core import page_for_position
 
 UNREAD_MARK = "cgunreadmark000000000000"
 MAP_TEMPLATES = (
@@ -89,14 +90,24 @@ def first_unread_url(thread) -> str:
 
 
 def unread_link_html(thread) -> str:
-    count = getattr(thread, "unread_count", None)
+    """The reader's "N unread" link for a discussion annotated with `unread_count` and
+    `last_read_position`."""
+    return unread_link(thread.get_absolute_url(), escape(thread.title), thread.last_position,
+                       getattr(thread, "last_read_position", None) or 0)
+
+
+def unread_link(url: str, escaped_title: str, last_position: int, last_read: int) -> str:
+    """The link from what it is made of (the theme page's stored rows keep just these): to the
+    first comment after `last_read`, or to the start of a discussion never read."""
+    count = max(last_position - last_read, 0)
     if not count:
         return ""
-    go_to_first = " – go to the first" if getattr(thread, "last_read_position", None) else ""
-    return format_html(
-        '<br><a class="nhsuk-body-s" href="{}">{} unread<span class="nhsuk-u-visually-hidden"> in {}</span>{}</a>',
-        first_unread_url(thread), count, thread.title, go_to_first,
-    )
+    if last_read:
+        page = page_for_position(last_read + 1)
+        url = f"{url if page <= 1 else f'{url}?page={page}'}#first-unread"
+    go_to_first = " – go to the first" if last_read else ""
+    return (f'<br><a class="nhsuk-body-s" href="{escape(url)}">{count} unread<span class="nhsuk-u-visually-hidden">'
+            f" in {escaped_title}</span>{go_to_first}</a>")
 
 
 # Rows of a theme's list of discussions for signed-in readers --------------------------------------
@@ -108,6 +119,11 @@ def thread_rows_html(threads) -> SafeString | None:
     """The rows of a signed-in reader's list of discussions (forum/includes/thread_row.html): each
     row from the cache, keyed by a digest of the thread's row (any change to it, from a title to
     the last activity, gives a new key), with the reader's own "N unread" link put in."""
+    return thread_rows_marked(threads, slot=unread_link_html)
+
+
+def thread_rows_marked(threads, *, slot) -> SafeString | None:
+    """The rows as above, with `slot(thread)` where the reader's unread link goes."""
     if not threads:
         return None
     everything = everything_version()
@@ -120,7 +136,7 @@ def thread_rows_html(threads) -> SafeString | None:
         row = found.get(key)
         if row is None:
             row = missing[key] = template.render({"thread": thread, "unread_mark": True})
-        parts.append(row.replace(UNREAD_MARK, unread_link_html(thread)))
+        parts.append(row.replace(UNREAD_MARK, slot(thread)))
     if missing:
         cache.set_many(missing, timeout=FRAGMENT_TIMEOUT)
     return joined(parts)
@@ -136,18 +152,24 @@ FORM_TEMPLATES = ("forum/includes/form_fields.html", "includes/form_field.html",
 SUBMISSION_MARK = "cgsubmissionmark0000000000000000"
 
 
+def form_signature(form) -> str:
+    """A digest of the fields an empty form offers (a facilitator is offered more) and of the
+    templates it is drawn with."""
+    fields = tuple(
+        (name, type(field).__name__, type(field.widget).__name__, str(field.label), str(field.help_text),
+         field.required, repr(getattr(field, "choices", None)))
+        for name, field in form.fields.items()
+    )
+    return digest((files_digest(FORM_TEMPLATES), type(form).__qualname__, fields))
+
+
 def blank_form_html(request, form) -> SafeString | None:
     """forum/includes/form_fields.html for an empty form (no text, no draft, no errors), from the
     cache: it is the same for every reader offered the same fields, but for their CSRF token and
     the form's new one-time submission key, which are put in. None when the form is not empty."""
     if form.is_bound or any(value for name, value in form.initial.items()):
         return None
-    fields = tuple(
-        (name, type(field).__name__, type(field.widget).__name__, str(field.label), str(field.help_text),
-         field.required, repr(getattr(field, "choices", None)))
-        for name, field in form.fields.items()
-    )
-    key = f"forum:blank-form:{digest((files_digest(FORM_TEMPLATES), type(form).__qualname__, fields))}"
+    key = f"forum:blank-form:{form_signature(form)}"
     token = get_token(request)
     submission_key = str(form["submission_key"].value())
     stored = cache.get(key)

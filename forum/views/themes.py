@@ -10,6 +10,7 @@ from forum import permissions
 from forum.agreement.summary import with_common_ground_counts
 from forum.cache import rows
 from forum.cache.pages import AnonymousPage
+from forum.cache.theme_pages import THREADS_PER_PAGE, ThemePage
 from forum.cache.versions import THEMES, theme_key
 from forum.models import Theme
 from forum.posting import drafts
@@ -18,8 +19,6 @@ from forum.views.access import get_theme
 from forum.views.common import page_number
 from forum.views.compose import compose, opening_comment
 from forum.views.region_filter import region_filter_or_400
-
-THREADS_PER_PAGE = 50
 
 
 @require_GET
@@ -38,6 +37,14 @@ def theme_detail(request, slug: str):
         return response
     theme = get_theme(slug, request.user)
     page = page_number(request)
+    start_refusal = permissions.start_thread_refusal(request.user, theme)
+    # Signed-in readers: the whole page as stored for readers of their kind, when their list of
+    # discussions is the shared one (forum.cache.theme_pages); otherwise built as below.
+    shared = ThemePage(request, theme, page, start_refusal)
+    if shared.usable and (response := shared.response(
+        lambda threads, rows_html, has_next: _page_html(request, theme, page, threads, rows_html, has_next)
+    )) is not None:
+        return response
     region_filter, refused = region_filter_or_400(
         request, back_url=theme.get_absolute_url(), back_text=f"Go to “{theme.title}”"
     )
@@ -57,24 +64,33 @@ def theme_detail(request, slug: str):
     threads = threads[:THREADS_PER_PAGE]
     for thread in threads:
         thread.theme = theme  # every thread here belongs to this theme: no query per row
-    response = render(
-        request,
-        "forum/theme_detail.html",
-        {
-            "theme": theme,
-            "threads": threads,
-            # Signed-in readers: each row from the cache, with their own unread link put in.
-            "rows_html": rows.thread_rows_html(threads) if request.user.is_authenticated else None,
-            "page": page,
-            "has_next": has_next,
-            "region_filter": region_filter,
-            "previous_url": region_filter.url(request.path, page=page - 1 if page > 2 else None),
-            "next_url": region_filter.url(request.path, page=page + 1),
-            "start_refusal": permissions.start_thread_refusal(request.user, theme),
-            "missing_voices": rows.shared_missing_voices(theme),
-        },
-    )
-    return cached.keep(response)
+    # Signed-in readers: each row from the cache, with their own unread link put in.
+    rows_html = rows.thread_rows_html(threads) if request.user.is_authenticated else None
+    context = _context(request, theme, page, threads, rows_html, has_next, region_filter)
+    return cached.keep(render(request, "forum/theme_detail.html", {**context, "start_refusal": start_refusal}))
+
+
+def _page_html(request, theme, page: int, threads, rows_html, has_next: bool) -> str:
+    """The page as every reader of this one's kind sees it, unfiltered, their own parts left as
+    marks (`forum.cache.theme_pages`)."""
+    region_filter, _refused = region_filter_or_400(request, back_url="", back_text="")  # no filter: valid
+    context = _context(request, theme, page, threads, rows_html, has_next, region_filter)
+    context.update(start_refusal=permissions.start_thread_refusal(request.user, theme), shell_marks=True)
+    return render(request, "forum/theme_detail.html", context).content.decode()
+
+
+def _context(request, theme, page: int, threads, rows_html, has_next: bool, region_filter) -> dict:
+    return {
+        "theme": theme,
+        "threads": threads,
+        "rows_html": rows_html,
+        "page": page,
+        "has_next": has_next,
+        "region_filter": region_filter,
+        "previous_url": region_filter.url(request.path, page=page - 1 if page > 2 else None),
+        "next_url": region_filter.url(request.path, page=page + 1),
+        "missing_voices": rows.shared_missing_voices(theme),
+    }
 
 
 @require_http_methods(["GET", "POST"])

@@ -11,6 +11,7 @@ from forum import events, permissions
 from forum.agreement.services import with_agreement_of
 from forum.cache import fragments, rows
 from forum.cache.pages import AnonymousPage
+from forum.cache.thread_pages import ThreadPage
 from forum.cache.versions import thread_key
 from forum.models import Comment, Draft
 from forum.posting import drafts, quoting
@@ -47,6 +48,15 @@ def _initial_reply(request, thread) -> tuple[dict, Comment | None]:
 
 def _render_thread(request, thread, page: int, form: CommentForm, *, preview=None, reply_target=None, status=200,
                    restored=None):
+    # Signed-in readers: the whole page as stored for readers of their kind, when nothing on it
+    # is theirs alone (forum.cache.thread_pages); otherwise built as below.
+    as_shown = reply_target is None and preview is None and not restored and not form.is_bound
+    if as_shown and request.user.is_authenticated:
+        shared = ThreadPage(request, thread, page, settings.COMMENTS_PER_PAGE, form)
+        if shared.usable and (response := shared.response(
+            lambda comments, html: _page_html(request, thread, page, form, comments, html)
+        )) is not None:
+            return response
     per_page = settings.COMMENTS_PER_PAGE
     last_read = getattr(thread, "last_read_position", None)
     first_unread_id = None
@@ -69,9 +79,30 @@ def _render_thread(request, thread, page: int, form: CommentForm, *, preview=Non
             reply_target = next((c for c in comments if str(c.pk) == parent_id), None) or form.parent_comment
         # Signed-in readers: each comment's HTML from the cache where it is the same for others.
         comments_html = fragments.comment_list_html(request, thread, comments, first_unread_id, listing)
+    context = _context(request, thread, page, form, comments, comments_html)
+    context.update({
+        "first_unread_id": first_unread_id,
+        "preview_html": preview,
+        "reply_target": reply_target,
+        "restored": restored,
+    })
+    if restored:
+        context["blank_form_html"] = None
+    return render(request, "forum/thread_detail.html", context, status=status)
+
+
+def _page_html(request, thread, page: int, form, comments, comments_html) -> str:
+    """The page as every reader of this one's kind sees it, their own parts left as marks
+    (`forum.cache.thread_pages`)."""
+    context = {**_context(request, thread, page, form, comments, comments_html), "shell_marks": True}
+    return render(request, "forum/thread_detail.html", context).content.decode()
+
+
+def _context(request, thread, page: int, form, comments, comments_html) -> dict:
     num_pages = thread.num_pages
     refusal = permissions.comment_refusal(request.user, thread)
-    context = {
+    last_read = getattr(thread, "last_read_position", None)
+    return {
         "thread": thread,
         "theme": thread.theme,
         "comments": comments,
@@ -81,17 +112,16 @@ def _render_thread(request, thread, page: int, form: CommentForm, *, preview=Non
         "pagination": pagination_items(page, num_pages, thread.get_page_url) if num_pages > 1 else [],
         "previous_url": thread.get_page_url(page - 1) if page > 1 else None,
         "next_url": thread.get_page_url(page + 1) if page < num_pages else None,
-        "first_unread_id": first_unread_id,
+        "first_unread_id": None,
         "first_unread_url": thread.first_unread_url(last_read) if last_read else None,
         "form": form,
-        "preview_html": preview,
-        "reply_target": reply_target,
+        "preview_html": None,
+        "reply_target": None,
         "comment_refusal": refusal,
-        "blank_form_html": None if refusal or restored else rows.blank_form_html(request, form),
+        "blank_form_html": None if refusal else rows.blank_form_html(request, form),
         "draft_context": drafts.thread_context(thread) if request.user.is_authenticated else "",
-        "restored": restored,
+        "restored": None,
     }
-    return render(request, "forum/thread_detail.html", context, status=status)
 
 
 def _with_draft(request, thread, initial: dict) -> tuple[dict, drafts.Restored]:

@@ -170,4 +170,7 @@ def test_a_theme_page_narrowed_to_a_region(reader, theme, source, authors, page)
     fill_theme(theme, authors, 37)
     mark_common_ground(theme)
     large = count(reader, f"{url}?region={code}")
-    assert small == large == every_region <= BUDGET
+    # A signed-in reader's unfiltered theme page is made to be stored for every member
+    # (forum.cache.theme_pages), a different path from the filtered one: both within the budget.
+    assert small == large <= BUDGET
+    assert every_region <= BUDGET

@@ -1,0 +1,173 @@
+"""Whole pages for signed-in readers, stored once per page, version and kind of reader, with each
+reader's own parts left as marks and put in per request.
+
+A page made for one reader is stored as segments: the HTML every reader of its kind gets, between
+marks for what is theirs alone. The marks are
+
+- the CSRF token, the CSP nonce and the reply form's one-time key (`CSRF_MARK`, `NONCE_MARK`,
+  `SUBMISSION_MARK`), swapped for this request's own;
+- parts (`{% reader_part "template.html" %}`, config/templatetags/shells.py): the header with
+  the reader's name and counts, their follow button, their unread link. The template is rendered
+  again per request with a small context (the context processors and what the view passes);
+- slots (`slot_mark(name)`): the page fills them, e.g. a comment in the reader's vote state, or
+  their "N unread" link under a discussion's title.
+
+The stored page is used only while the versions it was made under are current (one round trip
+with them, like `AnonymousPage`) and its `state` (what the page shows that no version covers, such
+as the templates and the reader's refusal) is the same. The caller decides which readers and
+requests may share a page: nothing of theirs may be in it outside the marks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.template import Context, engines
+
+from config import versions
+from config.templatetags.shells import PART_PREFIX, PART_SUFFIX
+from forum.cache.digest import PAGE_TIMEOUT, digest, joined, site_templates_digest
+from forum.cache.fragments import CSRF_MARK
+from forum.cache.pages import CACHEABLE_PARAMS, NONCE_MARK, request_nonce
+from forum.cache.rows import SUBMISSION_MARK
+from forum.cache.versions import EVERYTHING
+
+SLOT_PREFIX = "cgslotmark:"
+SLOT_SUFFIX = ":endslot"
+# Names are matched lazily: marks often follow one another ("…:endslotcgslotmark:…").
+_MARKS = re.compile(
+    f"({CSRF_MARK}|{NONCE_MARK}|{SUBMISSION_MARK}|{PART_PREFIX}[\\w/.-]+?{PART_SUFFIX}|{SLOT_PREFIX}[\\w:.-]+?{SLOT_SUFFIX})"
+)
+
+
+def slot_mark(name: str) -> str:
+    """The mark a page leaves where the reader's own `name` goes (`Shell.fill` asks for it)."""
+    return f"{SLOT_PREFIX}{name}{SLOT_SUFFIX}"
+
+
+def plain_request(request) -> bool:
+    """A signed-in GET with nothing of the reader's own waiting in it: no query parameters but the
+    page number, no messages to show."""
+    if request.method != "GET" or not set(request.GET) <= CACHEABLE_PARAMS:
+        return False
+    if "messages" in request.COOKIES:
+        return False
+    session = getattr(request, "session", None)
+    return session is None or "_messages" not in session
+
+
+@dataclass
+class Stored:
+    """A page as stored: its segments (text, or a mark's kind and name) and what the page keeps
+    with it to fill its slots."""
+
+    segments: list
+    data: dict = field(default_factory=dict)
+
+
+class Shell:
+    """One page's stored copy for readers of one kind.
+
+        shell = Shell(request, "thread:12:1:member:…", [thread_key(12)], state=(...))
+        stored = shell.get()
+        if stored is None:
+            html = render the page with parts and slots as marks; shell.keep(html, data)
+        response = shell.fill(stored, parts_context, slot=lambda name: ...)
+    """
+
+    def __init__(self, request, name: str, version_keys: list[str], *, state=()):
+        self.request = request
+        state = (site_templates_digest(), state)
+        self.key = "forum:shell:" + digest((name, state))
+        self.version_keys = [EVERYTHING, *version_keys]
+        self.state = state
+        self.usable = bool(settings.SHARED_CACHE)
+        self.versions: list[str] | None = None
+
+    @cached_property
+    def token(self) -> str:
+        """The request's CSRF token, once (each `get_token` call masks it anew)."""
+        return get_token(self.request)
+
+    def get(self) -> Stored | None:
+        """The stored page, when it was made under the current versions."""
+        if not self.usable:
+            return None
+        found, self.versions = versions.read(self.version_keys, self.key)
+        entry = found.get(self.key)
+        if not isinstance(entry, dict) or entry.get("versions") != self.versions or entry.get("state") != self.state:
+            return None
+        return entry["page"]
+
+    def make(self, html: str, *, submission_key: str = "", data: dict | None = None) -> Stored:
+        """Split a page rendered for this reader into segments (their token, nonce and one-time
+        key made marks), and store it when the versions have settled."""
+        for own, mark in ((self.token, CSRF_MARK), (request_nonce(self.request), NONCE_MARK),
+                          (submission_key, SUBMISSION_MARK)):
+            if own:
+                html = html.replace(own, mark)
+        stored = Stored(segments=_segments(html), data=data or {})
+        if self.usable and self.versions is not None and versions.all_settled(self.versions):
+            cache.set(self.key, {"versions": self.versions, "state": self.state, "page": stored}, timeout=PAGE_TIMEOUT)
+        return stored
+
+    def fill(self, stored: Stored, parts: dict, *, slot=None, submission_key: str = "") -> HttpResponse:
+        """The page for this reader: marks replaced by their token, nonce and key, each part
+        rendered with `parts` (and the context processors), each slot by `slot(name)`."""
+        context = _parts_context(self.request, {**parts, "csrf_token": self.token})
+        own = {"csrf": self.token, "nonce": request_nonce(self.request), "submission": submission_key}
+        out = []
+        for segment in stored.segments:
+            if isinstance(segment, str):
+                out.append(segment)
+            elif segment[0] == "part":
+                out.append(_render_part(segment[1], context))
+            elif segment[0] == "slot":
+                out.append(slot(segment[1]) if slot else "")
+            else:
+                out.append(own[segment[0]])
+        return HttpResponse(joined(out))
+
+
+def _segments(html: str) -> list:
+    """Text and marks, in order: ("csrf", ""), ("nonce", ""), ("submission", ""), ("part", name),
+    ("slot", name)."""
+    segments = []
+    for index, piece in enumerate(_MARKS.split(html)):
+        if index % 2 == 0:
+            if piece:
+                segments.append(piece)
+        elif piece == CSRF_MARK:
+            segments.append(("csrf", ""))
+        elif piece == NONCE_MARK:
+            segments.append(("nonce", ""))
+        elif piece == SUBMISSION_MARK:
+            segments.append(("submission", ""))
+        elif piece.startswith(PART_PREFIX):
+            segments.append(("part", piece[len(PART_PREFIX):-len(PART_SUFFIX)]))
+        else:
+            segments.append(("slot", piece[len(SLOT_PREFIX):-len(SLOT_SUFFIX)]))
+    return segments
+
+
+def _parts_context(request, parts: dict) -> Context:
+    """One context for every part of the page: the context processors' values, then `parts`."""
+    engine = engines["django"].engine
+    values = {}
+    for processor in engine.template_context_processors:
+        values.update(processor(request))
+    values.update(parts)
+    values["request"] = request
+    return Context(values, autoescape=engine.autoescape)
+
+
+def _render_part(name: str, context: Context) -> str:
+    template = engines["django"].engine.get_template(name)
+    with context.push():
+        return template.render(context)

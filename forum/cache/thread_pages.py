@@ -1,0 +1,176 @@
+"""A discussion's page for signed-in readers, stored whole once per page, version and kind of reader
+(`forum.cache.shells`), so an unchanged page costs one round trip for the page, one query for the
+reader's votes on its comments, and the rendering of the reader's own parts (header, follow button,
+unread link).
+
+Each comment is kept in the stored page in its three renderings (no vote, agrees, disagrees) and
+put in per request in the reader's own state; a reader's own comments come from their author
+renderings (`forum.cache.fragments`). A page is shared only when nothing on it is the reader's
+alone: not for moderators, not when a comment on the page is unread by them, waits for a moderator
+or answers a comment others cannot see, not with a draft or text kept over a sign-in in the reply
+box, not with messages to show, and not on a discussion that is not public. Those pages are built
+as before.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.template.loader import get_template
+from django.utils.html import escape
+
+from forum import permissions
+from forum.cache import fragments, rows, shells
+from forum.cache.digest import FRAGMENT_TIMEOUT
+from forum.cache.versions import everything_version, thread_key
+from forum.models import Agreement
+
+
+@dataclass(frozen=True)
+class StoredComment:
+    pk: int
+    author_id: int | None
+    pieces: tuple[str, ...]  # for any reader of the page's kind, in each vote state
+    author_key: str  # its renderings for its author, in the fragment cache
+    private_parent_author_id: int | None  # who wrote the comment it answers, when others cannot see that
+
+
+class ThreadPage:
+    """The stored page of a discussion for this reader, when they may share it.
+
+        page = ThreadPage(request, thread, page_number, per_page, form)
+        if page.usable and (response := page.response(render)) is not None:
+            return response
+    """
+
+    def __init__(self, request, thread, page: int, per_page: int, form):
+        self.request = request
+        self.user = request.user
+        self.thread = thread
+        self.page = page
+        self.per_page = per_page
+        self.form = form
+        self.kind = fragments.reader_kind(self.user)
+        self.first = (page - 1) * per_page + 1
+        self.last = min(self.first + per_page - 1, thread.last_position)
+        self.usable = self._usable()
+
+    def _usable(self) -> bool:
+        thread = self.thread
+        if self.kind is None or not shells.plain_request(self.request) or not thread.is_public:
+            return False
+        if getattr(thread, "draft_body", None) is not None or any(self.form.initial.values()):
+            return False
+        last_read = getattr(thread, "last_read_position", None)
+        return not (last_read and self.last > last_read)  # no comment on the page is unread
+
+    def _shell(self) -> shells.Shell:
+        refusal = permissions.comment_refusal(self.user, self.thread)
+        state = (fragments.templates_digest(), fragments.thread_state(self.thread), str(refusal or ""),
+                 rows.form_signature(self.form), self.per_page)
+        name = f"thread:{self.thread.pk}:{self.page}:{self.kind}"
+        return shells.Shell(self.request, name, [thread_key(self.thread.pk)], state=state)
+
+    def response(self, render):
+        """The page from the store (made with `render(comments, comments_html)` when it is not
+        there), or None when it cannot be shared after all."""
+        shell = self._shell()
+        stored = shell.get()
+        if stored is None:
+            stored = self._make(shell, render)
+            if stored is None:
+                return None
+        return self._fill(shell, stored)
+
+    # Making the page -------------------------------------------------------------------------------
+
+    def _make(self, shell: shells.Shell, render):
+        comments = list(
+            self.thread.comments.listed_for(self.user)
+            .on_page(self.thread, self.page, self.per_page)
+            .select_related("author", "parent")
+        )
+        if not self._shareable(comments):
+            return None
+        everything = everything_version()
+        stored = self._comments(comments, everything)
+        marks = fragments.joined([shells.slot_mark(f"comment:{comment.pk}") for comment in comments])
+        submission_key = str(self.form["submission_key"].value())
+        html = render(comments, marks)
+        return shell.make(html, submission_key=submission_key, data={"comments": stored})
+
+    def _shareable(self, comments) -> bool:
+        """Every position of the page is there: nothing waits for a moderator (its author alone
+        would see it)."""
+        if [comment.position for comment in comments] != list(range(self.first, self.last + 1)):
+            return False
+        return not any(comment.needs_approval and not comment.is_hidden for comment in comments)
+
+    def _comments(self, comments, everything: str) -> dict[int, StoredComment]:
+        """Each comment's renderings for the page's kind of reader (from the fragment cache, or
+        rendered and kept there), with the reader's own comments' author renderings kept too.
+        The reader's own comments are rendered as others see them with a stand-in for the
+        reader who wrote none of them."""
+        def key(comment, view):
+            return "forum:comment:" + fragments.comment_digest(comment, self.thread, view, everything)
+
+        keys = {c.pk: key(c, self.kind) for c in comments}
+        own = {c.pk: key(c, f"author-{self.kind}") for c in comments if c.author_id == self.user.pk}
+        found = cache.get_many([*keys.values(), *own.values()])
+        template = get_template("forum/includes/comment.html")
+        others = _stand_in(self.user)
+        missing = {}
+        for comment in comments:
+            for wanted, reader in ((keys[comment.pk], others), (own.get(comment.pk), self.user)):
+                if wanted and wanted not in found:
+                    found[wanted] = missing[wanted] = fragments.render_shared(template, comment, self.thread, reader)
+        if missing:
+            cache.set_many(missing, timeout=FRAGMENT_TIMEOUT)
+        return {c.pk: StoredComment(c.pk, c.author_id, found[keys[c.pk]], key(c, f"author-{self.kind}"),
+                                    _private_parent_author(c)) for c in comments}
+
+    # Serving it -------------------------------------------------------------------------------------
+
+    def _fill(self, shell: shells.Shell, stored: shells.Stored):
+        entries: dict[int, StoredComment] = stored.data["comments"]
+        if any(entry.private_parent_author_id == self.user.pk for entry in entries.values()):
+            return None  # a reply to the reader's own comment that others cannot see: theirs alone
+        own_keys = [entry.author_key for entry in entries.values() if entry.author_id == self.user.pk]
+        own = cache.get_many(own_keys) if own_keys else {}
+        if len(own) != len(own_keys):
+            return None  # the reader's own comment has gone from the fragment cache: build the page
+        votes = dict(Agreement.objects.filter(member=self.user, comment_id__in=list(entries))
+                     .values_list("comment_id", "vote"))
+        token = shell.token
+        next_path = str(escape(self.request.get_full_path()))
+
+        def comment_html(name: str) -> str:
+            entry = entries[int(name.rpartition(":")[2])]
+            pieces = own[entry.author_key] if entry.author_id == self.user.pk else entry.pieces
+            html = pieces[fragments.vote_state(votes.get(entry.pk, 0))]
+            return html.replace(fragments.CSRF_MARK, token).replace(fragments.NEXT_MARK, next_path)
+
+        last_read = getattr(self.thread, "last_read_position", None)
+        parts = {
+            "user": self.user,
+            "thread": self.thread,
+            "theme": self.thread.theme,
+            "first_unread_url": self.thread.first_unread_url(last_read) if last_read else None,
+            "first_unread_id": None,
+        }
+        return shell.fill(stored, parts, slot=comment_html, submission_key=str(self.form["submission_key"].value()))
+
+
+def _private_parent_author(comment) -> int | None:
+    parent = comment.parent if comment.parent_id else None
+    return parent.author_id if parent is not None and not parent.is_public else None
+
+
+def _stand_in(user):
+    """The reader as another member of their kind sees a comment: the same standing (remembered on
+    the copy), but the author of none of them."""
+    other = copy.copy(user)
+    other.id = 0
+    return other
