@@ -19,7 +19,7 @@ help:
 	@echo "make run    install, build, migrate, load the source texts and serve http://$(HOST):$(PORT)"
 	@echo "make test   install (with dev tools) and run the whole test suite"
 	@echo "make lint   ruff, the import layers (lint-imports) and the migrations check"
-	@echo "make bench  seed demo data into PostgreSQL and measure every page (writes docs/benchmarks.md)"
+	@echo "make bench  seed demo data into PostgreSQL and measure every page, repeating runs others disturbed (writes docs/benchmarks.md)"
 	@echo "make bench-compare BENCH_BASE=<ref>  the same pages of this checkout and of <ref>, interleaved"
 	@echo "make serve  production-style: DEBUG off, gunicorn and the task worker, which sends the digests (needs SECRET_KEY, see docs/deploy.md)"
 
@@ -83,10 +83,16 @@ lint: install-dev
 	TESTING=true $(PY) manage.py makemigrations --check --dry-run
 
 # The benchmark (docs/performance.md): seeds demo data into a fresh PostgreSQL database (cg_bench),
-# serves it with gunicorn like production and measures every page with wrk; writes
-# docs/benchmarks.md and docs/benchmarks.svg. Needs PostgreSQL on 127.0.0.1:5432; uses Redis when
-# it answers. A full run at the default scale takes about fifteen minutes.
+# serves it with gunicorn like production and measures every page with wrk, as an anonymous
+# visitor, a member, a moderator and a member with 10,000 notifications; writes docs/benchmarks.md
+# and docs/benchmarks.svg. Each page's run follows a short run of a trivial view, and its ratio is
+# taken within that pair. Around each run it measures the CPU of every other process on the machine
+# (bench/honesty.py); a pair where that exceeds BENCH_QUIET_LIMIT (% of one core, default 10) is
+# measured again, up to BENCH_RETRIES times (default 2), and the report says which figures come
+# from quiet runs. Needs PostgreSQL on 127.0.0.1:5432; uses Redis when it answers. A full run at the
+# default scale takes about twenty minutes on a quiet machine, up to three times that on a busy one.
 #   make bench BENCH_SCALE=10 BENCH_SECONDS=10 BENCH_REPS=3 [BENCH_OUTPUT=/tmp/benchmarks.md]
+#   also BENCH_CONTROL_SECONDS, BENCH_RETRIES, BENCH_QUIET_LIMIT, BENCH_DB_NAME, BENCH_REDIS_URL, BENCH_PORT
 BENCH_SCALE ?= 10
 BENCH_SECONDS ?= 10
 BENCH_REPS ?= 3

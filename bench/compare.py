@@ -35,6 +35,7 @@ from io import BytesIO
 from pathlib import Path
 
 import run  # bench/run.py, beside this script
+from report import reader_label, versions
 from serverenv import production_env
 
 ROOT = run.ROOT
@@ -73,7 +74,7 @@ def env_for(name: str) -> dict[str, str]:
                           redis_url=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3"), **overrides)
 
 
-def measure(wrk: str, targets: list[dict], cookies: dict[str, str]) -> dict[str, dict[str, list[dict]]]:
+def measure(wrk: str, targets: list[dict], cookies: dict[str, dict[str, str]]) -> dict[str, dict[str, list[dict]]]:
     results = {name: {t["name"]: [] for t in targets} for name in PORTS}
     rng = random.Random(1)
     for rep in range(run.REPS):
@@ -86,7 +87,7 @@ def measure(wrk: str, targets: list[dict], cookies: dict[str, str]) -> dict[str,
             for name in servers:
                 url = f"http://127.0.0.1:{PORTS[name]}{target['path']}"
                 results[name][target["name"]].append(
-                    run.run_wrk(wrk, url, run.SECONDS, cookies[name] if target["signed_in"] else None)
+                    run.run_wrk(wrk, url, run.SECONDS, run.cookie_for(target, cookies[name]))
                 )
     return results
 
@@ -106,11 +107,14 @@ def in_process(targets: list[dict], trees: dict[str, Path]) -> dict[str, list[di
     return timings
 
 
-def signed_in_cookie(name: str, tree: Path) -> str:
-    """A session cookie for the demo member, signed in by the code in `tree` (its bench_targets)."""
+def signed_in_cookies(name: str, tree: Path, fallback: dict[str, str]) -> dict[str, str]:
+    """Session cookies for the demo readers, signed in by the code in `tree` (its bench_targets).
+    An earlier checkout's bench_targets may sign in the demo member only; its other readers use
+    `fallback`'s sessions (the two servers share the database and the secret key)."""
     done = subprocess.run([run.PY, "manage.py", "bench_targets"], cwd=tree, env=env_for(name), capture_output=True,
                           text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])["cookie"]
+    info = json.loads(done.stdout.strip().splitlines()[-1])
+    return {**fallback, **(info.get("cookies") or {"member": info["cookie"]})}
 
 
 def ratios(runs: dict[str, list[dict]], page: str) -> list[float]:
@@ -136,7 +140,7 @@ def main() -> None:
     run.manage(env, "load_journey")
     run.manage(env, "seed_demo", "--scale", run.SCALE, "--seed", "1")
     info = json.loads(run.manage(env, "bench_targets", capture=True).strip().splitlines()[-1])
-    targets, cookies = info["targets"], {"new": info["cookie"]}
+    targets, cookies = info["targets"], {"new": info.get("cookies") or {"member": info["cookie"]}}
     load_before = load_average()
     old_tree = export_tree(BASE_REF)
     log(f"this checkout against {BASE_REF} ({describe(BASE_REF)}), copied to {old_tree}")
@@ -144,14 +148,14 @@ def main() -> None:
     try:
         subprocess.run([run.PY, "manage.py", "collectstatic", "--no-input", "-v0"], cwd=old_tree, env=env_for("old"),
                        check=True)
-        cookies["old"] = signed_in_cookie("old", old_tree)
+        cookies["old"] = signed_in_cookies("old", old_tree, cookies["new"])
         servers = {name: run.start_server(env_for(name), port=PORTS[name], tree=tree)
                    for name, tree in (("new", ROOT), ("old", old_tree))}
         log("warming up")
         for target in targets:
             for name in PORTS:
                 run.run_wrk(wrk, f"http://127.0.0.1:{PORTS[name]}{target['path']}", 1,
-                            cookies[name] if target["signed_in"] else None)
+                            run.cookie_for(target, cookies[name]))
         results = measure(wrk, targets, cookies)
         RAW.write_text(json.dumps({"wrk": results}))
         for process in servers.values():
@@ -182,7 +186,7 @@ def write_report(targets, results, timings, info, load_before, load_after) -> No
         f"({describe('HEAD')}) against `{BASE_REF}` ({describe(BASE_REF)}), one database seeded with "
         f"`seed_demo --scale {run.SCALE}` ({info.get('counts', {})}), {run.REPS} repetitions of "
         f"{run.SECONDS} s per page and server, pages and servers interleaved, {run.CONNECTIONS} connections, "
-        f"wrk. {run.versions()}; gunicorn with {os.environ.get('WEB_CONCURRENCY', '2')} workers each, DEBUG off, "
+        f"wrk. {versions()}; gunicorn with {os.environ.get('WEB_CONCURRENCY', '2')} workers each, DEBUG off, "
         "Redis cache (a key prefix each).",
         "",
         f"Quiet machine: load average {load_before} before the run and {load_after} after it "
@@ -210,7 +214,7 @@ def write_report(targets, results, timings, info, load_before, load_after) -> No
         paired = [n["rps"] / o["rps"] if o["rps"] else 0.0
                   for n, o in zip(results["new"][name], results["old"][name], strict=True)]
         lines.append(
-            f"| {name} | {'yes' if target['signed_in'] else 'no'} | {old_rps:.0f} | {statistics.median(old):.2f} | "
+            f"| {name} | {reader_label(target)} | {old_rps:.0f} | {statistics.median(old):.2f} | "
             f"{new_rps:.0f} | {statistics.median(new):.2f} | {change:+.2f} | {spread:.2f} | {within} | "
             f"{statistics.median(paired):.2f} ({min(paired):.2f}–{max(paired):.2f}) |"
         )
@@ -236,7 +240,7 @@ def write_report(targets, results, timings, info, load_before, load_after) -> No
         old = [round_[name]["ms"] for round_ in timings["old"]]
         new = [round_[name]["ms"] for round_ in timings["new"]]
         lines.append(
-            f"| {name} | {'yes' if target['signed_in'] else 'no'} | {statistics.median(old):.2f} "
+            f"| {name} | {reader_label(target)} | {statistics.median(old):.2f} "
             f"({min(old):.2f}–{max(old):.2f}) | {statistics.median(new):.2f} ({min(new):.2f}–{max(new):.2f}) | "
             f"{statistics.median(new) / statistics.median(old):.2f} | "
             f"{timings['old'][0][name]['queries']} → {timings['new'][0][name]['queries']} | "

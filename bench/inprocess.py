@@ -1,11 +1,12 @@
 """Time the benchmark's pages in-process, with Django's test client, for `bench/compare.py`.
 
 Run with the working directory (and PYTHONPATH) of the checkout to measure and its production
-environment; reads the pages as JSON on stdin ([{"name", "path", "signed_in"}]) and prints one JSON
-line: for each page, the median milliseconds of a request served as the member or anonymous reader
-sees it in a steady state (warmed, past any settling time after signing in), the queries it ran and
-the Python function calls it made (counted with cProfile). No network and no load generator: the
-time is the application's own, so it varies far less than wrk's requests per second on a shared
+environment; reads the pages as JSON on stdin ([{"name", "path", "signed_in", "email"}], as
+bench_targets lists them) and prints one JSON line: for each page, the median milliseconds of a
+request served as its reader (the demo account named by "email", or the demo member) sees it in
+a steady state (warmed, past any settling time after signing in), the queries it ran and the
+Python function calls it made (counted with cProfile). No network and no load generator: the time
+is the application's own, so it varies far less than wrk's requests per second on a shared
 machine, and the count of calls does not depend on the machine's load at all.
 """
 
@@ -38,14 +39,18 @@ def main() -> None:
     from accounts.models import User
 
     pages = json.load(sys.stdin)
-    member = Client(HTTP_HOST="127.0.0.1")
-    member.force_login(User.objects.get(email="member@demo.invalid"), backend=settings.AUTHENTICATION_BACKENDS[0])
-    member.get("/about/")
-    anonymous = Client(HTTP_HOST="127.0.0.1")
+    clients = {None: Client(HTTP_HOST="127.0.0.1")}
+    for page in pages:
+        email = page.get("email") or ("member@demo.invalid" if page["signed_in"] else None)
+        if email not in clients:
+            clients[email] = Client(HTTP_HOST="127.0.0.1")
+            clients[email].force_login(User.objects.get(email=email), backend=settings.AUTHENTICATION_BACKENDS[0])
+            clients[email].get("/about/")
+        page["client"] = clients[email]
     time.sleep(SETTLE_WAIT)
     found = {}
     for page in pages:
-        client = member if page["signed_in"] else anonymous
+        client = page["client"]
         for _ in range(5):
             client.get(page["path"])
         with CaptureQueriesContext(connection) as queries:

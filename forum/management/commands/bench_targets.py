@@ -1,5 +1,10 @@
-"""What `make bench` measures: the pages, a signed-in demo member's cookie, the data's size and each
-page's query count. Prints one JSON line last (bench/run.py reads it)."""
+"""What `make bench` measures: the pages, each with the kind of reader who asks for it, a session
+cookie for each kind of signed-in reader, the data's size and each page's query count. Prints one
+JSON line last (bench/run.py and bench/compare.py read it).
+
+Readers: "anonymous"; "member" (the demo member); "moderator" (the demo moderator, who sees what
+moderators see); "notifications member" (a demo member holding 10,000 notifications, made here
+once by forum.demo.busy, since the seeded members hold only a few dozen each)."""
 
 from __future__ import annotations
 
@@ -17,26 +22,36 @@ from accounts.models import User
 from articles.models import Article
 from config import versions
 from forum.cache.versions import renew_everything
+from forum.demo.busy import NOTIFICATIONS, ensure_busy_member
 from forum.demo.plan import DEMO_DOMAIN
 from forum.models import Agreement, Comment, MapEntry, MapLink, Notification, Thread
+from forum.standing import is_moderator
 
 SEARCH = "/search/?q=waiting+list"
 DEEP_PAGE = 150
+ANONYMOUS, MEMBER, MODERATOR, BUSY = "anonymous", "member", "moderator", "notifications member"
 
 
 class Command(BaseCommand):
-    help = "Print the benchmark's pages, a demo member's session cookie, data counts and query counts as JSON."
+    help = "Print the benchmark's pages, readers' session cookies, data counts and query counts as JSON."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1", help="Host header for the query-count requests")
         parser.add_argument("--email", default=f"member@{DEMO_DOMAIN}", help="the signed-in demo member")
+        parser.add_argument("--moderator", default=f"moderator@{DEMO_DOMAIN}", help="the signed-in demo moderator")
+        parser.add_argument("--notifications", type=int, default=NOTIFICATIONS,
+                            help="how many notifications the busy demo member holds")
 
-    def handle(self, *args, host: str, email: str, **options):
+    def handle(self, *args, host: str, email: str, moderator: str, notifications: int, **options):
         hot = Thread.objects.order_by("-last_position", "pk").first()
-        member = User.objects.filter(email=email).first()
         article = Article.objects.order_by("position", "pk").first()
-        if hot is None or member is None or article is None:
+        people = {MEMBER: User.objects.filter(email=email).first(),
+                  MODERATOR: User.objects.filter(email=moderator).first()}
+        if hot is None or article is None or None in people.values():
             raise CommandError("No demo data here: run `manage.py seed_demo` first.")
+        if not is_moderator(people[MODERATOR]):
+            raise CommandError(f"{moderator} is not a moderator; the moderator's page would measure a member's.")
+        people[BUSY], held = ensure_busy_member(count=notifications)
         deep = min(DEEP_PAGE, hot.num_pages)
         paths = {
             "theme": hot.theme.get_absolute_url(),
@@ -44,38 +59,43 @@ class Command(BaseCommand):
             "deep": hot.get_page_url(deep),
             "article": article.get_absolute_url(),
         }
+        notifications_page = reverse("forum:notifications")
         targets = [
-            ("Control: trivial view", "/bench/trivial/", False),
-            ("Control: static file", static("build/main.css"), False),
-            ("Home", reverse("home"), False),
-            ("Theme list", reverse("forum:theme_list"), False),
-            ("Theme page", paths["theme"], False),
-            ("Hot thread, page 1", paths["hot"], False),
-            (f"Hot thread, page {DEEP_PAGE}", paths["deep"], False),
-            ("Hot thread, page 1 (member)", paths["hot"], True),
-            (f"Hot thread, page {DEEP_PAGE} (member)", paths["deep"], True),
-            ("Theme page (member)", paths["theme"], True),
-            ("Article page", paths["article"], False),
-            ("Article page (member)", paths["article"], True),
-            ("Search", SEARCH, False),
-            ("Search (member)", SEARCH, True),
-            ("Notifications (member)", reverse("forum:notifications"), True),
-            ("Planning map", reverse("forum:map"), False),
-            ("Planning map (member)", reverse("forum:map"), True),
+            ("Control: trivial view", "/bench/trivial/", ANONYMOUS),
+            ("Control: static file", static("build/main.css"), ANONYMOUS),
+            ("Home", reverse("home"), ANONYMOUS),
+            ("Theme list", reverse("forum:theme_list"), ANONYMOUS),
+            ("Theme page", paths["theme"], ANONYMOUS),
+            ("Hot thread, page 1", paths["hot"], ANONYMOUS),
+            (f"Hot thread, page {DEEP_PAGE}", paths["deep"], ANONYMOUS),
+            ("Hot thread, page 1 (member)", paths["hot"], MEMBER),
+            (f"Hot thread, page {DEEP_PAGE} (member)", paths["deep"], MEMBER),
+            ("Hot thread, page 1 (moderator)", paths["hot"], MODERATOR),
+            ("Theme page (member)", paths["theme"], MEMBER),
+            ("Article page", paths["article"], ANONYMOUS),
+            ("Article page (member)", paths["article"], MEMBER),
+            ("Search", SEARCH, ANONYMOUS),
+            ("Search (member)", SEARCH, MEMBER),
+            ("Notifications (member)", notifications_page, MEMBER),
+            (f"Notifications (member with {held:,} notifications)", notifications_page, BUSY),
+            ("Planning map", reverse("forum:map"), ANONYMOUS),
+            ("Planning map (member)", reverse("forum:map"), MEMBER),
         ]
 
-        anonymous = Client(HTTP_HOST=host)
-        signed_in = Client(HTTP_HOST=host)
-        signed_in.force_login(member, backend=settings.AUTHENTICATION_BACKENDS[0])
-        cookie = f"{settings.SESSION_COOKIE_NAME}={signed_in.cookies[settings.SESSION_COOKIE_NAME].value}"
-        signed_in.get(reverse("home"))  # the first signed-in request records the session (allauth)
+        clients = {ANONYMOUS: Client(HTTP_HOST=host)}
+        cookies = {}
+        for reader, person in people.items():
+            client = clients[reader] = Client(HTTP_HOST=host)
+            client.force_login(person, backend=settings.AUTHENTICATION_BACKENDS[0])
+            cookies[reader] = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+            client.get(reverse("home"))  # the first signed-in request records the session (allauth)
 
         # Count each page uncached, then as served from the cache (stored at once, here only).
         versions.SETTLE_SECONDS = 0.0
         renew_everything()
         queries = {}
-        for name, path, member_only in targets:
-            client = signed_in if member_only else anonymous
+        for name, path, reader in targets:
+            client = clients[reader]
             first = _count(client, path)
             again = _count(client, path)
             queries[name] = str(again) if first == again else f"{again} ({first} uncached)"
@@ -87,15 +107,22 @@ class Command(BaseCommand):
             "hot_thread_comments": hot.last_position,
             "agreements": Agreement.objects.count(),
             "notifications": Notification.objects.count(),
+            "busy_member_notifications": held,
             "needs_and_offers": MapEntry.objects.count(),
             "map_links": MapLink.objects.count(),
         }
         self.stdout.write(
             json.dumps(
                 {
-                    "targets": [{"name": name, "path": path, "signed_in": member_only}
-                                for name, path, member_only in targets],
-                    "cookie": cookie,
+                    # `signed_in` and `cookie` (the member's) for readers of the earlier format,
+                    # such as an older checkout's bench/compare.py.
+                    "targets": [
+                        {"name": name, "path": path, "reader": reader, "signed_in": reader != ANONYMOUS,
+                         **({"email": people[reader].email} if reader != ANONYMOUS else {})}
+                        for name, path, reader in targets
+                    ],
+                    "cookies": cookies,
+                    "cookie": cookies[MEMBER],
                     "counts": counts,
                     "queries": queries,
                     "hot_thread": hot.pk,
