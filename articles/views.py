@@ -24,6 +24,7 @@ from django.views.decorators.http import require_safe
 
 from articles.models import Article, Paragraph
 from forum.cache.pages import AnonymousPage
+from forum.cache.shells import whole_page
 from forum.cache.versions import THEMES
 from forum.reading import discussion_stats_of, with_discussion_stats
 
@@ -56,13 +57,24 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     cached = AnonymousPage(request, THEMES)
     if (response := cached.response()) is not None:
         return response
+    # Signed-in readers: one stored copy for all of them, with their header links put in.
+    if (response := whole_page(request, f"article:{slug}", [THEMES], lambda: _page_html(request, slug))) is not None:
+        return response
+    return cached.keep(render(request, "articles/detail.html", _context(request, slug)))
+
+
+def _context(request: HttpRequest, slug: str) -> dict:
     article = get_article_for_reading(slug, paragraphs=paragraphs_for_reading(request))
     extras = paragraph_extras(request, article)
     for paragraph in article.paragraphs_in_order():
         paragraph.extra = extras.get(paragraph.pk)
-    context = {
+    return {
         "article": article,
         "sections": article.sections.all(),
         "references": article.references.all(),
     }
-    return cached.keep(render(request, "articles/detail.html", context))
+
+
+def _page_html(request: HttpRequest, slug: str) -> str:
+    context = {**_context(request, slug), "shell_marks": True}
+    return render(request, "articles/detail.html", context).content.decode()

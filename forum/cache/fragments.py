@@ -78,10 +78,13 @@ def comment_digest(comment, thread, reader_kind: str, everything: str) -> str:
 
 
 def reader_kind(user) -> str | None:
-    """Which shared rendering a reader can use, or None when theirs must be rendered for them."""
-    if user is None or not user.is_authenticated or is_moderator(user):
+    """Which shared rendering a reader can use, or None when theirs must be rendered for them:
+    members who may take part, those who may not, and the same two for moderators (who see
+    hidden and waiting comments, and the links to moderate them: the same for every moderator)."""
+    if user is None or not user.is_authenticated:
         return None
-    return "member" if permissions.can_participate(user) else "reader"
+    kind = "member" if permissions.can_participate(user) else "reader"
+    return f"moderator-{kind}" if is_moderator(user) else kind
 
 
 def comment_list_html(request, thread, comments, first_unread_id, listing=None) -> SafeString | None:

@@ -135,6 +135,19 @@ class Shell:
         return HttpResponse(joined(out))
 
 
+def whole_page(request, name: str, version_keys: list[str], render) -> HttpResponse | None:
+    """A page whose only parts of the reader's own are the `reader_part`s (the header's account
+    links): the same stored copy for every signed-in reader, or None when the request is not a
+    plain one. `render()` gives the page's HTML, rendered with `shell_marks`."""
+    if not request.user.is_authenticated or not plain_request(request):
+        return None
+    shell = Shell(request, name, version_keys)
+    stored = shell.get()
+    if stored is None:
+        stored = shell.make(render())
+    return shell.fill(stored, {"user": request.user})
+
+
 def _segments(html: str) -> list:
     """Text and marks, in order: ("csrf", ""), ("nonce", ""), ("submission", ""), ("part", name),
     ("slot", name)."""

@@ -6,10 +6,10 @@ unread link).
 Each comment is kept in the stored page in its three renderings (no vote, agrees, disagrees) and
 put in per request in the reader's own state; a reader's own comments come from their author
 renderings (`forum.cache.fragments`). A page is shared only when nothing on it is the reader's
-alone: not for moderators, not when a comment on the page is unread by them, waits for a moderator
-or answers a comment others cannot see, not with a draft or text kept over a sign-in in the reply
-box, not with messages to show, and not on a discussion that is not public. Those pages are built
-as before.
+alone: not when a comment on the page is unread by them, waits for a moderator (but for
+moderators, who share a page of their own) or answers a comment of theirs others cannot see, not
+with a draft or text kept over a sign-in in the reply box, not with messages to show, and not on a
+discussion that is not public. Those pages are built as before.
 """
 
 from __future__ import annotations
@@ -102,10 +102,12 @@ class ThreadPage:
         return shell.make(html, submission_key=submission_key, data={"comments": stored})
 
     def _shareable(self, comments) -> bool:
-        """Every position of the page is there: nothing waits for a moderator (its author alone
-        would see it)."""
+        """Every position of the page is there, and nothing waits for a moderator (its author
+        alone would see it), unless the page is for moderators, who all see it."""
         if [comment.position for comment in comments] != list(range(self.first, self.last + 1)):
             return False
+        if self.kind.startswith("moderator"):
+            return True
         return not any(comment.needs_approval and not comment.is_hidden for comment in comments)
 
     def _comments(self, comments, everything: str) -> dict[int, StoredComment]:
