@@ -13,6 +13,7 @@ from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 
 PAGE_TIMEOUT = 600
+SITE_PACKAGES = ("config", "accounts", "articles", "forum")
 FRAGMENT_TIMEOUT = 24 * 3600
 
 
@@ -28,12 +29,14 @@ def files_digest(names: tuple[str, ...]) -> str:
 
 @lru_cache(maxsize=1)
 def site_templates_digest() -> str:
-    """A digest of every file in the project's templates folders (and of Django): what a whole
-    stored page is made from. Worked out once per process; a deployment starts new ones."""
+    """A digest of every template and Python file of the project (and of Django's version): what a
+    whole stored page is made from, so a deployment that changes any of them stores pages anew.
+    Worked out once per process (a few milliseconds)."""
     digest = hashlib.blake2b(django.__version__.encode(), digest_size=8)
-    for folder in settings.TEMPLATES[0]["DIRS"]:
-        for path in sorted(Path(folder).rglob("*.html")):
-            digest.update(str(path.relative_to(folder)).encode())
+    base = Path(settings.BASE_DIR)
+    for folder, pattern in (("templates", "*.html"), *((app, "*.py") for app in SITE_PACKAGES)):
+        for path in sorted((base / folder).rglob(pattern)):
+            digest.update(str(path.relative_to(base)).encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
 

@@ -29,6 +29,7 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.template import Context, engines
+from django.utils.functional import empty
 
 from config import versions
 from config.templatetags.shells import PART_PREFIX, PART_SUFFIX
@@ -120,7 +121,8 @@ class Shell:
     def fill(self, stored: Stored, parts: dict, *, slot=None, submission_key: str = "") -> HttpResponse:
         """The page for this reader: marks replaced by their token, nonce and key, each part
         rendered with `parts` (and the context processors), each slot by `slot(name)`."""
-        context = _parts_context(self.request, {**parts, "csrf_token": self.token})
+        context = _parts_context(self.request, {**parts, "user": _unwrapped(parts.get("user", self.request.user)),
+                                                "csrf_token": self.token})
         own = {"csrf": self.token, "nonce": request_nonce(self.request), "submission": submission_key}
         out = []
         for segment in stored.segments:
@@ -146,6 +148,13 @@ def whole_page(request, name: str, version_keys: list[str], render) -> HttpRespo
     if stored is None:
         stored = shell.make(render())
     return shell.fill(stored, {"user": request.user})
+
+
+def _unwrapped(user):
+    """The user behind request.user's lazy wrapper (already loaded by now): the parts' templates
+    read it dozens of times, and each read through the wrapper costs a call."""
+    wrapped = getattr(user, "_wrapped", empty)
+    return user if wrapped is empty else wrapped
 
 
 def _segments(html: str) -> list:

@@ -18,14 +18,15 @@ import copy
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.db import connection
 from django.template.loader import get_template
 from django.utils.html import escape
 
 from forum import permissions
-from forum.cache import fragments, rows, shells
+from forum.cache import fragments, shells
 from forum.cache.digest import FRAGMENT_TIMEOUT
 from forum.cache.versions import everything_version, thread_key
-from forum.models import Agreement
+from forum.posting.once import new_submission_key
 
 
 @dataclass(frozen=True)
@@ -40,18 +41,21 @@ class StoredComment:
 class ThreadPage:
     """The stored page of a discussion for this reader, when they may share it.
 
-        page = ThreadPage(request, thread, page_number, per_page, form)
-        if page.usable and (response := page.response(render)) is not None:
+        shared = ThreadPage(request, thread, page_number, per_page)
+        if shared.usable and (response := shared.response(render)) is not None:
             return response
+
+    The reply form is the empty one (no draft, no quote: the caller checks), so a stored page
+    needs only a new one-time key; `render` makes the page, form and all, when it is not stored.
     """
 
-    def __init__(self, request, thread, page: int, per_page: int, form):
+    def __init__(self, request, thread, page: int, per_page: int):
         self.request = request
         self.user = request.user
+        self.user_id = request.user.pk
         self.thread = thread
         self.page = page
         self.per_page = per_page
-        self.form = form
         self.kind = fragments.reader_kind(self.user)
         self.first = (page - 1) * per_page + 1
         self.last = min(self.first + per_page - 1, thread.last_position)
@@ -61,21 +65,25 @@ class ThreadPage:
         thread = self.thread
         if self.kind is None or not shells.plain_request(self.request) or not thread.is_public:
             return False
-        if getattr(thread, "draft_body", None) is not None or any(self.form.initial.values()):
+        if getattr(thread, "draft_body", None) is not None:
             return False
         last_read = getattr(thread, "last_read_position", None)
         return not (last_read and self.last > last_read)  # no comment on the page is unread
 
     def _shell(self) -> shells.Shell:
-        refusal = permissions.comment_refusal(self.user, self.thread)
-        state = (fragments.templates_digest(), fragments.thread_state(self.thread), str(refusal or ""),
-                 rows.form_signature(self.form), self.per_page)
+        user = self.user
+        refusal = permissions.comment_refusal(user, self.thread)
+        # What the reply form offers depends on these (forum.posting.forms.CommentForm).
+        roles = (permissions.can_post_as_moderator(user), permissions.can_respond_to_theme(user))
+        state = (fragments.templates_digest(), fragments.thread_state(self.thread), str(refusal or ""), roles,
+                 self.per_page)
         name = f"thread:{self.thread.pk}:{self.page}:{self.kind}"
         return shells.Shell(self.request, name, [thread_key(self.thread.pk)], state=state)
 
     def response(self, render):
-        """The page from the store (made with `render(comments, comments_html)` when it is not
-        there), or None when it cannot be shared after all."""
+        """The page from the store (made with `render(comments, comments_html)`, which gives the
+        HTML and the form's one-time key, when it is not there), or None when it cannot be
+        shared after all."""
         shell = self._shell()
         stored = shell.get()
         if stored is None:
@@ -97,8 +105,7 @@ class ThreadPage:
         everything = everything_version()
         stored = self._comments(comments, everything)
         marks = fragments.joined([shells.slot_mark(f"comment:{comment.pk}") for comment in comments])
-        submission_key = str(self.form["submission_key"].value())
-        html = render(comments, marks)
+        html, submission_key = render(comments, marks)
         return shell.make(html, submission_key=submission_key, data={"comments": stored})
 
     def _shareable(self, comments) -> bool:
@@ -119,7 +126,7 @@ class ThreadPage:
             return "forum:comment:" + fragments.comment_digest(comment, self.thread, view, everything)
 
         keys = {c.pk: key(c, self.kind) for c in comments}
-        own = {c.pk: key(c, f"author-{self.kind}") for c in comments if c.author_id == self.user.pk}
+        own = {c.pk: key(c, f"author-{self.kind}") for c in comments if c.author_id == self.user_id}
         found = cache.get_many([*keys.values(), *own.values()])
         template = get_template("forum/includes/comment.html")
         others = _stand_in(self.user)
@@ -137,20 +144,20 @@ class ThreadPage:
 
     def _fill(self, shell: shells.Shell, stored: shells.Stored):
         entries: dict[int, StoredComment] = stored.data["comments"]
-        if any(entry.private_parent_author_id == self.user.pk for entry in entries.values()):
+        me = self.user_id
+        if any(entry.private_parent_author_id == me for entry in entries.values()):
             return None  # a reply to the reader's own comment that others cannot see: theirs alone
-        own_keys = [entry.author_key for entry in entries.values() if entry.author_id == self.user.pk]
+        own_keys = [entry.author_key for entry in entries.values() if entry.author_id == me]
         own = cache.get_many(own_keys) if own_keys else {}
         if len(own) != len(own_keys):
             return None  # the reader's own comment has gone from the fragment cache: build the page
-        votes = dict(Agreement.objects.filter(member=self.user, comment_id__in=list(entries))
-                     .values_list("comment_id", "vote"))
+        votes = _votes(me, list(entries))
         token = shell.token
         next_path = str(escape(self.request.get_full_path()))
 
         def comment_html(name: str) -> str:
             entry = entries[int(name.rpartition(":")[2])]
-            pieces = own[entry.author_key] if entry.author_id == self.user.pk else entry.pieces
+            pieces = own[entry.author_key] if entry.author_id == me else entry.pieces
             html = pieces[fragments.vote_state(votes.get(entry.pk, 0))]
             return html.replace(fragments.CSRF_MARK, token).replace(fragments.NEXT_MARK, next_path)
 
@@ -162,7 +169,19 @@ class ThreadPage:
             "first_unread_url": self.thread.first_unread_url(last_read) if last_read else None,
             "first_unread_id": None,
         }
-        return shell.fill(stored, parts, slot=comment_html, submission_key=str(self.form["submission_key"].value()))
+        return shell.fill(stored, parts, slot=comment_html, submission_key=new_submission_key())
+
+
+def _votes(member_id: int, comment_ids: list[int]) -> dict[int, int]:
+    """The reader's votes on these comments, in one statement (the ORM spent longer building the
+    query than the database answering it)."""
+    if not comment_ids:
+        return {}
+    placeholders = ", ".join(["%s"] * len(comment_ids))
+    sql = f"SELECT comment_id, vote FROM forum_agreement WHERE member_id = %s AND comment_id IN ({placeholders})"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [member_id, *comment_ids])
+        return dict(cursor.fetchall())
 
 
 def _private_parent_author(comment) -> int | None:

@@ -48,15 +48,6 @@ def _initial_reply(request, thread) -> tuple[dict, Comment | None]:
 
 def _render_thread(request, thread, page: int, form: CommentForm, *, preview=None, reply_target=None, status=200,
                    restored=None):
-    # Signed-in readers: the whole page as stored for readers of their kind, when nothing on it
-    # is theirs alone (forum.cache.thread_pages); otherwise built as below.
-    as_shown = reply_target is None and preview is None and not restored and not form.is_bound
-    if as_shown and request.user.is_authenticated:
-        shared = ThreadPage(request, thread, page, settings.COMMENTS_PER_PAGE, form)
-        if shared.usable and (response := shared.response(
-            lambda comments, html: _page_html(request, thread, page, form, comments, html)
-        )) is not None:
-            return response
     per_page = settings.COMMENTS_PER_PAGE
     last_read = getattr(thread, "last_read_position", None)
     first_unread_id = None
@@ -91,11 +82,21 @@ def _render_thread(request, thread, page: int, form: CommentForm, *, preview=Non
     return render(request, "forum/thread_detail.html", context, status=status)
 
 
-def _page_html(request, thread, page: int, form, comments, comments_html) -> str:
-    """The page as every reader of this one's kind sees it, their own parts left as marks
-    (`forum.cache.thread_pages`)."""
-    context = {**_context(request, thread, page, form, comments, comments_html), "shell_marks": True}
-    return render(request, "forum/thread_detail.html", context).content.decode()
+def _shared_page(request, thread, page: int):
+    """The whole page as stored for readers of this one's kind, when nothing on it is theirs
+    alone (forum.cache.thread_pages), or None."""
+    shared = ThreadPage(request, thread, page, settings.COMMENTS_PER_PAGE)
+    if not shared.usable:
+        return None
+
+    def page_html(comments, comments_html) -> tuple[str, str]:
+        """The page with the reader's own parts left as marks, and its form's one-time key."""
+        form = CommentForm(user=request.user, thread=thread)
+        context = {**_context(request, thread, page, form, comments, comments_html), "shell_marks": True}
+        html = render(request, "forum/thread_detail.html", context).content.decode()
+        return html, str(form["submission_key"].value())
+
+    return shared.response(page_html)
 
 
 def _context(request, thread, page: int, form, comments, comments_html) -> dict:
@@ -153,10 +154,14 @@ def thread_detail(request, pk: int, slug: str):
         raise Http404("No such page.")
     initial, reply_target = _initial_reply(request, thread)
     initial, restored = _with_draft(request, thread, initial)
-    form = CommentForm(initial=initial, user=request.user, thread=thread)
+    response = None
     if request.user.is_authenticated:
         events.page_read.send(reader=request.user, thread=thread, page=page)  # before the header counts
-    response = _render_thread(request, thread, page, form, reply_target=reply_target, restored=restored)
+        if not initial and not restored:
+            response = _shared_page(request, thread, page)
+    if response is None:
+        form = CommentForm(initial=initial, user=request.user, thread=thread)
+        response = _render_thread(request, thread, page, form, reply_target=reply_target, restored=restored)
     last_on_page = min(page * settings.COMMENTS_PER_PAGE, thread.last_position)
     mark_thread_read(user=request.user, thread=thread, position=last_on_page)
     return cached.keep(response)
