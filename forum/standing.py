@@ -27,6 +27,7 @@ from django.core.cache import cache
 from django.db.models import F, Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
+from django.utils.functional import empty
 from django.utils.formats import date_format
 
 from config import versions
@@ -145,7 +146,10 @@ def load(user) -> None:
         user._forum_can_respond = standing.can_respond
     if not hasattr(user, "_forum_suspension"):
         user._forum_suspension = _in_force(standing.suspensions)
-    user.__dict__.setdefault("email_verified", standing.email_verified)  # the User's cached_property
+    # The User's cached_property, on the user itself (request.user is a lazy wrapper with a
+    # __dict__ of its own, which code holding the loaded user would not see).
+    real = getattr(user, "_wrapped", user)
+    (user if real is empty else real).__dict__.setdefault("email_verified", standing.email_verified)
     user._forum_standing_loaded = True
 
 
