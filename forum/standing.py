@@ -27,8 +27,8 @@ from django.core.cache import cache
 from django.db.models import F, Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
-from django.utils.functional import empty
 from django.utils.formats import date_format
+from django.utils.functional import empty
 
 from config import versions
 from forum.models import Suspension

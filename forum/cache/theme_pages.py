@@ -62,7 +62,7 @@ class ThemePage:
             stored = self._make(shell, render)
             if stored is None:
                 return None
-        read, own_waiting = self._reader_state([row.pk for row in stored.data["rows"]])
+        read, own_waiting, self.theme.follow_level = self._reader_state([row.pk for row in stored.data["rows"]])
         if own_waiting:
             return None
         links = {f"unread:{row.pk}": rows.unread_link(row.url, row.escaped_title, row.last_position,
@@ -84,18 +84,22 @@ class ThemePage:
         stored_rows = [StoredRow(t.pk, t.get_absolute_url(), escape(t.title), t.last_position) for t in threads]
         return shell.make(html, data={"rows": stored_rows})
 
-    def _reader_state(self, thread_ids: list[int]) -> tuple[dict[int, int], bool]:
-        """The reader's read position in each listed discussion, and whether a discussion of theirs
-        in this theme waits for a moderator: one statement."""
+    def _reader_state(self, thread_ids: list[int]) -> tuple[dict[int, int], bool, str | None]:
+        """The reader's read position in each listed discussion, whether a discussion of theirs
+        in this theme waits for a moderator, and how they follow the theme: one statement (the
+        first row always comes, with the last two; the others add read positions)."""
         placeholders = ", ".join(["%s"] * len(thread_ids)) or "NULL"
         sql = (
-            "SELECT thread_id, last_read_position FROM forum_threadreadstate"  # noqa: S608 - placeholders only
-            f" WHERE user_id = %s AND thread_id IN ({placeholders})"
-            " UNION ALL SELECT -1, 0 WHERE EXISTS (SELECT 1 FROM forum_thread"
-            " WHERE theme_id = %s AND author_id = %s AND needs_approval AND NOT is_hidden)"
+            "SELECT rs.thread_id, rs.last_read_position,"  # noqa: S608 - placeholders only
+            " EXISTS (SELECT 1 FROM forum_thread WHERE theme_id = %s AND author_id = %s"
+            " AND needs_approval AND NOT is_hidden),"
+            " (SELECT level FROM forum_themefollow WHERE theme_id = %s AND user_id = %s)"
+            " FROM (SELECT 1 AS one) AS reader LEFT JOIN forum_threadreadstate AS rs"
+            f" ON rs.user_id = %s AND rs.thread_id IN ({placeholders})"
         )
+        me, theme = self.user.pk, self.theme.pk
         with connection.cursor() as cursor:
-            cursor.execute(sql, [self.user.pk, *thread_ids, self.theme.pk, self.user.pk])
-            found = dict(cursor.fetchall())
-        own_waiting = found.pop(-1, None) is not None
-        return found, own_waiting
+            cursor.execute(sql, [theme, me, theme, me, me, *thread_ids])
+            rows = cursor.fetchall()
+        read = {thread_id: position for thread_id, position, _waiting, _level in rows if thread_id is not None}
+        return read, bool(rows[0][2]), rows[0][3]

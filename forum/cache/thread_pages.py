@@ -151,7 +151,9 @@ class ThreadPage:
         own = cache.get_many(own_keys) if own_keys else {}
         if len(own) != len(own_keys):
             return None  # the reader's own comment has gone from the fragment cache: build the page
-        votes = _votes(me, list(entries))
+        votes = getattr(self.thread, "page_votes", None)  # read with the reader's state (views.access)
+        if votes is None:
+            votes = _votes(me, list(entries))
         token = shell.token
         next_path = str(escape(self.request.get_full_path()))
 

@@ -3,6 +3,7 @@ what they may see but not change."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch
@@ -18,13 +19,13 @@ from forum.models.viewer import remember_moderator_status, remember_suspension_s
 from forum.posting.drafts import thread_context, with_thread_draft
 
 
-def get_theme(slug: str, user=None) -> Theme:
+def get_theme(slug: str, user=None, *, with_follow_level: bool = True) -> Theme:
     """A theme with the passages it quotes (every theme is public, whatever its status), and how
     `user` follows it when given.
 
     Also annotated with `has_response` (whether a facilitator has responded). Given a signed-in
-    reader, the theme comes from the cache (`rows.shared_theme`) and their follow level from
-    one small query; their standing (suspended or not) from `standing`.
+    reader, the theme comes from the cache (`rows.shared_theme`) and, `with_follow_level`,
+    their follow level from one small query; their standing (suspended or not) from `standing`.
     """
     standing.load(user)
     passages = ThemePassage.objects.select_related("paragraph__section__article", "section__article").order_by(
@@ -38,16 +39,18 @@ def get_theme(slug: str, user=None) -> Theme:
     theme = shared_theme(slug, lambda: queryset.filter(slug=slug).first())
     if theme is None:
         raise Http404("No such theme.")
-    theme.follow_level = theme_level_of(user, theme)
+    if with_follow_level:
+        theme.follow_level = theme_level_of(user, theme)
     return theme
 
 
-def get_thread_for_reader(request, pk: int, *, with_draft: bool = False) -> Thread:
+def get_thread_for_reader(request, pk: int, *, with_draft: bool = False, page: int | None = None) -> Thread:
     """A thread the reader may see, with its theme, paragraph anchor and their read position
-    (and, `with_draft`, their reply draft as `draft_body`, in the same query)."""
+    (and, `with_draft`, their reply draft as `draft_body`, in the same query; given the `page`
+    too, their votes on its comments as `page_votes`)."""
     standing.load(request.user)  # moderator, facilitator, suspended: from the cache
     if with_draft and request.user.is_authenticated:
-        return _thread_page_thread(request.user, pk)
+        return _thread_page_thread(request.user, pk, page)
     queryset = (
         Thread.objects.visible_to(request.user)
         .select_related("theme", "anchor_paragraph__section__article", "map_entry")
@@ -64,39 +67,54 @@ def get_thread_for_reader(request, pk: int, *, with_draft: bool = False) -> Thre
     return thread
 
 
-def _thread_page_thread(user, pk: int) -> Thread:
+def _thread_page_thread(user, pk: int, page: int | None) -> Thread:
     """The thread page's thread for a signed-in reader: the row as everyone sees it from the cache
     (`rows.shared_thread`), then the reader's own state in one small query. Changes to the
     thread go through `get_thread_for_reader` without a draft, which always reads the database."""
     thread = shared_thread(pk)
     if thread is None or not permissions.can_see_thread(user, thread):
         raise Http404("No such discussion.")
-    thread.last_read_position, thread.draft_body, thread.follow_thread_level, thread.follow_theme_level = (
-        _reader_state(user, thread)
-    )
+    state, votes = _reader_state(user, thread, page)
+    thread.last_read_position, thread.draft_body, thread.follow_thread_level, thread.follow_theme_level = state
+    if page is not None:
+        thread.page_votes = votes
     return thread
 
 
 # Four lookups by unique index in one statement (the tables of ThreadReadState, Draft, ThreadFollow
-# and ThemeFollow).
+# and ThemeFollow), and the reader's votes on one page's comments by the (thread, position) and
+# (comment, member) unique indexes, one row each after the first.
 _READER_STATE_SQL = (
-    "SELECT (SELECT last_read_position FROM forum_threadreadstate WHERE thread_id = %s AND user_id = %s),"
+    "SELECT 0, (SELECT last_read_position FROM forum_threadreadstate WHERE thread_id = %s AND user_id = %s),"
     " (SELECT body FROM forum_draft WHERE user_id = %s AND context = %s),"
     " (SELECT level FROM forum_threadfollow WHERE thread_id = %s AND user_id = %s),"
     " (SELECT level FROM forum_themefollow WHERE theme_id = %s AND user_id = %s)"
 )
+_PAGE_VOTES_SQL = (
+    " UNION ALL SELECT a.comment_id, a.vote, NULL, NULL, NULL FROM forum_comment c"
+    " JOIN forum_agreement a ON a.comment_id = c.id AND a.member_id = %s"
+    " WHERE c.thread_id = %s AND c.position >= %s AND c.position < %s"
+)
 
 
-def _reader_state(user, thread) -> tuple:
-    """(last read position or 0, reply draft or None, thread follow level, theme follow level).
-    Written in SQL because the ORM spends longer building this than PostgreSQL spends answering
-    it, on every signed-in visit to a thread."""
-    params = [thread.pk, user.pk, user.pk, thread_context(thread), thread.pk, user.pk,
-              thread.theme_id, user.pk]
+def _reader_state(user, thread, page: int | None) -> tuple[tuple, dict[int, int]]:
+    """(last read position or 0, reply draft or None, thread follow level, theme follow level),
+    and the reader's votes on the comments of `page` (when given) by comment id. Written in SQL
+    because the ORM spends longer building this than PostgreSQL spends answering it, on every
+    signed-in visit to a thread."""
+    sql = _READER_STATE_SQL
+    params = [thread.pk, user.pk, user.pk, thread_context(thread), thread.pk, user.pk, thread.theme_id, user.pk]
+    if page is not None:
+        first = (page - 1) * settings.COMMENTS_PER_PAGE + 1
+        sql += _PAGE_VOTES_SQL
+        params += [user.pk, thread.pk, first, first + settings.COMMENTS_PER_PAGE]
     with connection.cursor() as cursor:
-        cursor.execute(_READER_STATE_SQL, params)
-        last_read, draft, thread_level, theme_level = cursor.fetchone()
-    return last_read or 0, draft, thread_level, theme_level
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    state = next(row for row in rows if row[0] == 0)
+    _zero, last_read, draft, thread_level, theme_level = state
+    votes = {row[0]: row[1] for row in rows if row[0] != 0}
+    return (last_read or 0, draft, thread_level, theme_level), votes
 
 
 def get_comment_for_reader(request, pk: int) -> Comment:

@@ -12,6 +12,7 @@ from forum.cache import rows
 from forum.cache.pages import AnonymousPage
 from forum.cache.theme_pages import THREADS_PER_PAGE, ThemePage
 from forum.cache.versions import THEMES, theme_key
+from forum.following.levels import theme_level_of
 from forum.models import Theme
 from forum.posting import drafts
 from forum.posting.forms import ThreadForm
@@ -35,7 +36,7 @@ def theme_detail(request, slug: str):
     cached = AnonymousPage(request, theme_key(slug))  # anonymous readers: whole page
     if (response := cached.response()) is not None:
         return response
-    theme = get_theme(slug, request.user)
+    theme = get_theme(slug, request.user, with_follow_level=False)  # read below, with the reader's state
     page = page_number(request)
     start_refusal = permissions.start_thread_refusal(request.user, theme)
     # Signed-in readers: the whole page as stored for readers of their kind, when their list of
@@ -45,6 +46,8 @@ def theme_detail(request, slug: str):
         lambda threads, rows_html, has_next: _page_html(request, theme, page, threads, rows_html, has_next)
     )) is not None:
         return response
+    if request.user.is_authenticated:
+        theme.follow_level = theme_level_of(request.user, theme)
     region_filter, refused = region_filter_or_400(
         request, back_url=theme.get_absolute_url(), back_text=f"Go to “{theme.title}”"
     )

@@ -145,11 +145,11 @@ def thread_detail(request, pk: int, slug: str):
     cached = AnonymousPage(request, thread_key(pk))  # anonymous readers: whole page
     if (response := cached.response()) is not None:
         return response
-    thread = get_thread_for_reader(request, pk, with_draft=True)
+    page = page_number(request)
+    thread = get_thread_for_reader(request, pk, with_draft=True, page=page)
     if slug != thread.slug:
         query = f"?{request.GET.urlencode()}" if request.GET else ""
         return redirect(thread.get_absolute_url() + query, permanent=True)
-    page = page_number(request)
     if page > thread.num_pages:
         raise Http404("No such page.")
     initial, reply_target = _initial_reply(request, thread)
