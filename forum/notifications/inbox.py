@@ -6,8 +6,6 @@ a member's notifications drops it (through `config.versions`: at once and again 
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Max, Min, Q
@@ -166,18 +164,3 @@ def _forget_count(user) -> None:
     if hasattr(user, "_unread_notifications"):
         del user._unread_notifications
     forget_unread([user.pk])
-
-
-def group_by_thread(notifications) -> list[dict]:
-    """Notifications (newest first) as groups: those about one thread together, each group where
-    its newest notification falls; notifications without a thread stand alone."""
-    groups: OrderedDict = OrderedDict()
-    for notification in notifications:
-        key = ("thread", notification.thread_id) if notification.thread_id else ("single", notification.pk)
-        group = groups.get(key)
-        if group is None:
-            group = groups[key] = {"thread": notification.thread, "theme": notification.theme, "items": []}
-        group["items"].append(notification)
-    for group in groups.values():
-        group["unread"] = sum(1 for item in group["items"] if item.read_at is None)
-    return list(groups.values())
