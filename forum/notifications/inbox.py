@@ -65,12 +65,21 @@ def _unread_positions_key(user_id: int) -> str:
     return f"forum:notifications:unread-positions:{user_id}"
 
 
+def listing_version_key(user_id: int) -> str:
+    """The version the member's notifications pages are kept under (`kept_pages`)."""
+    return f"forum:v:notifications:{user_id}"
+
+
 def forget_unread(user_ids) -> None:
     """Drop the cached unread counts of these members (their notifications changed): now, and
-    again after the commit, so a count read just before the change committed is not kept."""
+    again after the commit, so a count read just before the change committed is not kept. Their
+    kept notifications pages are passed over from now on (a new version, settling)."""
+    user_ids = list(user_ids)
     keys = [key for user_id in user_ids for key in (_unread_key(user_id), _unread_positions_key(user_id))]
     for start in range(0, len(keys), BATCH_SIZE):
         versions.drop(keys[start : start + BATCH_SIZE])
+    for start in range(0, len(user_ids), BATCH_SIZE):
+        versions.replace([listing_version_key(user_id) for user_id in user_ids[start : start + BATCH_SIZE]])
 
 
 def unread_count(user) -> int:

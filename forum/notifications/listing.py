@@ -5,15 +5,19 @@ its link names (`?before=<id>`, `?after=<id>`), found on `forum_notif_recipient_
 hundredth page of a long history costs what the first does; an OFFSET read and sorted every row
 before it (150 ms at 9,000 of 10,000). A bare `?page=N` (an older link) is still served by OFFSET.
 
-**Groups from the cache.** The page reads only the columns each notification shows (one query,
-no model objects) and keys each group's HTML (a discussion's notifications on this page, or one
-that stands alone) by a digest of exactly those values: a notification marked read, a new one, a
-renamed discussion or member all give a new key by themselves. Which notifications are listed at
-all (`inbox.VISIBLE`: nothing about a hidden or waiting comment) is decided by that query on every
-request, never by the cache. A group's HTML is stored with the version of EVERYTHING
-(`forum.cache.versions`) and used only while it is current, through `config.versions`: nothing
-is stored while a version settles, and while Redis does not answer nothing is read from it.
-Groups missing from the cache are rendered from their notifications, read in one more query.
+**Kept whole while unchanged.** A page nothing on which has changed since is taken whole from the
+cache (`kept_pages`: under the versions of everything, the member's notifications and each
+discussion on it), with no query at all.
+
+**Else its groups from the cache.** A page that is read again reads only the columns each
+notification shows (one query, no model objects), and keys each group's HTML (a discussion's
+notifications on this page, or one that stands alone) by a digest of exactly those values: a
+notification marked read, a new one, a renamed discussion or member all give a new key by
+themselves. Which notifications are listed (`inbox.VISIBLE`: nothing about a hidden or waiting
+comment) is decided by that query, never by a group's copy. A group's HTML is stored with the
+version of EVERYTHING and used only while it is current, through `config.versions`: nothing is
+stored while a version settles, and while Redis does not answer nothing is read from it. Groups
+missing from the cache are rendered from their notifications, read in one more query.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from forum.cache.fragments import CSRF_MARK
 from forum.cache.versions import EVERYTHING
 from forum.models import Notification
 from forum.notifications import emails, inbox
+from forum.notifications.kept_pages import KeptPage
 
 PER_PAGE = 30
 GROUP_TEMPLATE = "forum/notifications/includes/group.html"
@@ -48,6 +53,7 @@ SHOWN = (
     "pk", "created_at", "kind", "message", "read_at", "thread_id", "theme_id",
     "actor_id", "actor__display_name", "actor__deleted_at", "thread__title", "theme__title",
 )
+THREAD_AT = SHOWN.index("thread_id")
 
 
 # One page of notifications -------------------------------------------------------------------------
@@ -159,16 +165,31 @@ def group_rows(rows: list[tuple]) -> list[list[tuple]]:
     """Rows (newest first) in groups: those about one discussion together, each group where its
     newest falls; a notification about no discussion stands alone."""
     groups: dict[tuple, list[tuple]] = {}
-    thread_at = SHOWN.index("thread_id")
     for row in rows:
-        key = ("thread", row[thread_at]) if row[thread_at] else ("single", row[0])
+        key = ("thread", row[THREAD_AT]) if row[THREAD_AT] else ("single", row[0])
         groups.setdefault(key, []).append(row)
     return list(groups.values())
 
 
-def groups_html(request, page: NotificationsPage) -> SafeString:
-    """The page's groups of notifications as HTML: from the cache where they are current, the
-    rest rendered (and stored), with the reader's CSRF token put in."""
+def page_and_html(request) -> tuple[NotificationsPage, SafeString]:
+    """The requested page and its groups' HTML with the reader's CSRF token: the page kept whole
+    while nothing on it has changed (`kept_pages`), else read, its groups from the cache where
+    they are current."""
+    kept = KeptPage(request)
+    found = kept.read()  # first: a change after this read gives the page a new version
+    if found is None:
+        page = read_page(request)
+        html, complete = groups_html(request.user, page)
+        if complete:
+            kept.keep(page, html, [row[THREAD_AT] for row in page.rows if row[THREAD_AT]])
+    else:
+        page, html = found
+    return page, joined([html.replace(CSRF_MARK, get_token(request))])
+
+
+def groups_html(user, page: NotificationsPage) -> tuple[str, bool]:
+    """The page's groups of notifications as HTML with CSRF marks (from the cache where they are
+    current, the rest rendered and stored), and whether every group was whole."""
     groups = group_rows(page.rows)
     keys = [_group_key(group) for group in groups]
     shared = settings.SHARED_CACHE
@@ -179,12 +200,11 @@ def groups_html(request, page: NotificationsPage) -> SafeString:
         if isinstance(stored, dict) and stored.get("versions") == current:
             html[key] = stored["html"]
     missing = [(key, group) for key, group in zip(keys, groups, strict=True) if key not in html]
-    made, complete = _render_groups(request.user, missing)
+    made, complete = _render_groups(user, missing)
     html.update(made)
     if complete and shared and versions.all_settled(current):
         cache.set_many({key: {"versions": current, "html": made[key]} for key in complete}, timeout=FRAGMENT_TIMEOUT)
-    token = get_token(request)
-    return joined([html[key].replace(CSRF_MARK, token) for key in keys])
+    return "".join(html[key] for key in keys), len(complete) == len(missing)
 
 
 def _group_key(group: list[tuple]) -> str:

@@ -19,12 +19,8 @@ from forum.notifications.forms import NotificationPreferenceForm
 @require_GET
 def notification_list(request):
     """The member's notifications, newest first, those about one discussion grouped together."""
-    page = listing.read_page(request)
-    context = {
-        "page_obj": page,
-        "groups_html": listing.groups_html(request, page),
-        "unread": inbox.unread_count(request.user),
-    }
+    page, groups_html = listing.page_and_html(request)
+    context = {"page_obj": page, "groups_html": groups_html, "unread": inbox.unread_count(request.user)}
     return render(request, "forum/notifications/list.html", context)
 
 
