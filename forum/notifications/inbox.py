@@ -82,6 +82,19 @@ def forget_unread(user_ids) -> None:
         versions.replace([listing_version_key(user_id) for user_id in user_ids[start : start + BATCH_SIZE]])
 
 
+def unread_keys(user) -> list[str]:
+    """The cache key of `user`'s unread count, for a page that reads it with its own entries in
+    one round trip (then `remember_unread` what came back)."""
+    return [_unread_key(user.pk)] if user is not None and user.is_authenticated else []
+
+
+def remember_unread(user, found: dict) -> None:
+    """Keep the count from a read of `unread_keys(user)` on the user for this request."""
+    count = found.get(_unread_key(user.pk))
+    if count is not None:
+        user._unread_notifications = count
+
+
 def unread_count(user) -> int:
     """How many unread notifications `user` has: from the cache, else one COUNT on the partial
     unread index. Remembered on the user object for the rest of the request."""

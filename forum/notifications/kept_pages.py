@@ -23,7 +23,7 @@ from django.core.cache import cache
 from config import versions
 from forum.cache.digest import PAGE_TIMEOUT, digest
 from forum.cache.versions import EVERYTHING, thread_key
-from forum.notifications.inbox import listing_version_key
+from forum.notifications.inbox import listing_version_key, remember_unread, unread_keys
 
 
 class KeptPage:
@@ -36,7 +36,7 @@ class KeptPage:
     """
 
     def __init__(self, request):
-        user = request.user
+        self.user = user = request.user
         self.usable = bool(settings.SHARED_CACHE)
         self.key = f"forum:notifications:page:{user.pk}:{digest(sorted(request.GET.lists()))}"
         self.version_keys = [EVERYTHING, listing_version_key(user.pk)]
@@ -46,7 +46,9 @@ class KeptPage:
         """The kept page and its HTML (with CSRF marks), or None to build them."""
         if not self.usable:
             return None
-        found, self.versions = versions.read(self.version_keys, self.key)
+        # The header's unread count comes in the same round trip.
+        found, self.versions = versions.read(self.version_keys, self.key, *unread_keys(self.user))
+        remember_unread(self.user, found)
         stored = found.get(self.key)
         if not isinstance(stored, dict) or stored.get("versions") != self.versions:
             return None
