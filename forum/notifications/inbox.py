@@ -6,8 +6,6 @@ a member's notifications drops it (through `config.versions`: at once and again 
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Max, Min, Q
@@ -67,12 +65,34 @@ def _unread_positions_key(user_id: int) -> str:
     return f"forum:notifications:unread-positions:{user_id}"
 
 
+def listing_version_key(user_id: int) -> str:
+    """The version the member's notifications pages are kept under (`kept_pages`)."""
+    return f"forum:v:notifications:{user_id}"
+
+
 def forget_unread(user_ids) -> None:
     """Drop the cached unread counts of these members (their notifications changed): now, and
-    again after the commit, so a count read just before the change committed is not kept."""
+    again after the commit, so a count read just before the change committed is not kept. Their
+    kept notifications pages are passed over from now on (a new version, settling)."""
+    user_ids = list(user_ids)
     keys = [key for user_id in user_ids for key in (_unread_key(user_id), _unread_positions_key(user_id))]
     for start in range(0, len(keys), BATCH_SIZE):
         versions.drop(keys[start : start + BATCH_SIZE])
+    for start in range(0, len(user_ids), BATCH_SIZE):
+        versions.replace([listing_version_key(user_id) for user_id in user_ids[start : start + BATCH_SIZE]])
+
+
+def unread_keys(user) -> list[str]:
+    """The cache key of `user`'s unread count, for a page that reads it with its own entries in
+    one round trip (then `remember_unread` what came back)."""
+    return [_unread_key(user.pk)] if user is not None and user.is_authenticated else []
+
+
+def remember_unread(user, found: dict) -> None:
+    """Keep the count from a read of `unread_keys(user)` on the user for this request."""
+    count = found.get(_unread_key(user.pk))
+    if count is not None:
+        user._unread_notifications = count
 
 
 def unread_count(user) -> int:
@@ -166,18 +186,3 @@ def _forget_count(user) -> None:
     if hasattr(user, "_unread_notifications"):
         del user._unread_notifications
     forget_unread([user.pk])
-
-
-def group_by_thread(notifications) -> list[dict]:
-    """Notifications (newest first) as groups: those about one thread together, each group where
-    its newest notification falls; notifications without a thread stand alone."""
-    groups: OrderedDict = OrderedDict()
-    for notification in notifications:
-        key = ("thread", notification.thread_id) if notification.thread_id else ("single", notification.pk)
-        group = groups.get(key)
-        if group is None:
-            group = groups[key] = {"thread": notification.thread, "theme": notification.theme, "items": []}
-        group["items"].append(notification)
-    for group in groups.values():
-        group["unread"] = sum(1 for item in group["items"] if item.read_at is None)
-    return list(groups.values())

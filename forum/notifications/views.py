@@ -10,30 +10,18 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from forum.models import Notification, NotificationKind, NotificationPreference
-from forum.notifications import emails, inbox
+from forum.notifications import emails, inbox, listing
 from forum.notifications import unsubscribe as unsubscribing
 from forum.notifications.forms import NotificationPreferenceForm
-from forum.views.common import page_without_count
-
-PER_PAGE = 30
 
 
 @login_required
 @require_GET
 def notification_list(request):
     """The member's notifications, newest first, those about one discussion grouped together."""
-    page = page_without_count(request, inbox.listed_notifications(request.user), PER_PAGE)
-    for item in page.object_list:
-        item.description = emails.describe(item)
-    return render(
-        request,
-        "forum/notifications/list.html",
-        {
-            "page_obj": page,
-            "groups": inbox.group_by_thread(page.object_list),
-            "unread": inbox.unread_count(request.user),
-        },
-    )
+    page, groups_html = listing.page_and_html(request)
+    context = {"page_obj": page, "groups_html": groups_html, "unread": inbox.unread_count(request.user)}
+    return render(request, "forum/notifications/list.html", context)
 
 
 @login_required

@@ -335,10 +335,10 @@ class TestNotificationsPage:
 
     def test_long_histories_page_with_newer_and_older_links_and_no_count(self, client, recipient, notified,
                                                                            monkeypatch):
-        from forum.notifications import views
+        from forum.notifications import listing
 
-        monkeypatch.setattr(views, "PER_PAGE", 2)
-        notified(3)
+        monkeypatch.setattr(listing, "PER_PAGE", 2)
+        made = notified(3)
         client.force_login(recipient)
         url = reverse("forum:notifications")
 
@@ -346,10 +346,12 @@ class TestNotificationsPage:
             first = soup(client.get(url))
         assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"] and "forum_notification" in q["sql"]
                     and "read_at" not in q["sql"]]
-        assert first.select_one("a[rel=next]")["href"] == "?page=2" and not first.select_one("a[rel=prev]")
-        second = soup(client.get(url, {"page": 2}))
-        assert second.select_one("a[rel=prev]")["href"] == "?page=1" and not second.select_one("a[rel=next]")
+        older = first.select_one("a[rel=next]")["href"]
+        assert older == f"{url}?before={made[1].pk}&page=2" and not first.select_one("a[rel=prev]")
+        second = soup(client.get(older))
+        assert second.select_one("a[rel=prev]")["href"] == url and not second.select_one("a[rel=next]")
         assert len(second.select("main section li a")) == 1
+        assert client.get(url, {"before": made[0].pk, "page": 3}).status_code == 404
         assert client.get(url, {"page": 3}).status_code == 404
         assert client.get(url, {"page": "last"}).status_code == 404
 
