@@ -9,8 +9,8 @@ marks for what is theirs alone. The marks are
 - parts (`{% reader_part "template.html" %}`, config/templatetags/shells.py): the header with
   the reader's name and counts, their follow button, their unread link. The template is rendered
   again per request with a small context (the context processors and what the view passes);
-- slots (`slot_mark(name)`): the page fills them, e.g. a comment in the reader's vote state, or
-  their "N unread" link under a discussion's title.
+- slots (`slot_mark(name)`): the page fills them (with text or UTF-8), e.g. a comment in the
+  reader's vote state, or their "N unread" link under a discussion's title.
 
 The stored page is used only while the versions it was made under are current (one round trip
 with them, like `AnonymousPage`) and its `state` (what the page shows that no version covers, such
@@ -33,7 +33,7 @@ from django.utils.functional import empty
 
 from config import versions
 from config.templatetags.shells import PART_PREFIX, PART_SUFFIX
-from forum.cache.digest import PAGE_TIMEOUT, digest, joined, site_templates_digest
+from forum.cache.digest import PAGE_TIMEOUT, digest, site_templates_digest
 from forum.cache.fragments import CSRF_MARK
 from forum.cache.pages import CACHEABLE_PARAMS, NONCE_MARK, request_nonce
 from forum.cache.rows import SUBMISSION_MARK
@@ -65,8 +65,8 @@ def plain_request(request) -> bool:
 
 @dataclass
 class Stored:
-    """A page as stored: its segments (text, or a mark's kind and name) and what the page keeps
-    with it to fill its slots."""
+    """A page as stored: its segments (UTF-8 text, or a mark's kind and name) and what the page
+    keeps with it to fill its slots."""
 
     segments: list
     data: dict = field(default_factory=dict)
@@ -123,18 +123,20 @@ class Shell:
         rendered with `parts` (and the context processors), each slot by `slot(name)`."""
         context = _parts_context(self.request, {**parts, "user": _unwrapped(parts.get("user", self.request.user)),
                                                 "csrf_token": self.token})
-        own = {"csrf": self.token, "nonce": request_nonce(self.request), "submission": submission_key}
+        own = {"csrf": self.token.encode(), "nonce": request_nonce(self.request).encode(),
+               "submission": submission_key.encode()}
         out = []
         for segment in stored.segments:
-            if isinstance(segment, str):
+            if isinstance(segment, bytes):
                 out.append(segment)
             elif segment[0] == "part":
-                out.append(_render_part(segment[1], context))
+                out.append(_render_part(segment[1], context).encode())
             elif segment[0] == "slot":
-                out.append(slot(segment[1]) if slot else "")
+                filled = slot(segment[1]) if slot else b""
+                out.append(filled if isinstance(filled, bytes) else filled.encode())
             else:
                 out.append(own[segment[0]])
-        return HttpResponse(joined(out))
+        return HttpResponse(b"".join(out))
 
 
 def whole_page(request, name: str, version_keys: list[str], render) -> HttpResponse | None:
@@ -158,13 +160,14 @@ def _unwrapped(user):
 
 
 def _segments(html: str) -> list:
-    """Text and marks, in order: ("csrf", ""), ("nonce", ""), ("submission", ""), ("part", name),
+    """Text (as UTF-8, which is what the response sends, and what the cache unpickles fastest)
+    and marks, in order: ("csrf", ""), ("nonce", ""), ("submission", ""), ("part", name),
     ("slot", name)."""
     segments = []
     for index, piece in enumerate(_MARKS.split(html)):
         if index % 2 == 0:
             if piece:
-                segments.append(piece)
+                segments.append(piece.encode())
         elif piece == CSRF_MARK:
             segments.append(("csrf", ""))
         elif piece == NONCE_MARK:

@@ -33,9 +33,34 @@ from forum.posting.once import new_submission_key
 class StoredComment:
     pk: int
     author_id: int | None
-    pieces: tuple[str, ...]  # for any reader of the page's kind, in each vote state
+    # Its renderings for any reader of the page's kind, one per vote state, as UTF-8: what they
+    # share before and after the vote buttons once, and each one's middle.
+    before: bytes
+    middles: tuple[bytes, ...]
+    after: bytes
     author_key: str  # its renderings for its author, in the fragment cache
     private_parent_author_id: int | None  # who wrote the comment it answers, when others cannot see that
+
+    def html(self, state: int) -> bytes:
+        return self.before + self.middles[state] + self.after
+
+
+def _split(renderings: tuple[str, ...]) -> tuple[bytes, tuple[bytes, ...], bytes]:
+    """The renderings' common start, each one's middle and their common end."""
+    encoded = [rendering.encode() for rendering in renderings]
+    before = _common_start(encoded)
+    rests = [rendering[len(before):] for rendering in encoded]
+    after = _common_start([rest[::-1] for rest in rests])[::-1]
+    middles = tuple(rest[: len(rest) - len(after)] for rest in rests)
+    return before, middles, after
+
+
+def _common_start(items: list[bytes]) -> bytes:
+    shortest, longest = min(items), max(items)  # the sorted first and last differ the soonest
+    for index, byte in enumerate(shortest):
+        if byte != longest[index]:
+            return shortest[:index]
+    return shortest
 
 
 class ThreadPage:
@@ -137,7 +162,7 @@ class ThreadPage:
                     found[wanted] = missing[wanted] = fragments.render_shared(template, comment, self.thread, reader)
         if missing:
             cache.set_many(missing, timeout=FRAGMENT_TIMEOUT)
-        return {c.pk: StoredComment(c.pk, c.author_id, found[keys[c.pk]], key(c, f"author-{self.kind}"),
+        return {c.pk: StoredComment(c.pk, c.author_id, *_split(found[keys[c.pk]]), key(c, f"author-{self.kind}"),
                                     _private_parent_author(c)) for c in comments}
 
     # Serving it -------------------------------------------------------------------------------------
@@ -154,14 +179,15 @@ class ThreadPage:
         votes = getattr(self.thread, "page_votes", None)  # read with the reader's state (views.access)
         if votes is None:
             votes = _votes(me, list(entries))
-        token = shell.token
-        next_path = str(escape(self.request.get_full_path()))
+        token = shell.token.encode()
+        next_path = str(escape(self.request.get_full_path())).encode()
+        csrf_mark, next_mark = fragments.CSRF_MARK.encode(), fragments.NEXT_MARK.encode()
 
-        def comment_html(name: str) -> str:
+        def comment_html(name: str) -> bytes:
             entry = entries[int(name.rpartition(":")[2])]
-            pieces = own[entry.author_key] if entry.author_id == me else entry.pieces
-            html = pieces[fragments.vote_state(votes.get(entry.pk, 0))]
-            return html.replace(fragments.CSRF_MARK, token).replace(fragments.NEXT_MARK, next_path)
+            state = fragments.vote_state(votes.get(entry.pk, 0))
+            html = own[entry.author_key][state].encode() if entry.author_id == me else entry.html(state)
+            return html.replace(csrf_mark, token).replace(next_mark, next_path)
 
         last_read = getattr(self.thread, "last_read_position", None)
         parts = {
