@@ -12,9 +12,10 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from html import unescape
 
+from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import BigIntegerField, F, FloatField, Q, Value
+from django.db.models import BigIntegerField, Exists, F, FloatField, Q, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -22,6 +23,7 @@ from forum.models import Comment, Theme, Thread
 from forum.search.forms import SearchCriteria
 from forum.search.indexing import CONFIG, full_text_available
 from forum.search.snippets import START, STOP, highlight, mark_words, plain_text, python_snippet, query_words
+from forum.standing import is_moderator
 
 RESULTS_PER_PAGE = 20
 TITLE_MATCHES = 5
@@ -52,6 +54,28 @@ def searchable_comments(user, theme: Theme | None = None):
         # integer, which would leave the theme out of the index condition.
         comments = comments.filter(thread_theme_id=Cast(Value(theme.pk), BigIntegerField()))
     return comments
+
+
+def readers_like(user, *, own_waiting=None) -> str | None:
+    """Which readers are shown the same results as `user` for every search, so results may be
+    shared among them: "public" for anonymous readers and for members with nothing of their own
+    waiting for a moderator (all see only public comments), "moderators" (they also see what
+    waits, but never what is hidden), or None for a member whose own waiting comments or
+    discussion are shown to them alone. `own_waiting(user)` answers that (from the cache, say);
+    by default `has_own_waiting` asks the database."""
+    if user is None or not user.is_authenticated:
+        return "public"
+    if is_moderator(user):
+        return "moderators"
+    return None if (own_waiting or has_own_waiting)(user) else "public"
+
+
+def has_own_waiting(user) -> bool:
+    """Whether `user` wrote a comment or a discussion that waits for a moderator and is not hidden
+    (`visible_to` shows those to their author). One query, on the waiting comments' index."""
+    own = {"author": user, "needs_approval": True, "is_hidden": False}
+    waiting = Exists(Comment.objects.filter(**own)) | Exists(Thread.objects.filter(**own))
+    return get_user_model().objects.filter(pk=user.pk).filter(waiting).exists()
 
 
 def search_comments(user, criteria: SearchCriteria) -> ResultWindow:
