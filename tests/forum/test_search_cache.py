@@ -69,9 +69,9 @@ def test_members_share_the_results_and_search_no_more(client, member, other_memb
 def test_a_new_comment_shows_at_once(client, member_client, thread, member, needle):
     search(client)
     search(member_client)
-    reply(thread, member, "Another needle, posted now.")
-    assert "posted now" in search(client)[0]
-    assert "posted now" in search(member_client)[0]
+    reply(thread, member, "Zebedee posted another needle.")
+    assert "Zebedee" in search(client)[0]
+    assert "Zebedee" in search(member_client)[0]
 
 
 def test_a_redacted_comment_leaves_the_results_at_once(client, member_client, moderator, needle):
