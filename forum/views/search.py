@@ -50,7 +50,8 @@ def _search_page(request) -> dict:
     context = {"form": form, "criteria": None, "results": [], "threads": [], "count": 0, "pagination": []}
     if form.is_bound and form.is_valid() and not (criteria := form.criteria()).is_empty:
         context.update(_results(request, criteria))
-    body = render_to_string("forum/includes/search_body.html", context, request)
+    # Without the request: no context processor can put a reader's own parts (their name, messages) in.
+    body = render_to_string("forum/includes/search_body.html", context)
     return {"title": _title(form, context["criteria"], context.get("page", 1)), "body": str(body)}
 
 
