@@ -37,9 +37,11 @@ def main() -> None:
     from forum.cache import pages as cache_pages
     from forum.demo.plan import DEMO_DOMAIN
     from forum.models import Thread
+    from forum.views import search as search_view
 
     cache_pages._anonymous_and_plain = lambda request: False  # no cached pages: every query runs
     fragments.comment_list_html = lambda *args: None
+    search_view.shared_search_page = lambda readers, path, render: render()  # every search runs
     hot = Thread.objects.order_by("-last_position").first()
     pages = [
         ("Theme list", "/themes/"),

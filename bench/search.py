@@ -1,14 +1,25 @@
-"""Search latency on a seeded database: `DATABASE_URL=... python bench/search.py [--rounds N]`.
+"""Search latency on a seeded database: `DATABASE_URL=... python bench/search.py [options]`.
 
 Runs a fixed mix of searches (common and rare words, phrases, with and without the theme, group,
 tag and date filters) through the real search page, in-process (Django's test client: no network,
 no gunicorn), anonymous and signed in, and prints p50/p95/p99 and each search's median, slowest first. The page
 is measured whole: the query, the count, the snippets and the HTML. Prints one JSON line last.
+
+Options:
+  --rounds N        times each search is run per reader (default 5)
+  --concurrency N   N processes search at once, each with its own database connection, each
+                    going through the searches in its own order (default 1)
+  --worst           only the searches docs/performance.md names as the slowest (three common
+                    words; narrow filters)
+  --cold            renew the search's cached copies before each search, as a new comment
+                    would: every search is worked out again (the default measures what readers
+                    get, where a repeated search comes from the cache)
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import statistics
 import sys
@@ -38,70 +49,131 @@ QUERIES = [
     {"group": "vcse", "stance": "question"},
     {"theme": "training-the-workforce", "date_from": "{recent}"},
 ]
+# The slowest kinds (docs/performance.md, "Search at 1,000,000 comments"): three common words, and
+# a common word with narrow filters.
+WORST = [
+    {"q": "independent sector capacity"},
+    {"q": "planning", "theme": "clearing-the-backlog", "group": "icb"},
+    {"q": "social care", "group": "patient_public", "stance": "concern"},
+]
 
 
-def main() -> None:
+def option(name: str, default: int) -> int:
+    return int(sys.argv[sys.argv.index(name) + 1]) if name in sys.argv else default
+
+
+def setup() -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1")
     import django
 
     django.setup()
+
+
+def search_urls(queries) -> list[str]:
     from datetime import timedelta
 
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from accounts.models import User
-    from forum.demo.plan import DEMO_DOMAIN
     from forum.models import Comment
 
-    rounds = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 5
     newest = Comment.objects.order_by("-created_at").values_list("created_at", flat=True).first() or timezone.now()
     dates = {"{recent}": (newest - timedelta(days=30)).date().isoformat(),
              "{older}": (newest - timedelta(days=120)).date().isoformat()}
-    urls = []
-    for params in QUERIES:
-        filled = {key: dates.get(value, value) for key, value in params.items()}
-        urls.append("/search/?" + urlencode(filled))
+    return ["/search/?" + urlencode({k: dates.get(v, v) for k, v in params.items()}) for params in queries]
+
+
+def clients():
+    from django.test import Client
+
+    from accounts.models import User
+    from forum.demo.plan import DEMO_DOMAIN
 
     anonymous = Client(HTTP_HOST="127.0.0.1")
     member = Client(HTTP_HOST="127.0.0.1")
     member.force_login(User.objects.get(email=f"member@{DEMO_DOMAIN}"))
+    return anonymous, member
+
+
+def run(worker: int, urls: list[str], rounds: int, cold: bool) -> dict:
+    """One process's searches: (url, ms, queries) for each, in this worker's own order."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from config import versions
+    from forum.cache.versions import THEMES
+
+    anonymous, member = clients()
     for url in urls:  # warm the database's caches once, as a running site would have them
         anonymous.get(url)
         member.get(url)  # (and the member's first request records their session)
-
-    timings: list[float] = []
-    per_url: dict[str, list[float]] = {url: [] for url in urls}
-    queries, busiest = 0, ""
+    shift = worker % len(urls)
+    order = urls[shift:] + urls[:shift]
+    timings = []
     for _round in range(rounds):
         for client in (anonymous, member):
-            for url in urls:
+            for url in order:
+                if cold:
+                    versions.replace([THEMES])  # as a new comment does: the cached copies are passed over
                 with CaptureQueriesContext(connection) as captured:
                     started = time.perf_counter()
                     response = client.get(url)
                     elapsed = (time.perf_counter() - started) * 1000
                 assert response.status_code == 200, (url, response.status_code)
-                if len(captured.captured_queries) > queries:
-                    queries, busiest = len(captured.captured_queries), url
-                timings.append(elapsed)
-                per_url[url].append(elapsed)
-    cuts = statistics.quantiles(timings, n=100, method="inclusive")
+                timings.append((url, elapsed, len(captured.captured_queries)))
+    return {"timings": timings}
+
+
+def _worker(args) -> dict:
+    setup()
+    return run(*args)
+
+
+def run_at_once(concurrency: int, urls: list[str], rounds: int, cold: bool) -> list[tuple]:
+    """`concurrency` processes searching together; each opens its own database connection."""
+    from django.db import connections
+
+    connections.close_all()  # the children must not share the parent's connection
+    jobs = [(worker, urls, rounds, cold) for worker in range(concurrency)]
+    with multiprocessing.get_context("spawn").Pool(concurrency) as pool:
+        results = pool.map(_worker, jobs)
+    return [timing for result in results for timing in result["timings"]]
+
+
+def summary(timings: list[tuple], concurrency: int, cold: bool) -> dict:
+    from forum.models import Comment
+
+    elapsed = [ms for _url, ms, _queries in timings]
+    cuts = statistics.quantiles(elapsed, n=100, method="inclusive")
+    per_url: dict[str, list[float]] = {}
+    for url, ms, _queries in timings:
+        per_url.setdefault(url, []).append(ms)
+    busiest = max(timings, key=lambda timing: timing[2])
     slowest = sorted(((statistics.median(v), u) for u, v in per_url.items()), reverse=True)
-    result = {
+    return {
         "comments": Comment.objects.count(),
-        "searches": len(timings),
+        "concurrency": concurrency,
+        "cold": cold,
+        "searches": len(elapsed),
         "p50": round(cuts[49], 1),
         "p95": round(cuts[94], 1),
         "p99": round(cuts[98], 1),
-        "max_queries": queries,
-        "max_queries_url": busiest,
+        "max_queries": busiest[2],
+        "max_queries_url": busiest[0],
+        "load_average": [round(load, 2) for load in os.getloadavg()],
         "slowest": [{"url": url, "median_ms": round(ms, 1)} for ms, url in slowest],
     }
-    print(json.dumps(result), flush=True)
+
+
+def main() -> None:
+    setup()
+    rounds = option("--rounds", 5)
+    concurrency = option("--concurrency", 1)
+    cold = "--cold" in sys.argv
+    urls = search_urls(WORST if "--worst" in sys.argv else QUERIES)
+    timings = run_at_once(concurrency, urls, rounds, cold) if concurrency > 1 else run(0, urls, rounds, cold)["timings"]
+    print(json.dumps(summary(timings, concurrency, cold)), flush=True)
 
 
 if __name__ == "__main__":

@@ -36,10 +36,16 @@ class AnonymousPage:
         return cached.keep(response)
     """
 
-    def __init__(self, request, *version_keys: str):
+    def __init__(self, request, *version_keys: str, any_query: bool = False):
+        """`any_query`: the page is the same for every anonymous reader whatever its query
+        string (the search page); otherwise only a page number may be given."""
         self.request = request
         self.keys = [EVERYTHING, *version_keys]
-        self.usable = settings.SHARED_CACHE and _anonymous_and_plain(request)
+        self.usable = (
+            settings.SHARED_CACHE
+            and _anonymous_and_plain(request)
+            and (any_query or set(request.GET) <= CACHEABLE_PARAMS)
+        )
         self.versions: list[str] | None = None
         self.storable = False
         self.page_key = ""
@@ -88,10 +94,7 @@ def request_nonce(request) -> str:
 
 
 def _anonymous_and_plain(request) -> bool:
-    """No session (so certainly signed out, with no messages or kept text waiting) and no query
-    parameters other than the page number."""
+    """A GET with no session (so certainly signed out, with no messages or kept text waiting)."""
     if request.method != "GET":
         return False
-    if settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES:
-        return False
-    return set(request.GET) <= CACHEABLE_PARAMS
+    return not (settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES)

@@ -58,6 +58,32 @@ def shared_map_html(filters_key: str, render) -> str:
     return _shared(f"forum:map:{digest((templates, filters_key))}", [EVERYTHING, THEMES, MAP], render)
 
 
+SEARCH_TEMPLATES = (
+    "forum/includes/search_body.html",
+    "forum/includes/pagination.html",
+    "includes/form_field.html",
+    "includes/error_summary.html",
+)
+
+
+def shared_search_page(readers: str, path: str, render) -> dict:
+    """The search page's title and body (form and results) as every reader of one kind sees them
+    (`forum.search.query.readers_like`) at one address, whose query string is the search;
+    `render()` makes them, with no reader's own parts. Kept under the versions of everything and
+    the themes: every change to a comment, a discussion or a theme renews THEMES
+    (`forum.cache.renewal`: posted, edited, deleted, agreed with, coded, moderated), and a
+    member's badge or an erased account renews EVERYTHING. A change to the templates gives new keys."""
+    templates = files_digest(SEARCH_TEMPLATES)
+    return _shared(f"forum:search:{digest((templates, readers, path))}", [EVERYTHING, THEMES], render)
+
+
+def shared_own_waiting(user, look_up) -> bool:
+    """Whether `user` wrote a comment or discussion that waits for a moderator (`look_up(user)`
+    asks the database), under the versions of everything and the themes: posting one, and
+    approving or hiding it, renew THEMES. Saves a signed-in search a query."""
+    return _shared(f"forum:own-waiting:{user.pk}", [EVERYTHING, THEMES], lambda: {"waiting": look_up(user)})["waiting"]
+
+
 def shared_missing_voices(theme):
     """The theme's missing voices (`agreement.voices`), under the versions of everything, the
     themes (any comment anywhere moves the members' shares) and the theme."""

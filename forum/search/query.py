@@ -12,9 +12,10 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from html import unescape
 
+from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import BigIntegerField, F, FloatField, Q, Value
+from django.db.models import BigIntegerField, Exists, F, FloatField, Q, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -22,6 +23,7 @@ from forum.models import Comment, Theme, Thread
 from forum.search.forms import SearchCriteria
 from forum.search.indexing import CONFIG, full_text_available
 from forum.search.snippets import START, STOP, highlight, mark_words, plain_text, python_snippet, query_words
+from forum.standing import is_moderator
 
 RESULTS_PER_PAGE = 20
 TITLE_MATCHES = 5
@@ -52,6 +54,28 @@ def searchable_comments(user, theme: Theme | None = None):
         # integer, which would leave the theme out of the index condition.
         comments = comments.filter(thread_theme_id=Cast(Value(theme.pk), BigIntegerField()))
     return comments
+
+
+def readers_like(user, *, own_waiting=None) -> str | None:
+    """Which readers are shown the same results as `user` for every search, so results may be
+    shared among them: "public" for anonymous readers and for members with nothing of their own
+    waiting for a moderator (all see only public comments), "moderators" (they also see what
+    waits, but never what is hidden), or None for a member whose own waiting comments or
+    discussion are shown to them alone. `own_waiting(user)` answers that (from the cache, say);
+    by default `has_own_waiting` asks the database."""
+    if user is None or not user.is_authenticated:
+        return "public"
+    if is_moderator(user):
+        return "moderators"
+    return None if (own_waiting or has_own_waiting)(user) else "public"
+
+
+def has_own_waiting(user) -> bool:
+    """Whether `user` wrote a comment or a discussion that waits for a moderator and is not hidden
+    (`visible_to` shows those to their author). One query, on the waiting comments' index."""
+    own = {"author": user, "needs_approval": True, "is_hidden": False}
+    waiting = Exists(Comment.objects.filter(**own)) | Exists(Thread.objects.filter(**own))
+    return get_user_model().objects.filter(pk=user.pk).filter(waiting).exists()
 
 
 def search_comments(user, criteria: SearchCriteria) -> ResultWindow:
@@ -140,7 +164,8 @@ def newest_matches(
     The newest matches overall are the newest within a range as soon as the range holds enough of
     them, so a common word is answered from the newest comments and a rare one goes further back
     (where there are few matches to read anyway). Each range costs a query, so a range that holds
-    too few sets the next one's length from the rate it found. `few` says filters other than
+    too few sets the next one's length from the rate it found; the next goes on from where it began,
+    so no comment is read (and ranked) twice. `few` says filters other than
     dates leave few matches (the first range is then a span of days, not the newest comments).
     `since` and `until` are the date filters' bounds (already applied to `matches`): the ranges
     end at `until`, and the widening stops at `since`.
@@ -156,19 +181,30 @@ def newest_matches(
     else:
         before_end = Comment.objects.filter(created_at__lt=end).order_by("-created_at", "-pk")
         start = before_end.values_list("created_at", flat=True)[FIRST_RANGE_COMMENTS - 1 : FIRST_RANGE_COMMENTS].first()
-    first = True
+    found: list = []
+    searched_from = None  # each range ends where the ranges searched before it begin
+    in_order = not few
     while start is not None and (since is None or start > since):
-        recent = newest_first.filter(created_at__gte=start)[:RESULT_WINDOW]
-        rows = _read_in_order(recent) if first and not few else list(recent)
-        if len(rows) >= RESULT_WINDOW:
-            return rows
-        if not rows:
-            break  # too rare to guess a length: all time, where there are few to read
+        found += _in_range(newest_first, start, searched_from, RESULT_WINDOW - len(found), in_order=in_order)
+        searched_from = start
+        if len(found) >= RESULT_WINDOW or not found:
+            break  # (none: too rare to guess a length; all time, where there are few to read)
+        in_order = False  # only the first range: read on in order, scattered rows cost more than a bitmap
         days = (end - start).total_seconds() / 86400
-        days = max(2 * days, days * RESULT_WINDOW * RANGE_MARGIN / len(rows))
+        days = max(2 * days, days * RESULT_WINDOW * RANGE_MARGIN / len(found))
         start = end - timedelta(days=days) if days <= LONGEST_RANGE_DAYS else None
-        first = False
-    return list(newest_first[:RESULT_WINDOW])
+    if len(found) < RESULT_WINDOW:  # all the time before the ranges searched
+        found += _in_range(newest_first, None, searched_from, RESULT_WINDOW - len(found), in_order=False)
+    return found
+
+
+def _in_range(newest_first, start: datetime | None, end: datetime | None, limit: int, *, in_order: bool) -> list:
+    """The newest `limit` rows of `newest_first` written from `start` to before `end` (None: no
+    bound but the date filters')."""
+    recent = newest_first if end is None else newest_first.filter(created_at__lt=end)
+    if start is not None:
+        recent = recent.filter(created_at__gte=start)
+    return _read_in_order(recent[:limit]) if in_order else list(recent[:limit])
 
 
 def _read_in_order(queryset) -> list:

@@ -1,62 +1,106 @@
-"""Searching comments and discussion titles, with filters, in a GET form that needs no script."""
+"""Searching comments and discussion titles, with filters, in a GET form that needs no script.
+
+The page's form and results are the same for every reader who may see the same comments
+(`searching.readers_like`), so they are kept in the cache per address under the versions every
+change to a comment, discussion or theme renews: anonymous readers get the whole page from it,
+signed-in readers the form and results inside their own header (docs/performance.md).
+"""
 
 from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
+from forum import standing
+from forum.cache.digest import joined
+from forum.cache.pages import AnonymousPage
+from forum.cache.rows import shared_own_waiting, shared_search_page
+from forum.cache.versions import THEMES
 from forum.models import Theme
 from forum.search import query as searching
-from forum.search.forms import SearchForm
+from forum.search.forms import SearchCriteria, SearchForm
 from forum.views.common import page_number, pagination_items
 
 
 @require_GET
 def search(request):
+    cached = AnonymousPage(request, THEMES, any_query=True)  # the versions shared_search_page uses
+    if (response := cached.response()) is not None:
+        return response
+    standing.load(request.user)  # whether they moderate, from the cache
+    readers = searching.readers_like(
+        request.user, own_waiting=lambda user: shared_own_waiting(user, searching.has_own_waiting)
+    )
+    if readers is None:
+        shown = _search_page(request)
+    else:
+        shown = shared_search_page(readers, request.get_full_path(), lambda: _search_page(request))
+    # The body is our own template's output (autoescaped), so it is printed as it is.
+    context = {"title": shown["title"], "body": joined([shown["body"]]), "nav_section": "search"}
+    return cached.keep(render(request, "forum/search.html", context))
+
+
+def _search_page(request) -> dict:
+    """The title and the body (form and results) of the search page at this address: what any
+    reader who sees the same comments as this one is shown. Raises Http404 past the last page."""
     themes = list(Theme.objects.listed().only("slug", "title"))
     form = SearchForm(request.GET if request.GET else None, themes=themes)
-    context = {
-        "form": form,
-        "criteria": None,
-        "results": [],
-        "threads": [],
-        "count": 0,
-        "pagination": [],
-        "nav_section": "search",  # the header marks Search, not Themes, as the current section
-    }
+    context = {"form": form, "criteria": None, "results": [], "threads": [], "count": 0, "pagination": []}
     if form.is_bound and form.is_valid() and not (criteria := form.criteria()).is_empty:
-        page = page_number(request)
-        window = searching.search_comments(request.user, criteria)
-        paginator = Paginator(window, searching.RESULTS_PER_PAGE)  # its length is known: no COUNT query
-        if page > max(paginator.num_pages, 1):
-            raise Http404("No such page of results.")
-        current = paginator.page(page)
-        results = list(current.object_list)
-        searching.decorate(results, criteria)
-        query = request.GET.copy()
-        query.pop("page", None)
+        context.update(_results(request, criteria))
+    # Without the request: no context processor can put a reader's own parts (their name, messages) in.
+    body = render_to_string("forum/includes/search_body.html", context)
+    return {"title": _title(form, context["criteria"], context.get("page", 1)), "body": str(body)}
 
-        def url_for(number: int) -> str:
-            if number > 1:
-                query["page"] = number
-            else:
-                query.pop("page", None)
-            return f"{request.path}?{query.urlencode()}"
 
-        context.update(
-            criteria=criteria,
-            results=results,
-            count=paginator.count,
-            more_than_shown=paginator.count >= searching.RESULT_WINDOW,
-            page=page,
-            first_number=current.start_index(),
-            threads=searching.matching_threads(request.user, criteria)
-            if page == 1 and not criteria.filters_comments
-            else [],
-            pagination=pagination_items(page, paginator.num_pages, url_for) if paginator.num_pages > 1 else [],
-            previous_url=url_for(page - 1) if current.has_previous() else None,
-            next_url=url_for(page + 1) if current.has_next() else None,
-        )
-    return render(request, "forum/search.html", context)
+def _results(request, criteria: SearchCriteria) -> dict:
+    page = page_number(request)
+    window = searching.search_comments(request.user, criteria)
+    paginator = Paginator(window, searching.RESULTS_PER_PAGE)  # its length is known: no COUNT query
+    if page > max(paginator.num_pages, 1):
+        raise Http404("No such page of results.")
+    current = paginator.page(page)
+    results = list(current.object_list)
+    searching.decorate(results, criteria)
+    url_for = _page_urls(request)
+    return {
+        "criteria": criteria,
+        "results": results,
+        "count": paginator.count,
+        "more_than_shown": paginator.count >= searching.RESULT_WINDOW,
+        "page": page,
+        "first_number": current.start_index(),
+        "threads": searching.matching_threads(request.user, criteria)
+        if page == 1 and not criteria.filters_comments
+        else [],
+        "pagination": pagination_items(page, paginator.num_pages, url_for) if paginator.num_pages > 1 else [],
+        "previous_url": url_for(page - 1) if current.has_previous() else None,
+        "next_url": url_for(page + 1) if current.has_next() else None,
+    }
+
+
+def _page_urls(request):
+    """A function giving the address of a page of these results (the same search and filters)."""
+    query = request.GET.copy()
+    query.pop("page", None)
+
+    def url_for(number: int) -> str:
+        if number > 1:
+            query["page"] = number
+        else:
+            query.pop("page", None)
+        return f"{request.path}?{query.urlencode()}"
+
+    return url_for
+
+
+def _title(form, criteria: SearchCriteria | None, page: int) -> str:
+    error = "Error: " if form.errors else ""
+    if criteria is None:
+        return f"{error}Search the discussions"
+    words = f" for “{criteria.q}”" if criteria.q else ""
+    number = f" (page {page})" if page > 1 else ""
+    return f"{error}Search results{words}{number}"

@@ -180,3 +180,26 @@ def test_a_session_signed_out_during_a_pause_does_not_come_back_after_it(private
     returning.cookies["sessionid"] = cookie  # someone who kept the old cookie
     response = returning.get(reverse("account_email"))
     assert response.status_code == 302 and reverse("account_login") in response["Location"]
+
+
+def test_search_results_cached_before_a_pause_are_not_served_after_a_reply_posted_during_it(
+    private_redis, places, monkeypatch
+):
+    monkeypatch.setattr(versions, "SETTLE_SECONDS", 0.0)  # copies may be stored straight after a change
+    member, _theme, thread = places
+    anonymous, reader, writer = Client(), Client(), Client()
+    reader.force_login(make_member("reader@example.org", display_name="Rita Reader"))
+    writer.force_login(member)
+    url = reverse("forum:search") + "?q=pause"
+    post_reply(writer, thread, "Posted before the pause.")
+    for client in (anonymous, reader):
+        client.get(url)
+        assert "during the" not in client.get(url).content.decode()
+    assert anonymous.get(url)["X-Forum-Cache"] == "hit"  # the page is kept in Redis
+
+    os.kill(private_redis.pid, signal.SIGSTOP)
+    assert post_reply(writer, thread, "Posted during the pause.").status_code == 302  # its renewal is lost
+    os.kill(private_redis.pid, signal.SIGCONT)
+
+    for client in (anonymous, reader):
+        assert "during the" in client.get(url).content.decode()

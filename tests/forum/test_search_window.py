@@ -115,3 +115,12 @@ def test_reading_in_order_leaves_the_planner_as_it_was(spread, monkeypatch):
     with connection.cursor() as cursor:
         cursor.execute("SHOW enable_bitmapscan")
         assert cursor.fetchone()[0] == "on"
+
+
+def test_each_range_goes_on_from_where_the_one_before_began(spread, monkeypatch):
+    with CaptureQueriesContext(connection) as queries:
+        ids = newest(search_forms.SearchCriteria(q="needle"), monkeypatch, 5, few=True)
+    assert ids == [spread[days] for days in AGES][:5]
+    later = searches(queries)[1:]
+    assert later and all('"created_at" <' in sql for sql in later)
+
