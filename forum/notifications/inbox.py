@@ -110,12 +110,25 @@ def unread_count(user) -> int:
     return count
 
 
+def _read_both(user) -> None:
+    """The unread count and positions in one round trip, remembered for `unread_count` and
+    `unread_positions` (each still reads the database when the cache has nothing)."""
+    if getattr(user, "_unread_notifications", None) is not None:
+        return
+    found = cache.get_many([_unread_key(user.pk), _unread_positions_key(user.pk)])
+    remember_unread(user, found)
+    if (ranges := found.get(_unread_positions_key(user.pk))) is not None:
+        user._unread_positions = ranges
+
+
 def unread_positions(user) -> dict[int, tuple[int, int]]:
     """For each thread `user` has unread notifications about comments in (shown or not), the
     lowest and highest position of those comments: from the cache, else one query on the partial
     unread index. Forgotten with the count by `forget_unread`."""
     key = _unread_positions_key(user.pk)
-    ranges = cache.get(key)
+    ranges = getattr(user, "_unread_positions", None)
+    if ranges is None:
+        ranges = cache.get(key)
     if ranges is None:
         unread = Notification.objects.filter(recipient=user, read_at__isnull=True, comment__isnull=False)
         rows = unread.values("thread_id").annotate(low=Min("comment__position"), high=Max("comment__position"))
@@ -163,7 +176,10 @@ def mark_read_on_page(user, thread: Thread, page: int, per_page: int | None = No
     nothing is unread, or nothing about this page of the thread (both cached until the member's
     notifications change), no UPDATE is run at all.
     """
-    if user is None or not user.is_authenticated or not unread_count(user):
+    if user is None or not user.is_authenticated:
+        return 0
+    _read_both(user)
+    if not unread_count(user):
         return 0
     per_page = per_page or settings.COMMENTS_PER_PAGE
     first = (page - 1) * per_page + 1
@@ -183,6 +199,7 @@ def mark_read_on_page(user, thread: Thread, page: int, per_page: int | None = No
 
 
 def _forget_count(user) -> None:
-    if hasattr(user, "_unread_notifications"):
-        del user._unread_notifications
+    for remembered in ("_unread_notifications", "_unread_positions"):
+        if hasattr(user, remembered):
+            delattr(user, remembered)
     forget_unread([user.pk])
