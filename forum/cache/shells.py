@@ -20,6 +20,7 @@ requests may share a page: nothing of theirs may be in it outside the marks.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -39,12 +40,18 @@ from forum.cache.pages import CACHEABLE_PARAMS, NONCE_MARK, request_nonce
 from forum.cache.rows import SUBMISSION_MARK
 from forum.cache.versions import EVERYTHING
 
+logger = logging.getLogger(__name__)
+
 SLOT_PREFIX = "cgslotmark:"
 SLOT_SUFFIX = ":endslot"
 # Names are matched lazily: marks often follow one another ("…:endslotcgslotmark:…").
 _MARKS = re.compile(
     f"({CSRF_MARK}|{NONCE_MARK}|{SUBMISSION_MARK}|{PART_PREFIX}[\\w/.-]+?{PART_SUFFIX}|{SLOT_PREFIX}[\\w:.-]+?{SLOT_SUFFIX})"
 )
+
+
+_FORM_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="[A-Za-z0-9]{32,64}"')
+_LEFT_TOKEN = re.compile(r'csrfmiddlewaretoken" value="(?!cgcsrfmark)')
 
 
 def slot_mark(name: str) -> str:
@@ -106,13 +113,21 @@ class Shell:
             return None
         return entry["page"]
 
-    def make(self, html: str, *, submission_key: str = "", data: dict | None = None) -> Stored:
+    def make(self, html: str, *, submission_key: str = "", data: dict | None = None) -> Stored | None:
         """Split a page rendered for this reader into segments (their token, nonce and one-time
-        key made marks), and store it when the versions have settled."""
+        key made marks), and store it when the versions have settled. None (and nothing stored)
+        if a CSRF token were left in it."""
+        # Every CSRF token in the page: each `get_token` call masks the reader's secret anew, so
+        # a form the templates drew holds a token other than `self.token`. None may be stored:
+        # another reader given this reader's token could unmask their secret.
+        html = _FORM_TOKEN.sub(f'name="csrfmiddlewaretoken" value="{CSRF_MARK}"', html)
         for own, mark in ((self.token, CSRF_MARK), (request_nonce(self.request), NONCE_MARK),
                           (submission_key, SUBMISSION_MARK)):
             if own:
                 html = html.replace(own, mark)
+        if _LEFT_TOKEN.search(html):
+            logger.warning("Page %s not stored: it holds a CSRF token outside a form field", self.key)
+            return None
         stored = Stored(segments=_segments(html), data=data or {})
         if self.usable and self.versions is not None and versions.all_settled(self.versions):
             cache.set(self.key, {"versions": self.versions, "state": self.state, "page": stored}, timeout=PAGE_TIMEOUT)
@@ -147,8 +162,8 @@ def whole_page(request, name: str, version_keys: list[str], render) -> HttpRespo
         return None
     shell = Shell(request, name, version_keys)
     stored = shell.get()
-    if stored is None:
-        stored = shell.make(render())
+    if stored is None and (stored := shell.make(render())) is None:
+        return None
     return shell.fill(stored, {"user": request.user})
 
 

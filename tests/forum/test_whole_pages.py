@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.test import Client
 
 from articles import views as articles_views
 from config import versions
@@ -162,6 +163,46 @@ def _respond_permission():
     from django.contrib.auth.models import Permission
 
     return Permission.objects.filter(codename="respond_to_theme", content_type__app_label="forum")
+
+
+class TestTokens:
+    def test_a_reply_posted_with_the_token_from_a_stored_page_is_accepted(self, busy_thread, member,
+                                                                           other_member, served):
+        """The reply form's CSRF token is the reader's own, never the one of the reader the page
+        was stored for (each of whom could otherwise unmask the other's secret)."""
+        url = busy_thread.get_absolute_url()
+        first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+        first.force_login(member)
+        first.get(url)
+        first.get(url)  # stored
+        second.force_login(other_member)
+        second.get(url)
+        html = second.get(url).content.decode()
+        assert served[-1] is True
+        token = re.search(r'action="/threads/\d+/reply/".*?name="csrfmiddlewaretoken" value="([^"]+)"', html,
+                          re.S).group(1)
+        key = re.search(r'name="submission_key" value="([^"]+)"', html).group(1)
+
+        response = second.post(f"/threads/{busy_thread.pk}/reply/",
+                               {"csrfmiddlewaretoken": token, "submission_key": key, "body": "With my own token"})
+
+        assert response.status_code == 302
+        assert busy_thread.comments.filter(body="With my own token").exists()
+
+    def test_no_token_is_kept_in_a_stored_page(self, client, busy_thread, member):
+        from django.core.cache import cache
+
+        client.force_login(member)
+        client.get(busy_thread.get_absolute_url())
+        client.get(busy_thread.get_absolute_url())
+        token = client.cookies["csrftoken"].value if "csrftoken" in client.cookies else ""
+        # The test settings' cache is Django's local-memory one, whose keys are "prefix:version:key".
+        stored = [cache.get(key.split(":", 2)[2]) for key in list(cache._cache) if "forum:shell:" in key]
+        assert stored
+        for entry in stored:
+            text = b"".join(part for part in entry["page"].segments if isinstance(part, bytes)).decode()
+            assert not re.search(r'csrfmiddlewaretoken" value="[A-Za-z0-9]', text)  # only marks
+            assert not token or token not in text
 
 
 class TestTheReadersOwnParts:
