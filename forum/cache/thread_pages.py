@@ -1,7 +1,7 @@
 """A discussion's page for signed-in readers, stored whole once per page, version and kind of reader
-(`forum.cache.shells`), so an unchanged page costs one round trip for the page, one query for the
-reader's votes on its comments, and the rendering of the reader's own parts (header, follow button,
-unread link).
+(`forum.cache.shells`), so an unchanged page costs one round trip for the page (the reader's votes
+on its comments come with their read position, in `forum.views.access`), and the rendering of the
+reader's own parts (header, follow button, unread link).
 
 Each comment is kept in the stored page in its three renderings (no vote, agrees, disagrees) and
 put in per request in the reader's own state; a reader's own comments come from their author
@@ -18,7 +18,6 @@ import copy
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db import connection
 from django.template.loader import get_template
 from django.utils.html import escape
 
@@ -66,7 +65,7 @@ def _common_start(items: list[bytes]) -> bytes:
 class ThreadPage:
     """The stored page of a discussion for this reader, when they may share it.
 
-        shared = ThreadPage(request, thread, page_number, per_page)
+        shared = ThreadPage(request, thread, page_number, per_page)  # thread from views.access, with page_votes
         if shared.usable and (response := shared.response(render)) is not None:
             return response
 
@@ -176,9 +175,7 @@ class ThreadPage:
         own = cache.get_many(own_keys) if own_keys else {}
         if len(own) != len(own_keys):
             return None  # the reader's own comment has gone from the fragment cache: build the page
-        votes = getattr(self.thread, "page_votes", None)  # read with the reader's state (views.access)
-        if votes is None:
-            votes = _votes(me, list(entries))
+        votes = self.thread.page_votes  # read with the reader's state (forum.views.access)
         token = shell.token.encode()
         next_path = str(escape(self.request.get_full_path())).encode()
         csrf_mark, next_mark = fragments.CSRF_MARK.encode(), fragments.NEXT_MARK.encode()
@@ -198,18 +195,6 @@ class ThreadPage:
             "first_unread_id": None,
         }
         return shell.fill(stored, parts, slot=comment_html, submission_key=new_submission_key())
-
-
-def _votes(member_id: int, comment_ids: list[int]) -> dict[int, int]:
-    """The reader's votes on these comments, in one statement (the ORM spent longer building the
-    query than the database answering it)."""
-    if not comment_ids:
-        return {}
-    placeholders = ", ".join(["%s"] * len(comment_ids))
-    sql = f"SELECT comment_id, vote FROM forum_agreement WHERE member_id = %s AND comment_id IN ({placeholders})"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [member_id, *comment_ids])
-        return dict(cursor.fetchall())
 
 
 def _private_parent_author(comment) -> int | None:
