@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group, Permission
 
 from accounts.models import StakeholderGroup
 from articles.models import Article, Paragraph, Section
+from config import versions
 from forum.models import Theme, ThemePassage, ThemeStatus
 from forum.posting import services
 from tests.conftest import make_member
@@ -141,3 +142,9 @@ from tests.forum.planning_support import (  # noqa: E402, F401
     stage,
     third_member,
 )
+
+
+@pytest.fixture
+def settled_at_once(monkeypatch):
+    """Cached pages may be stored straight after a change (the settling time is tested on its own)."""
+    monkeypatch.setattr(versions, "SETTLE_SECONDS", 0.0)

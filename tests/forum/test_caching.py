@@ -27,13 +27,8 @@ from forum.posting import drafts, services
 from tests.conftest import make_member
 from tests.forum.conftest import make_theme, reply
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("settled_at_once")]
 
-
-@pytest.fixture(autouse=True)
-def _settled_at_once(monkeypatch):
-    """Pages may be stored straight after a change (the settling time is tested on its own)."""
-    monkeypatch.setattr(versions, "SETTLE_SECONDS", 0.0)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from config import versions
 from forum.models import Comment
 from forum.moderation import comments as comment_actions
 from forum.moderation import threads as thread_actions
@@ -18,15 +17,10 @@ from forum.posting import services
 from forum.search import query as searching
 from tests.forum.conftest import reply
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("settled_at_once")]
 
 URL = reverse("forum:search") + "?q=needle"
 
-
-@pytest.fixture(autouse=True)
-def _settled_at_once(monkeypatch):
-    """Copies may be stored straight after a change (the settling time is tested on its own)."""
-    monkeypatch.setattr(versions, "SETTLE_SECONDS", 0.0)
 
 
 @pytest.fixture

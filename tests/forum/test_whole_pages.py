@@ -9,7 +9,6 @@ import pytest
 from django.test import Client
 
 from articles import views as articles_views
-from config import versions
 from forum.agreement import services as agreements
 from forum.cache import shells, theme_pages, thread_pages
 from forum.cache import versions as cache_versions
@@ -24,13 +23,8 @@ from forum.posting import services
 from tests.conftest import make_member
 from tests.forum.conftest import reply
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("settled_at_once")]
 
-
-@pytest.fixture(autouse=True)
-def _settled_at_once(monkeypatch):
-    """Pages may be stored straight after a change (the settling time is tested on its own)."""
-    monkeypatch.setattr(versions, "SETTLE_SECONDS", 0.0)
 
 
 @pytest.fixture
