@@ -7,6 +7,8 @@ Environment variables (all optional):
 - GUNICORN_THREADS: threads per worker (default 4). Each thread holds its own database
   connection, so one instance opens up to WEB_CONCURRENCY x GUNICORN_THREADS connections.
 - GUNICORN_TIMEOUT: seconds before a stuck worker is restarted (default 30).
+- GUNICORN_REUSE_PORT: "false" to have the workers share one listening socket instead of each
+  opening its own with SO_REUSEPORT (default on; see below).
 - GUNICORN_ACCESS_LOG: "true" to log every request to stdout (default off: the proxy in front
   already logs requests, and the access log would double the volume).
 - LOG_LEVEL: gunicorn's own log level, like Django's (default info).
@@ -22,6 +24,11 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw else default
 
 
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    return raw in {"1", "true", "yes", "on"} if raw else default
+
+
 wsgi_app = "config.wsgi:application"
 proc_name = "commonground"
 
@@ -32,6 +39,16 @@ bind = [f"{os.environ.get('HOST', '0.0.0.0')}:{_int('PORT', 8000)}"]  # noqa: S1
 workers = _int("WEB_CONCURRENCY", 3 if (os.cpu_count() or 1) >= 3 else 2)
 threads = _int("GUNICORN_THREADS", 4)
 worker_class = "gthread"
+
+# Each worker opens its own listening socket (SO_REUSEPORT) and the kernel spreads new
+# connections across them. With one shared socket, whichever worker woke first accepted a burst of
+# connections: a client holding a few keep-alive connections (a proxy's pool, a load generator)
+# often had all of them on one worker, which then used one core while the other idled, and the
+# same page ran at 1,300 or 3,500 requests/s from one run to the next (docs/performance.md,
+# "The trivial view was bimodal"). A worker that exits (recycling, a deploy) resets the
+# connections still waiting in its own queue unless the host sets net.ipv4.tcp_migrate_req=1
+# (docs/deploy.md).
+reuse_port = _flag("GUNICORN_REUSE_PORT", True)
 
 timeout = _int("GUNICORN_TIMEOUT", 30)
 # On SIGTERM (a deploy or scale-down) workers finish the requests they hold for up to this long.
@@ -52,6 +69,6 @@ worker_tmp_dir = SHARED_MEMORY if os.path.isdir(SHARED_MEMORY) else None
 # two instances on one host would fight over it; nothing here uses gunicornc, so it stays off.
 control_socket_disable = True
 
-accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG", "").lower() in {"1", "true", "yes", "on"} else None
+accesslog = "-" if _flag("GUNICORN_ACCESS_LOG", False) else None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
