@@ -199,7 +199,7 @@ TEMPLATES = [
                 "config.context_processors.site",
             ],
             # `|html_datetime` for <time datetime>, in every template without a {% load %}.
-            "builtins": ["config.templatetags.dates"],
+            "builtins": ["config.templatetags.dates", "config.templatetags.reversing"],
         },
     },
 ]
