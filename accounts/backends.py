@@ -7,6 +7,11 @@ again after the commit, with a settling time). The
 checks Django makes on each request still run on the cached copy: the session's password hash
 (a changed password signs other sessions out) and, here, whether the account may sign in.
 Without a shared cache (`SHARED_CACHE` off) the row is read from the database as usual.
+
+Other packages that read a cache entry of the member's on every signed-in request (the forum's
+standing, the unread notification count) register its keys with `read_with_member` in their
+`AppConfig.ready()`: they come in the same round trip as the row, and wait on the user until the
+package takes them (`take_read_with_member`), once.
 """
 
 from __future__ import annotations
@@ -20,22 +25,44 @@ from config import versions
 
 TIMEOUT = 300
 
+_COMPANIONS: list = []  # functions of a user id giving keys to read with the row
+
 
 def _key(user_id) -> str:
     return f"accounts:user:{user_id}"
+
+
+def read_with_member(keys_for) -> None:
+    """Read `keys_for(user_id)` in the same round trip as each signed-in member's row."""
+    _COMPANIONS.append(keys_for)
+
+
+def take_read_with_member(user, keys: list[str]) -> dict | None:
+    """What came back under `keys` with `user`'s row (absent keys were not in the cache), or None
+    when they were not read with it or were taken already: the caller then reads them itself."""
+    read = getattr(user, "_read_with_row", None)
+    if read is None or not set(keys) <= read["waiting"]:
+        return None
+    read["waiting"].difference_update(keys)
+    return {key: read["found"][key] for key in keys if key in read["found"]}
 
 
 class CachedUserMixin:
     def get_user(self, user_id):
         if not settings.SHARED_CACHE:
             return super().get_user(user_id)
-        user = cache.get(_key(user_id))
+        companions = [key for keys_for in _COMPANIONS for key in keys_for(user_id)]
+        found = cache.get_many([_key(user_id), *companions])
+        user = found.pop(_key(user_id), None)
         if user is None:
             user = super().get_user(user_id)
             if user is not None and not versions.settling(_key(user_id)):  # see `forget_user`
                 cache.set(_key(user_id), user, TIMEOUT)
             return user
-        return user if self.user_can_authenticate(user) else None
+        if not self.user_can_authenticate(user):
+            return None
+        user._read_with_row = {"found": found, "waiting": set(companions)}
+        return user
 
 
 class CachedModelBackend(CachedUserMixin, ModelBackend):

@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import empty
 
+from accounts.backends import take_read_with_member
 from config import versions
 from forum.models import Suspension
 from forum.models.viewer import (
@@ -56,6 +57,11 @@ class Standing:
 
 def _key(user_id: int) -> str:
     return f"forum:standing:{user_id}"
+
+
+def keys_for(user_id: int) -> list[str]:
+    """What `load` reads: registered to come with the member's row (`forum.apps`)."""
+    return [GENERATION, _key(user_id)]
 
 
 # The answers -------------------------------------------------------------------------------------
@@ -129,12 +135,17 @@ def forget_suspension(user) -> None:
 
 
 def load(user) -> None:
-    """Remember `user`'s standing on the user object (one cache round trip; three queries on a miss)."""
+    """Remember `user`'s standing on the user object (read with the member's row, or one cache
+    round trip; three queries on a miss)."""
     if user is None or not user.is_authenticated or getattr(user, "_forum_standing_loaded", False):
         return
     if not settings.SHARED_CACHE:
         return  # no shared cache: pages ask inside their own queries, as `with_viewer_status` does
-    found, (generation,) = versions.read([GENERATION], _key(user.pk))
+    found = take_read_with_member(user, keys_for(user.pk))
+    if found is None:
+        found, (generation,) = versions.read([GENERATION], _key(user.pk))
+    else:
+        (generation,) = versions.current(found, [GENERATION])
     standing = found.get(_key(user.pk))
     if not isinstance(standing, Standing) or standing.generation != generation:
         standing = _look_up(user, generation)

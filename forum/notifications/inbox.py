@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
+from accounts.backends import take_read_with_member
 from config import versions
 from forum.models import Notification, NotificationKind, Thread
 
@@ -95,14 +96,19 @@ def remember_unread(user, found: dict) -> None:
         user._unread_notifications = count
 
 
+def keys_for(user_id: int) -> list[str]:
+    """What `_read_both` reads: registered to come with the member's row (`forum.apps`)."""
+    return [_unread_key(user_id), _unread_positions_key(user_id)]
+
+
 def unread_count(user) -> int:
-    """How many unread notifications `user` has: from the cache, else one COUNT on the partial
-    unread index. Remembered on the user object for the rest of the request."""
+    """How many unread notifications `user` has: from the cache (read with the member's row, as a
+    rule), else one COUNT on the partial unread index. Remembered on the user object for the rest
+    of the request."""
     if user is None or not user.is_authenticated:
         return 0
+    _read_both(user)
     count = getattr(user, "_unread_notifications", None)
-    if count is None:
-        count = cache.get(_unread_key(user.pk))
     if count is None:
         count = Notification.objects.filter(recipient=user, read_at__isnull=True).filter(VISIBLE).count()
         cache.set(_unread_key(user.pk), count, UNREAD_CACHE_SECONDS)
@@ -111,11 +117,14 @@ def unread_count(user) -> int:
 
 
 def _read_both(user) -> None:
-    """The unread count and positions in one round trip, remembered for `unread_count` and
-    `unread_positions` (each still reads the database when the cache has nothing)."""
+    """The unread count and positions (read with the member's row, or in one round trip),
+    remembered for `unread_count` and `unread_positions` (each still reads the database when the
+    cache has nothing)."""
     if getattr(user, "_unread_notifications", None) is not None:
         return
-    found = cache.get_many([_unread_key(user.pk), _unread_positions_key(user.pk)])
+    found = take_read_with_member(user, keys_for(user.pk))
+    if found is None:
+        found = cache.get_many(keys_for(user.pk))
     remember_unread(user, found)
     if (ranges := found.get(_unread_positions_key(user.pk))) is not None:
         user._unread_positions = ranges
