@@ -6,7 +6,9 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-READERS = re.compile(r"""(?:env_(?:str|bool|int|list)\(|os\.environ\.get\(|_int\(|_flag\()\s*["']([A-Z][A-Z0-9_]*)["']""")
+READERS = re.compile(
+    r"""(?:env_(?:str|bool|int|list)\(|os\.environ\.get\(|_int\(|_flag\()\s*["']([A-Z][A-Z0-9_]*)["']"""
+)
 
 
 def variables_read_by(path: Path) -> set[str]:
