@@ -87,8 +87,12 @@ class Command(BaseCommand):
         for reader, person in people.items():
             client = clients[reader] = Client(HTTP_HOST=host)
             client.force_login(person, backend=settings.AUTHENTICATION_BACKENDS[0])
-            cookies[reader] = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
             client.get(reverse("home"))  # the first signed-in request records the session (allauth)
+            # What a browser sends from its second page on: the session and the CSRF cookie the
+            # first page set (without it, every request would make and set a new CSRF secret).
+            sent = [settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME]
+            cookies[reader] = "; ".join(f"{name}={client.cookies[name].value}" for name in sent
+                                        if name in client.cookies)
 
         # Count each page uncached, then as served from the cache (stored at once, here only).
         versions.SETTLE_SECONDS = 0.0
