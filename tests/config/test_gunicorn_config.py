@@ -5,7 +5,7 @@ from __future__ import annotations
 import runpy
 from pathlib import Path
 
-CONFIG = Path(__file__).resolve().parent.parent / "config" / "gunicorn.py"
+CONFIG = Path(__file__).resolve().parents[2] / "config" / "gunicorn.py"
 
 
 def settings_with(monkeypatch, **environment: str) -> dict:
