@@ -59,10 +59,11 @@ def slot_mark(name: str) -> str:
     return f"{SLOT_PREFIX}{name}{SLOT_SUFFIX}"
 
 
-def plain_request(request) -> bool:
+def plain_request(request, *, params=CACHEABLE_PARAMS) -> bool:
     """A signed-in GET with nothing of the reader's own waiting in it: no query parameters but the
-    page number, no messages to show."""
-    if request.method != "GET" or not set(request.GET) <= CACHEABLE_PARAMS:
+    page number (or but `params`; None when the caller keys its pages by them all), no messages to
+    show."""
+    if request.method != "GET" or (params is not None and not set(request.GET) <= params):
         return False
     if "messages" in request.COOKIES:
         return False
@@ -113,10 +114,11 @@ class Shell:
             return None
         return entry["page"]
 
-    def make(self, html: str, *, submission_key: str = "", data: dict | None = None) -> Stored | None:
+    def make(self, html: str, *, submission_key: str = "", data: dict | None = None,
+             keep: bool = True) -> Stored | None:
         """Split a page rendered for this reader into segments (their token, nonce and one-time
-        key made marks), and store it when the versions have settled. None (and nothing stored)
-        if a CSRF token were left in it."""
+        key made marks), and store it when the versions have settled (and `keep`: the caller's
+        own conditions hold). None (and nothing stored) if a CSRF token were left in it."""
         # Every CSRF token in the page: each `get_token` call masks the reader's secret anew, so
         # a form the templates drew holds a token other than `self.token`. None may be stored:
         # another reader given this reader's token could unmask their secret.
@@ -129,7 +131,7 @@ class Shell:
             logger.warning("Page %s not stored: it holds a CSRF token outside a form field", self.key)
             return None
         stored = Stored(segments=_segments(html), data=data or {})
-        if self.usable and self.versions is not None and versions.all_settled(self.versions):
+        if keep and self.usable and self.versions is not None and versions.all_settled(self.versions):
             cache.set(self.key, {"versions": self.versions, "state": self.state, "page": stored}, timeout=PAGE_TIMEOUT)
         return stored
 

@@ -83,14 +83,8 @@ def forget_unread(user_ids) -> None:
         versions.replace([listing_version_key(user_id) for user_id in user_ids[start : start + BATCH_SIZE]])
 
 
-def unread_keys(user) -> list[str]:
-    """The cache key of `user`'s unread count, for a page that reads it with its own entries in
-    one round trip (then `remember_unread` what came back)."""
-    return [_unread_key(user.pk)] if user is not None and user.is_authenticated else []
-
-
-def remember_unread(user, found: dict) -> None:
-    """Keep the count from a read of `unread_keys(user)` on the user for this request."""
+def _remember_unread(user, found: dict) -> None:
+    """Keep the count from a read of `keys_for(user.pk)` on the user for this request."""
     count = found.get(_unread_key(user.pk))
     if count is not None:
         user._unread_notifications = count
@@ -125,7 +119,7 @@ def _read_both(user) -> None:
     found = take_read_with_member(user, keys_for(user.pk))
     if found is None:
         found = cache.get_many(keys_for(user.pk))
-    remember_unread(user, found)
+    _remember_unread(user, found)
     if (ranges := found.get(_unread_positions_key(user.pk))) is not None:
         user._unread_positions = ranges
 

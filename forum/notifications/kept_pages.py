@@ -1,6 +1,7 @@
-"""A member's page of notifications kept whole in the cache, so an unchanged page reads no rows.
+"""A member's page of notifications kept whole in the cache (`forum.cache.shells`), so an unchanged
+page reads no rows and renders nothing but the header's account links.
 
-A page (its notifications' shown columns, its links and its groups' HTML with CSRF marks) is
+The page, rendered for the member with their CSRF token, nonce and header left as marks, is
 stored under the versions of everything it shows, through `config.versions`:
 
 - EVERYTHING: names and themes (a member renamed, a theme retitled, an account erased);
@@ -12,62 +13,58 @@ stored under the versions of everything it shows, through `config.versions`:
 
 A hit is two cache round trips (the page with the first two versions, then the discussions'
 versions) and no query. Nothing is stored while any of those versions settles, and while Redis
-does not answer nothing is read from it (`config.cache`). Without a shared cache nothing is kept.
+does not answer nothing is read from it (`config.cache`). Without a shared cache, or for a
+request with messages to show (`shells.plain_request`), nothing is kept.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone, translation
 
 from config import versions
-from forum.cache.digest import PAGE_TIMEOUT, digest
-from forum.cache.versions import EVERYTHING, thread_key
-from forum.notifications.inbox import listing_version_key, remember_unread, unread_keys
+from forum.cache.digest import digest
+from forum.cache.shells import Shell, plain_request
+from forum.cache.versions import thread_key
+from forum.notifications.inbox import listing_version_key
 
 
 class KeptPage:
     """The requested page of the signed-in member's notifications, if kept and current.
 
         kept = KeptPage(request)
-        if (found := kept.read()) is None:
-            ...read and render...
-            kept.keep(page, html, thread_ids)
+        if (response := kept.response()) is not None:
+            return response
+        ...read the page, render it with marks (`shell_marks`) when `kept.usable`...
+        response = kept.keep(html, thread_ids, store=...)
     """
 
     def __init__(self, request):
         self.user = user = request.user
-        self.usable = bool(settings.SHARED_CACHE)
-        self.key = f"forum:notifications:page:{user.pk}:{digest(sorted(request.GET.lists()))}"
-        self.version_keys = [EVERYTHING, listing_version_key(user.pk)]
-        self.versions: list[str] | None = None
+        name = f"notifications:{user.pk}:{digest(sorted(request.GET.lists()))}"
+        state = (timezone.get_current_timezone_name(), translation.get_language())
+        self.shell = Shell(request, name, [listing_version_key(user.pk)], state=state)
+        self.usable = self.shell.usable and plain_request(request, params=None)  # the key holds them
+        self.key = self.shell.key
 
-    def read(self) -> tuple[object, str] | None:
-        """The kept page and its HTML (with CSRF marks), or None to build them."""
-        if not self.usable:
+    def response(self):
+        """The kept page for this member, or None to build it. Asked first: a change after this
+        read gives the page a new version."""
+        if not self.usable or (stored := self.shell.get()) is None:
             return None
-        # The header's unread count comes in the same round trip.
-        found, self.versions = versions.read(self.version_keys, self.key, *unread_keys(self.user))
-        remember_unread(self.user, found)
-        stored = found.get(self.key)
-        if not isinstance(stored, dict) or stored.get("versions") != self.versions:
+        if _thread_versions(stored.data["threads"]) != stored.data["thread_versions"]:
             return None
-        if _thread_versions(stored["threads"]) != stored["thread_versions"]:
-            return None
-        return stored["page"], stored["html"]
+        return self.shell.fill(stored, {"user": self.user})
 
-    def keep(self, page, html: str, thread_ids: list[int]) -> None:
-        """Store a page just built, unless a version it depends on is settling. The discussions'
-        versions are read after its rows: one renewed in between is still settling."""
-        if not self.usable or self.versions is None or not versions.all_settled(self.versions):
-            return
+    def keep(self, html: str, thread_ids: list[int], *, store: bool):
+        """The page just rendered with marks, for this member, stored when `store` and nothing it
+        depends on is settling (the discussions' versions are read after its rows: one renewed in
+        between is still settling); None if it cannot be served from its marks."""
         thread_ids = sorted(set(thread_ids))
         thread_versions = _thread_versions(thread_ids)
-        if not versions.all_settled(thread_versions):
-            return
-        entry = {"versions": self.versions, "threads": thread_ids, "thread_versions": thread_versions,
-                 "page": page, "html": html}
-        cache.set(self.key, entry, timeout=PAGE_TIMEOUT)
+        stored = self.shell.make(html, data={"threads": thread_ids, "thread_versions": thread_versions},
+                                 keep=store and versions.all_settled(thread_versions))
+        return None if stored is None else self.shell.fill(stored, {"user": self.user})
 
 
 def _thread_versions(thread_ids: list[int]) -> list[str]:

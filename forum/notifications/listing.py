@@ -6,8 +6,8 @@ hundredth page of a long history costs what the first does; an OFFSET read and s
 before it (150 ms at 9,000 of 10,000). A bare `?page=N` (an older link) is still served by OFFSET.
 
 **Kept whole while unchanged.** A page nothing on which has changed since is taken whole from the
-cache (`kept_pages`: under the versions of everything, the member's notifications and each
-discussion on it), with no query at all.
+cache, the header's account links and the CSRF token put in (`kept_pages`: under the versions of
+everything, the member's notifications and each discussion on it), with no query at all.
 
 **Else its groups from the cache.** A page that is read again reads only the columns each
 notification shows (one query, no model objects), and keys each group's HTML (a discussion's
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q, Subquery
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
 from django.urls import reverse
@@ -171,20 +171,20 @@ def group_rows(rows: list[tuple]) -> list[list[tuple]]:
     return list(groups.values())
 
 
-def page_and_html(request) -> tuple[NotificationsPage, SafeString]:
-    """The requested page and its groups' HTML with the reader's CSRF token: the page kept whole
-    while nothing on it has changed (`kept_pages`), else read, its groups from the cache where
-    they are current."""
+def page_response(request, render) -> HttpResponse:
+    """The requested page: kept whole while nothing on it has changed (`kept_pages`), else read,
+    its groups from the cache where they are current. `render(page, groups_html, marks)` gives
+    the page's HTML, with the member's own parts as marks when `marks`."""
     kept = KeptPage(request)
-    found = kept.read()  # first: a change after this read gives the page a new version
-    if found is None:
-        page = read_page(request)
-        html, complete = groups_html(request.user, page)
-        if complete:
-            kept.keep(page, html, [row[THREAD_AT] for row in page.rows if row[THREAD_AT]])
-    else:
-        page, html = found
-    return page, joined([html.replace(CSRF_MARK, get_token(request))])
+    if (response := kept.response()) is not None:
+        return response
+    page = read_page(request)
+    html, complete = groups_html(request.user, page)
+    if kept.usable:
+        thread_ids = [row[THREAD_AT] for row in page.rows if row[THREAD_AT]]
+        if (response := kept.keep(render(page, SafeString(html), True), thread_ids, store=complete)) is not None:
+            return response
+    return HttpResponse(render(page, joined([html.replace(CSRF_MARK, get_token(request))]), False))
 
 
 def groups_html(user, page: NotificationsPage) -> tuple[str, bool]:

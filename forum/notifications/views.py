@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -19,9 +20,13 @@ from forum.notifications.forms import NotificationPreferenceForm
 @require_GET
 def notification_list(request):
     """The member's notifications, newest first, those about one discussion grouped together."""
-    page, groups_html = listing.page_and_html(request)
-    context = {"page_obj": page, "groups_html": groups_html, "unread": inbox.unread_count(request.user)}
-    return render(request, "forum/notifications/list.html", context)
+
+    def page_html(page, groups_html, marks: bool) -> str:
+        context = {"page_obj": page, "groups_html": groups_html, "unread": inbox.unread_count(request.user),
+                   "shell_marks": marks}
+        return render_to_string("forum/notifications/list.html", context, request)
+
+    return listing.page_response(request, page_html)
 
 
 @login_required

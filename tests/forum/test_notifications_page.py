@@ -46,6 +46,14 @@ def groups(response) -> str:
     return re.sub(r'value="[A-Za-z0-9]{64}"', 'value="token"', main)
 
 
+def whole(response) -> str:
+    """The whole page, with what differs on every request (CSRF tokens, the nonce) evened out."""
+    assert response.status_code == 200
+    html = response.content.decode()
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', 'name="csrfmiddlewaretoken" value="-"', html)
+    return re.sub(r'nonce="[^"]+"', 'nonce="-"', html)
+
+
 @pytest.fixture(autouse=True)
 def settled(monkeypatch):
     """Copies may be stored straight after a change, so every test here meets the kept pages."""
@@ -117,6 +125,23 @@ class TestCachedGroups:
         from_groups = groups(reader.get(URL))
         assert renders == [3, 3, 0] and from_groups == fresh
         assert "How do we bring waiting lists down?" in kept and "https://example.org/rules" in kept
+
+    def test_the_kept_page_is_the_whole_page_rendered_in_full(self, reader, history, monkeypatch):
+        made, kept = whole(reader.get(URL)), whole(reader.get(URL))
+        monkeypatch.setattr(KeptPage, "response", lambda self: None)
+        monkeypatch.setattr(KeptPage, "keep", lambda self, html, thread_ids, store: None)
+        in_full = whole(reader.get(URL))
+        assert made == kept == in_full
+        assert "Your notifications" in kept and "Sign out" in kept
+
+    def test_the_kept_page_shows_a_message_and_is_not_kept_with_it(self, reader, history):
+        reader.get(URL)
+        page = soup(reader.get(URL))
+        token = page.select_one("main input[name=csrfmiddlewaretoken]")["value"]
+        after = reader.post(page.select_one("main form[action$='/read-all/']")["action"],
+                            {"csrfmiddlewaretoken": token}, follow=True)
+        assert "marked as read" in after.content.decode()
+        assert "marked as read" not in reader.get(URL).content.decode()
 
     def test_the_cached_forms_carry_the_readers_own_csrf_token(self, reader, history):
         reader.get(URL)
