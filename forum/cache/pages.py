@@ -4,21 +4,20 @@ pages.
 A page is stored with the versions of what it shows (`forum.cache.versions`); serving it is one
 cache round trip (the page and the current versions in one `get_many`) and no database query. A
 change renews a version, so the stored page no longer matches and the next reader gets a fresh
-one. The CSP nonce in the page is swapped for the request's own. Pages made while a version is
+one. The page is kept as the bytes sent, in pieces around its CSP nonce, and served joined with
+the request's own nonce. Pages made while a version is
 settling are served but not stored (`config.versions`). Entries also expire after PAGE_TIMEOUT as
 a backstop.
 """
 
 from __future__ import annotations
 
-import hashlib
-
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 
 from config import versions
-from forum.cache.digest import PAGE_TIMEOUT
+from forum.cache.digest import PAGE_TIMEOUT, digest, site_templates_digest
 from forum.cache.versions import EVERYTHING
 
 NONCE_MARK = "cgnoncemark0000000000000"
@@ -54,15 +53,17 @@ class AnonymousPage:
         if not self.usable:
             return None
         path = self.request.get_full_path()
-        self.page_key = "forum:page:" + hashlib.blake2b(path.encode(), digest_size=16).hexdigest()
+        # Keyed by the code that made it too: instances of two releases (a rolling deploy) never
+        # read each other's pages, whose format or templates may differ.
+        self.page_key = "forum:page:" + digest((site_templates_digest(), path))
         found, current = versions.read(self.keys, self.page_key)
         self.versions = current
         self.storable = versions.all_settled(current)
         stored = found.get(self.page_key)
-        if stored is None or stored["versions"] != current:
+        if not isinstance(stored, dict) or stored.get("versions") != current or "pieces" not in stored:
             return None
-        nonce = request_nonce(self.request)
-        response = HttpResponse(stored["body"].replace(NONCE_MARK, nonce), content_type=stored["content_type"])
+        nonce = request_nonce(self.request).encode()
+        response = HttpResponse(nonce.join(stored["pieces"]), content_type=stored["content_type"])
         response["X-Forum-Cache"] = "hit"
         return response
 
@@ -78,11 +79,11 @@ class AnonymousPage:
             or self.request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
         ):
             return response
-        body = response.content.decode(response.charset)
-        nonce = request_nonce(self.request)
-        if nonce:
-            body = body.replace(nonce, NONCE_MARK)
-        entry = {"versions": self.versions, "body": body, "content_type": response["Content-Type"]}
+        # Kept as the bytes sent, in pieces around the nonce: serving joins them with the request's
+        # own, with no decoding, searching or encoding of the whole page.
+        nonce = request_nonce(self.request).encode()
+        pieces = tuple(response.content.split(nonce)) if nonce else (response.content,)
+        entry = {"versions": self.versions, "pieces": pieces, "content_type": response["Content-Type"]}
         cache.set(self.page_key, entry, timeout=PAGE_TIMEOUT)
         return response
 

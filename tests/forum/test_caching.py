@@ -172,6 +172,14 @@ class TestAnonymousPages:
         assert len(nonces) == 1
         assert f"'nonce-{nonces.pop()}'" in response["Content-Security-Policy"]
 
+    def test_a_page_stored_by_another_release_is_never_served(self, client, thread, monkeypatch):
+        from forum.cache import pages
+
+        cached_twice(client, thread.get_absolute_url())
+        monkeypatch.setattr(pages, "site_templates_digest", lambda: "another-release")
+
+        assert get(client, thread.get_absolute_url())[0]["X-Forum-Cache"] == "miss"
+
     def test_signed_in_readers_and_other_addresses_are_never_served_a_cached_page(self, client, member, thread):
         cached_twice(client, thread.get_absolute_url())
         signed_in = type(client)()
