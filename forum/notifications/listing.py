@@ -33,7 +33,6 @@ from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import urlencode
-from django.utils.safestring import SafeString
 
 from config import versions
 from forum.cache.digest import FRAGMENT_TIMEOUT, digest, files_digest, joined
@@ -182,7 +181,7 @@ def page_response(request, render) -> HttpResponse:
     html, complete = groups_html(request.user, page)
     if kept.usable:
         thread_ids = [row[THREAD_AT] for row in page.rows if row[THREAD_AT]]
-        if (response := kept.keep(render(page, SafeString(html), True), thread_ids, store=complete)) is not None:
+        if (response := kept.keep(render(page, joined([html]), True), thread_ids, store=complete)) is not None:
             return response
     return HttpResponse(render(page, joined([html.replace(CSRF_MARK, get_token(request))]), False))
 
