@@ -28,20 +28,25 @@ def get_theme(slug: str, user=None, *, with_follow_level: bool = True) -> Theme:
     their follow level from one small query; their standing (suspended or not) from `standing`.
     """
     standing.load(user)
-    passages = ThemePassage.objects.select_related("paragraph__section__article", "section__article").order_by(
-        "position", "pk"
-    )
-    queryset = Theme.objects.prefetch_related(Prefetch("passages", queryset=passages)).annotate(
-        has_response=Exists(ThemeResponse.objects.filter(theme=OuterRef("pk")))
-    )
     if user is None or not user.is_authenticated:
-        return get_object_or_404(queryset, slug=slug)
-    theme = shared_theme(slug, lambda: queryset.filter(slug=slug).first())
+        return get_object_or_404(_themes_with_passages(), slug=slug)
+    theme = shared_theme(slug, lambda: _themes_with_passages().filter(slug=slug).first())
     if theme is None:
         raise Http404("No such theme.")
     if with_follow_level:
         theme.follow_level = theme_level_of(user, theme)
     return theme
+
+
+def _themes_with_passages():
+    """Themes with the passages they quote and whether a facilitator has responded (built only
+    when the database is asked: a signed-in reader's theme usually comes from the cache)."""
+    passages = ThemePassage.objects.select_related("paragraph__section__article", "section__article").order_by(
+        "position", "pk"
+    )
+    return Theme.objects.prefetch_related(Prefetch("passages", queryset=passages)).annotate(
+        has_response=Exists(ThemeResponse.objects.filter(theme=OuterRef("pk")))
+    )
 
 
 def get_thread_for_reader(request, pk: int, *, with_draft: bool = False, page: int | None = None) -> Thread:
