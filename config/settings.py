@@ -220,6 +220,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["TEST"] = {"NAME": ""}  # in-memory for tests
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+# PostgreSQL: parameters sent apart from the SQL, and a statement run five times on a connection
+# prepared there, so it is not planned again on each request (planning was about two thirds of a
+# signed-in page's statement's time in PostgreSQL; docs/deploy.md). Set DB_PREPARED_STATEMENTS=false
+# behind a pooler in transaction mode that cannot keep prepared statements (PgBouncer before 1.21,
+# or without max_prepared_statements).
+if IS_POSTGRES and env_bool("DB_PREPARED_STATEMENTS", True):
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"server_side_binding": True, "prepare_threshold": 5})
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
