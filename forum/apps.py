@@ -14,6 +14,7 @@ class ForumConfig(AppConfig):
         from forum.agreement import concerns
         from forum.cache import renewal
         from forum.moderation import handlers as moderation_handlers
+        from forum.moderation import queue as moderation_queue
         from forum.notifications import handlers as notification_handlers
         from forum.notifications import inbox
         from forum.planning import services as planning
@@ -23,6 +24,7 @@ class ForumConfig(AppConfig):
         # Read on every signed-in page: fetched in the same round trip as the member's row.
         read_with_member(standing.keys_for)
         read_with_member(inbox.keys_for)
+        read_with_member(moderation_queue.keys_for)
         renewal.connect()  # the page cache renews what each change shows on
         moderation_handlers.connect()  # edits sent for review by the filters
         notification_handlers.connect()  # who is told, in the app and by email

@@ -171,6 +171,11 @@ comment_coded = Event(
     "comment_coded", ("comment",), after_commit=False,
     about="A facilitator changed the codes applied to a comment.",
 )
+reader_changed = Event(
+    "reader_changed", ("reader_id",), after_commit=False,
+    about="A member's own state around the discussions changed: a vote, a follow level, how far they have "
+    "read a discussion, a draft.",
+)
 map_changed = Event(
     "map_changed", ("entry",), after_commit=False,
     about="A need or an offer was placed on the planning map, or an offer was linked to a need or unlinked.",
@@ -178,4 +183,4 @@ map_changed = Event(
 
 ALL = (comment_posted, comment_published, comment_edited, comment_deleted, agreement_changed, common_ground_reached,
        moderated, member_told, theme_responded, commitment_changed, page_read, forum_changed, map_changed,
-       comment_coded)
+       comment_coded, reader_changed)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from articles.models import Paragraph
+from forum import events
 from forum.models import ParagraphDiscussion, Theme, Thread, ThreadReadState
 
 
@@ -33,6 +34,7 @@ def mark_thread_read(*, user, thread: Thread, position: int) -> None:
         if not updated and known is None:
             ThreadReadState.objects.get_or_create(user=user, thread=thread, defaults={"last_read_position": position})
     thread.last_read_position = position
+    events.reader_changed.send(reader_id=user.pk)
 
 
 def paragraph_discussion_stats(article) -> dict[int, ParagraphDiscussion]:

@@ -154,6 +154,7 @@ def vote(*, comment: Comment, member, value: int) -> Agreement:
     ballot.group_verified = member.has_verified_group
     ballot.created_at = timezone.now()
     ballot.save()
+    events.reader_changed.send(reader_id=member.pk)
     _apply(figures, ballot, +1)
     changes, first_time = _changes_for(locked, figures, agree_delta, disagree_delta)
     _save_changes(comment, locked, changes, (agree_delta, disagree_delta), value)
@@ -173,6 +174,7 @@ def withdraw_vote(*, comment: Comment, member) -> bool:
         comment.my_vote = 0
         return False
     ballot.delete()
+    events.reader_changed.send(reader_id=member.pk)
     figures = {name: dict(getattr(locked, name) or {}) for name in _FIGURES}
     _apply(figures, ballot, -1)
     deltas = _deltas(ballot.vote, -1)

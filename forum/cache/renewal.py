@@ -11,6 +11,7 @@ settling from being stored.
 - a need or an offer placed, linked or unlinked: the map (and, through THEMES, the theme list);
 - a member's name, group, organisation or interests changed: everything, when they have written
   anything (their badge is on each of their comments);
+- a member voted, changed a follow level, read further or changed a draft: their own state;
 - the source texts changed, or `forum_changed` (admin edits, themes loaded, counters repaired, an
   account erased, demo data): everything.
 """
@@ -20,7 +21,7 @@ from __future__ import annotations
 from accounts.signals import member_profile_changed
 from articles.signals import texts_changed
 from forum import events
-from forum.cache.versions import renew, renew_everything, renew_map
+from forum.cache.versions import renew, renew_everything, renew_map, renew_reader
 from forum.models import Comment, Theme, Thread
 
 
@@ -39,6 +40,10 @@ def moderated(target, action: str) -> None:
 
 def map_changed(entry) -> None:
     renew_map()
+
+
+def reader_changed(reader_id) -> None:
+    renew_reader(reader_id)
 
 
 def forum_changed(reason: str) -> None:
@@ -61,5 +66,6 @@ def connect() -> None:
     events.moderated.connect(moderated)
     events.forum_changed.connect(forum_changed)
     events.map_changed.connect(map_changed)
+    events.reader_changed.connect(reader_changed)
     member_profile_changed.connect(badge_changed, dispatch_uid="forum.cache.badge_changed")
     texts_changed.connect(sources_changed, dispatch_uid="forum.cache.texts_changed")

@@ -90,10 +90,10 @@ class Shell:
         response = shell.fill(stored, parts_context, slot=lambda name: ...)
     """
 
-    def __init__(self, request, name: str, version_keys: list[str], *, state=()):
+    def __init__(self, request, name: str, version_keys: list[str], *, state=(), key_state=None):
         self.request = request
         state = (site_templates_digest(), state)
-        self.key = "forum:shell:" + digest((name, state))
+        self.key = shell_key(name, state if key_state is None else key_state)
         self.version_keys = [EVERYTHING, *version_keys]
         self.state = state
         self.usable = bool(settings.SHARED_CACHE)
@@ -104,11 +104,13 @@ class Shell:
         """The request's CSRF token, once (each `get_token` call masks it anew)."""
         return get_token(self.request)
 
-    def get(self) -> Stored | None:
-        """The stored page, when it was made under the current versions."""
+    def get(self, read=None) -> Stored | None:
+        """The stored page, when it was made under the current versions and state. `read` is the
+        answer of a round trip the caller made already: (entries found, the current versions of
+        this shell's version keys), with this shell's key among those asked for."""
         if not self.usable:
             return None
-        found, self.versions = versions.read(self.version_keys, self.key)
+        found, self.versions = read if read is not None else versions.read(self.version_keys, self.key)
         entry = found.get(self.key)
         if not isinstance(entry, dict) or entry.get("versions") != self.versions or entry.get("state") != self.state:
             return None
@@ -154,6 +156,12 @@ class Shell:
             else:
                 out.append(own[segment[0]])
         return HttpResponse(b"".join(out))
+
+
+def shell_key(name: str, key_state) -> str:
+    """The key of a page's stored copy: its name and what it is made for (`key_state`; what is
+    known only later, such as the row it shows, may be checked against the copy's `state`)."""
+    return "forum:shell:" + digest((name, site_templates_digest(), key_state))
 
 
 def whole_page(request, name: str, version_keys: list[str], render) -> HttpResponse | None:

@@ -73,8 +73,9 @@ class ThreadPage:
     needs only a new one-time key; `render` makes the page, form and all, when it is not stored.
     """
 
-    def __init__(self, request, thread, page: int, per_page: int):
+    def __init__(self, request, thread, page: int, per_page: int, *, read=None):
         self.request = request
+        self.read = read  # the stored page, when the caller fetched it with the thread (`page_key`)
         self.user = request.user
         self.user_id = request.user.pk
         self.thread = thread
@@ -95,21 +96,17 @@ class ThreadPage:
         return not (last_read and self.last > last_read)  # no comment on the page is unread
 
     def _shell(self) -> shells.Shell:
-        user = self.user
-        refusal = permissions.comment_refusal(user, self.thread)
-        # What the reply form offers depends on these (forum.posting.forms.CommentForm).
-        roles = (permissions.can_post_as_moderator(user), permissions.can_respond_to_theme(user))
-        state = (fragments.templates_digest(), fragments.thread_state(self.thread), str(refusal or ""), roles,
-                 self.per_page)
-        name = f"thread:{self.thread.pk}:{self.page}:{self.kind}"
-        return shells.Shell(self.request, name, [thread_key(self.thread.pk)], state=state)
+        name, key_state = _name_and_key_state(self.user, self.thread.pk, self.page, self.per_page)
+        refusal = permissions.comment_refusal(self.user, self.thread)
+        state = (key_state, fragments.thread_state(self.thread), str(refusal or ""))
+        return shells.Shell(self.request, name, [thread_key(self.thread.pk)], state=state, key_state=key_state)
 
     def response(self, render):
         """The page from the store (made with `render(comments, comments_html)`, which gives the
         HTML and the form's one-time key, when it is not there), or None when it cannot be
         shared after all."""
         shell = self._shell()
-        stored = shell.get()
+        stored = shell.get(self.read)
         if stored is None:
             stored = self._make(shell, render)
             if stored is None:
@@ -195,6 +192,24 @@ class ThreadPage:
             "first_unread_id": None,
         }
         return shell.fill(stored, parts, slot=comment_html, submission_key=new_submission_key())
+
+
+def page_key(user, pk: int, page: int, per_page: int) -> str | None:
+    """The key of the stored page for this reader, known before the thread's row is read, so the
+    page can be fetched with it; None for a reader who has no shared page."""
+    if fragments.reader_kind(user) is None:
+        return None
+    return shells.shell_key(*_name_and_key_state(user, pk, page, per_page))
+
+
+def _name_and_key_state(user, pk: int, page: int, per_page: int) -> tuple[str, tuple]:
+    """The stored page's name and what it is made for, from what is known before the row: the
+    kind of reader, why they may not take part (if so), the roles the reply form offers
+    (forum.posting.forms.CommentForm) and the page size. What depends on the row (its state,
+    the full refusal) is checked against the stored copy's `state`."""
+    roles = (permissions.can_post_as_moderator(user), permissions.can_respond_to_theme(user))
+    key_state = (fragments.templates_digest(), str(permissions.participation_refusal(user) or ""), roles, per_page)
+    return f"thread:{pk}:{page}:{fragments.reader_kind(user)}", key_state
 
 
 def _private_parent_author(comment) -> int | None:

@@ -5,7 +5,9 @@
 - `theme_key(slug)`: a theme's page;
 - `thread_key(pk)`: a discussion's pages and its row;
 - MAP (`forum:v:map`): the planning map and its lists, with THEMES (a need or an offer is a
-  discussion: what changes a discussion renews THEMES).
+  discussion: what changes a discussion renews THEMES);
+- `reader_key(user_id)`: a member's own state around the discussions (their votes, follow levels,
+  read positions and drafts), kept for the pages they read (`forum.cache.reader_state`).
 
 `renew(...)` gives the versions for a change new values through `config.versions`, so every
 page stored under the old ones is passed over. Only `forum.cache.renewal` (the handlers of the
@@ -32,6 +34,10 @@ def theme_key(slug: str) -> str:
     return f"forum:v:theme:{slug}"
 
 
+def reader_key(user_id) -> str:
+    return f"forum:v:reader:{user_id}"
+
+
 def renew(*, thread=None, theme=None) -> None:
     """Renew a thread's pages, its theme's page and the theme list.
 
@@ -53,6 +59,12 @@ def renew(*, thread=None, theme=None) -> None:
 def renew_map() -> None:
     """Renew the planning map: a need or an offer placed, an offer linked or unlinked."""
     versions.replace([MAP, THEMES])
+
+
+def renew_reader(user_id) -> None:
+    """Renew a member's own state: they voted, changed a follow level, read further, or their
+    draft changed."""
+    versions.replace([reader_key(user_id)])
 
 
 def renew_everything() -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from django.db.models import OuterRef, Subquery
 
+from forum import events
 from forum.models import FollowLevel, Theme, ThemeFollow, Thread, ThreadFollow
 
 __all__ = [
@@ -69,6 +70,7 @@ def set_theme_follow_level(user, theme: Theme, level: str) -> FollowLevel:
         ThemeFollow.objects.filter(user=user, theme=theme).delete()
     else:
         ThemeFollow.objects.update_or_create(user=user, theme=theme, defaults={"level": level})
+    events.reader_changed.send(reader_id=user.pk)
     return level
 
 
@@ -76,6 +78,7 @@ def set_thread_follow_level(user, thread: Thread, level: str) -> FollowLevel:
     """Record the level `user` chose for `thread`; the choice overrides defaults and the theme."""
     level = _check_level(level)
     ThreadFollow.objects.update_or_create(user=user, thread=thread, defaults={"level": level})
+    events.reader_changed.send(reader_id=user.pk)
     return level
 
 
@@ -89,6 +92,7 @@ def follow_by_default(user, thread: Thread, *, started: bool) -> None:
         return
     level = FollowLevel.WATCHING if started else FollowLevel.TRACKING
     ThreadFollow.objects.bulk_create([ThreadFollow(user=user, thread=thread, level=level)], ignore_conflicts=True)
+    events.reader_changed.send(reader_id=user.pk)
 
 
 def theme_level(user, theme: Theme) -> FollowLevel:

@@ -23,6 +23,7 @@ from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 
 from articles.models import Paragraph
+from forum import events
 from forum.models import COMMENT_MAX_LENGTH, TITLE_MAX_LENGTH, Comment, Draft, Theme, Thread
 
 PENDING_SESSION_KEY = "forum:pending_post"
@@ -135,6 +136,7 @@ def save_draft(*, user, context: str, body: str, title: str = "", base_revision:
             ]
             if surplus_ids := list(surplus):
                 Draft.objects.filter(pk__in=surplus_ids).delete()
+    events.reader_changed.send(reader_id=user.pk)
     return draft
 
 
@@ -162,6 +164,7 @@ def hold_posted_for_sign_in(request, *, context: str, next_url: str):
 
 def discard_draft(*, user, context: str) -> None:
     Draft.objects.filter(user=user, context=context).delete()
+    events.reader_changed.send(reader_id=user.pk)
 
 
 def with_thread_draft(queryset, user):

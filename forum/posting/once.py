@@ -23,6 +23,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from forum import events
 from forum.models import Comment, CommentRevision, Draft, SubmissionKey
 from forum.posting import services
 from forum.posting.drafts import edit_context
@@ -104,6 +105,7 @@ def submit_once(*, user, key, context: str, valid, create) -> Submission:
             record.comment = comment
             record.save(update_fields=["comment"])
         Draft.objects.filter(user=user, context=context).delete()
+        events.reader_changed.send(reader_id=user.pk)
     return Submission(comment=comment)
 
 
@@ -137,6 +139,7 @@ def edit_if_current(*, comment: Comment, editor, body: str, stance: str | None, 
         if not unchanged and base_revision is not None and latest is not None and latest.pk != base_revision:
             raise EditConflict(latest)
         Draft.objects.filter(user=editor, context=edit_context(comment)).delete()
+        events.reader_changed.send(reader_id=editor.pk)
         if unchanged:
             return False
         services.edit_comment(comment=comment, editor=editor, body=body, stance=stance)

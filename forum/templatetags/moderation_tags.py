@@ -72,4 +72,4 @@ def moderation_queue_count(context) -> int | None:
         standing.load(user)  # pages that asked already (every forum page) answer for free
     if not rules.can_moderate(user):
         return None
-    return header_queue_count()
+    return header_queue_count(user)

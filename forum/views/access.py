@@ -12,7 +12,10 @@ from django.shortcuts import get_object_or_404
 
 from articles.models import Paragraph
 from forum import permissions, standing
-from forum.cache.rows import shared_theme, shared_thread
+from forum.cache.reader_state import thread_and_state
+from forum.cache.rows import shared_theme
+from forum.cache.shells import plain_request
+from forum.cache.thread_pages import page_key
 from forum.following.levels import theme_level_of, with_follow_levels
 from forum.models import Comment, Theme, ThemePassage, ThemeResponse, Thread
 from forum.models.viewer import remember_moderator_status, remember_suspension_status
@@ -55,7 +58,7 @@ def get_thread_for_reader(request, pk: int, *, with_draft: bool = False, page: i
     too, their votes on its comments as `page_votes`)."""
     standing.load(request.user)  # moderator, facilitator, suspended: from the cache
     if with_draft and request.user.is_authenticated:
-        return _thread_page_thread(request.user, pk, page)
+        return _thread_page_thread(request, pk, page)
     queryset = (
         Thread.objects.visible_to(request.user)
         .select_related("theme", "anchor_paragraph__section__article", "map_entry")
@@ -72,17 +75,27 @@ def get_thread_for_reader(request, pk: int, *, with_draft: bool = False, page: i
     return thread
 
 
-def _thread_page_thread(user, pk: int, page: int | None) -> Thread:
-    """The thread page's thread for a signed-in reader: the row as everyone sees it from the cache
-    (`rows.shared_thread`), then the reader's own state in one small query. Changes to the
-    thread go through `get_thread_for_reader` without a draft, which always reads the database."""
-    thread = shared_thread(pk)
+def _thread_page_thread(request, pk: int, page: int | None) -> Thread:
+    """The thread page's thread for a signed-in reader: the row as everyone sees it, the reader's
+    own state and the page as stored for readers of their kind, kept in the cache and fetched
+    together (`cache.reader_state`; the stored page as `stored_page`, for `ThreadPage`), or their
+    state from one small query when it is not kept. Changes to the thread go through
+    `get_thread_for_reader` without a draft, which always reads the database."""
+    user = request.user
+    wanted = page_key(user, pk, page, settings.COMMENTS_PER_PAGE) if page and plain_request(request) else None
+    thread, kept, stored_page = thread_and_state(pk, user.pk, page, also=wanted)
     if thread is None or not permissions.can_see_thread(user, thread):
         raise Http404("No such discussion.")
-    state, votes = _reader_state(user, thread, page)
+    if kept.value is not None:
+        state, votes = kept.value
+    else:
+        state, votes = _reader_state(user, thread, page)
+        if state[1] is None:  # a draft's text is never kept in the cache
+            kept.keep((state, votes))
     thread.last_read_position, thread.draft_body, thread.follow_thread_level, thread.follow_theme_level = state
     if page is not None:
         thread.page_votes = votes
+    thread.stored_page = stored_page
     return thread
 
 

@@ -85,7 +85,7 @@ def _render_thread(request, thread, page: int, form: CommentForm, *, preview=Non
 def _shared_page(request, thread, page: int):
     """The whole page as stored for readers of this one's kind, when nothing on it is theirs
     alone (forum.cache.thread_pages), or None."""
-    shared = ThreadPage(request, thread, page, settings.COMMENTS_PER_PAGE)
+    shared = ThreadPage(request, thread, page, settings.COMMENTS_PER_PAGE, read=getattr(thread, "stored_page", None))
     if not shared.usable:
         return None
 

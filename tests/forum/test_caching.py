@@ -421,8 +421,8 @@ class TestStoredPageLists:
 
 
 class TestSharedThreadRow:
-    """Signed-in readers get the thread's row from the cache (cache_rows.shared_thread) and their own
-    state from one small query."""
+    """Signed-in readers get the thread's row from the cache (forum.cache.reader_state), with their
+    own state."""
 
     def test_a_second_visit_reads_no_thread_row(self, client, busy_thread, member):
         client.force_login(member)

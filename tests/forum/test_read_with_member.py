@@ -10,7 +10,8 @@ from django.core.cache import caches
 
 from accounts import backends
 from forum import standing
-from forum.models import Notification, NotificationKind
+from forum.models import Comment, Notification, NotificationKind
+from forum.moderation import queue
 from forum.notifications import inbox
 from tests.conftest import make_member
 
@@ -86,3 +87,30 @@ def test_a_member_made_moderator_sees_the_review_queue_on_the_next_page(member_c
     member.user_permissions.add(Permission.objects.get(codename="moderate_comment", content_type__app_label="forum"))
 
     assert "Review queue" in member_client.get("/about/").content.decode()
+
+
+def test_a_moderators_page_reads_the_review_queue_count_with_their_row(client, moderator, cache_reads):
+    client.force_login(moderator)
+    client.get("/about/")
+    client.get("/about/")
+    cache_reads.clear()
+
+    assert "Review queue" in client.get("/about/").content.decode()
+
+    asked = [keys for keys in cache_reads if queue.QUEUE_COUNT_KEY in keys]
+    assert len(asked) == 1 and backends._key(moderator.pk) in asked[0], cache_reads
+
+
+def test_a_comment_waiting_for_a_moderator_shows_in_the_queue_count_on_the_next_page(client, moderator, thread,
+                                                                                     other_member):
+    client.force_login(moderator)
+    client.get("/about/")
+    before = client.get("/about/").content.decode()
+    Comment.objects.create(thread=thread, author=other_member, body="Please check me", position=99,
+                           needs_approval=True)
+    queue.forget_queue_count()
+
+    after = client.get("/about/").content.decode()
+
+    count = 'nhsuk-tag--white nhsuk-u-margin-left-1">{}<span class="nhsuk-u-visually-hidden"> waiting'
+    assert count.format(0) in before and count.format(1) in after

@@ -33,8 +33,8 @@ def served(monkeypatch):
     answers = []
     original = shells.Shell.get
 
-    def spy(self):
-        stored = original(self)
+    def spy(self, read=None):
+        stored = original(self, read)
         answers.append(stored is not None)
         return stored
 

@@ -1,0 +1,142 @@
+"""A signed-in reader's own state around a discussion page (how far they have read, how they
+follow it and its theme, their votes, their draft) is kept in the cache with the page
+(forum.cache.reader_state): a second visit to an unchanged page asks the database nothing, each
+of their changes shows on the next page at once, and a draft's text is never kept there."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+from django.core.cache import caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from forum import reading
+from forum.agreement import services as agreements
+from forum.following import levels as following
+from forum.models import FollowLevel
+from forum.posting import drafts
+from tests.conftest import make_member
+from tests.forum.conftest import reply
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("settled_at_once")]
+
+READER_TABLES = ("forum_threadreadstate", "forum_draft", "forum_threadfollow", "forum_themefollow", "forum_agreement")
+
+
+@pytest.fixture
+def discussion(thread, other_member, settings):
+    """Five comments on three pages of two."""
+    settings.COMMENTS_PER_PAGE = 2
+    for number in range(4):
+        reply(thread, other_member, f"Reply number {number}")
+    return thread
+
+
+@pytest.fixture
+def reader(client, member):
+    client.force_login(member)
+    return client
+
+
+def visit(client, url) -> tuple[str, list[str]]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode(), [query["sql"] for query in queries.captured_queries]
+
+
+def kept(client, url) -> str:
+    """Visit twice (the first visit reads the page, which moves the reader's read position), so
+    the reader's state as it now is gets kept, and give the second page."""
+    visit(client, url)
+    return visit(client, url)[0]
+
+
+def test_a_second_visit_to_an_unchanged_page_reads_none_of_the_readers_own_tables(reader, discussion):
+    url = discussion.get_absolute_url()
+    kept(reader, url)
+
+    _html, queries = visit(reader, url)
+
+    assert not [sql for sql in queries if any(table in sql for table in READER_TABLES)], queries
+
+
+def test_a_vote_shows_at_once(reader, discussion, member):
+    url = discussion.get_absolute_url()
+    assert "You agree." not in kept(reader, url)
+    second = discussion.comments.get(position=2)
+
+    agreements.agree(comment=second, member=member)
+    assert "You agree." in visit(reader, url)[0]
+    visit(reader, url)
+
+    agreements.withdraw_vote(comment=second, member=member)
+    assert "You agree." not in visit(reader, url)[0]
+
+
+def test_following_the_discussion_shows_at_once(reader, discussion, member):
+    url = discussion.get_absolute_url()
+    kept(reader, url)
+
+    following.set_thread_follow_level(member, discussion, FollowLevel.WATCHING)
+    html, _ = visit(reader, url)
+    assert "Stop following" in html
+    visit(reader, url)
+
+    following.set_thread_follow_level(member, discussion, FollowLevel.NORMAL)
+    assert "Stop following" not in visit(reader, url)[0]
+
+
+def test_following_the_theme_shows_on_its_discussion_at_once(discussion, client):
+    newcomer = make_member("newcomer@example.org", display_name="New Comer")  # follows nothing yet
+    client.force_login(newcomer)
+    url = discussion.get_absolute_url()
+    kept(client, url)
+
+    following.set_theme_follow_level(newcomer, discussion.theme, FollowLevel.WATCHING)
+
+    assert "You follow this discussion through its theme." in visit(client, url)[0]
+
+
+def test_reading_further_elsewhere_shows_at_once(reader, discussion, member):
+    url = discussion.get_absolute_url()
+    assert "Go to the first comment you have not read" in kept(reader, url)
+
+    reading.mark_thread_read(user=member, thread=discussion, position=discussion.last_position)
+
+    assert "Go to the first comment you have not read" not in visit(reader, url)[0]
+
+
+def test_a_draft_shows_at_once_and_its_text_is_never_kept_in_the_cache(reader, discussion, member):
+    url = discussion.get_absolute_url()
+    kept(reader, url)
+    context = drafts.thread_context(discussion)
+
+    drafts.save_draft(user=member, context=context, body="Words I have not sent yet")
+    assert "Words I have not sent yet" in visit(reader, url)[0]
+    assert "Words I have not sent yet" in visit(reader, url)[0]  # from the database again
+    assert not any(b"Words I have not sent yet" in value for value in _cached_values())
+
+    drafts.discard_draft(user=member, context=context)
+    assert "Words I have not sent yet" not in visit(reader, url)[0]
+
+
+def test_one_readers_state_is_not_anothers(reader, discussion, member, other_member, client):
+    url = discussion.get_absolute_url()
+    following.set_thread_follow_level(member, discussion, FollowLevel.WATCHING)
+    agreements.agree(comment=discussion.comments.get(position=2), member=member)
+    assert "You agree." in kept(reader, url)
+
+    client.force_login(other_member)
+    html, _ = visit(client, url)
+
+    assert "You agree." not in html
+    assert "Tell me about every new comment in this discussion." not in html
+
+
+def _cached_values() -> list[bytes]:
+    """Every value in the test cache, as stored (pickled)."""
+    backend = caches["default"]
+    return [value if isinstance(value, bytes) else pickle.dumps(value) for value in backend._cache.values()]
