@@ -40,7 +40,10 @@ class Kept:
 
 def read_kept(version_keys: list[str], key: str, *entry_keys: str) -> tuple[Kept, dict, list[str]]:
     """One round trip: the reader's state under `key` (kept under `version_keys`), the other
-    entries asked for, and the current versions."""
+    entries asked for, and the current versions. Nothing is read or kept without a cache the
+    processes share (a version renewed in one process would not reach the others)."""
+    if not settings.SHARED_CACHE:
+        return Kept("", []), {}, []
     found, current = versions.read(version_keys, key, *entry_keys)
     return Kept(key, current, _current(found.get(key), current)), found, current
 

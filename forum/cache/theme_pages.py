@@ -1,6 +1,7 @@
 """A theme's page of discussions for signed-in readers, stored whole once per page, version and kind
-of reader (`forum.cache.shells`): an unchanged page costs one round trip for the page, one query
-for the reader's read positions in the discussions listed, and the rendering of their own parts
+of reader (`forum.cache.shells`): an unchanged page costs one round trip for the page and the reader's
+state kept with it (their read positions in the discussions listed and how they follow the theme,
+`forum.cache.reader_state`; one query when it is not kept), and the rendering of their own parts
 (header, follow button).
 
 Each discussion's row is kept with a slot for the reader's "N unread" link. A page is shared only
@@ -16,8 +17,8 @@ from dataclasses import dataclass
 from django.db import connection
 from django.utils.html import escape
 
-from forum.cache import fragments, rows, shells
-from forum.cache.versions import THEMES, theme_key
+from forum.cache import fragments, reader_state, rows, shells
+from forum.cache.versions import EVERYTHING, THEMES, reader_key, theme_key
 from forum.models.querysets import PUBLIC_THREAD
 from forum.standing import is_facilitator
 
@@ -55,14 +56,23 @@ class ThemePage:
     def response(self, render):
         """The page from the store (made with `render(threads, rows_html, has_next)` when it is not
         there), or None when this reader's list is not the shared one, or the page does not exist."""
-        name = f"theme:{self.theme.slug}:{self.page}:{self.kind}"
-        shell = shells.Shell(self.request, name, [THEMES, theme_key(self.theme.slug)], state=self.state)
-        stored = shell.get()
+        slug = self.theme.slug
+        name = f"theme:{slug}:{self.page}:{self.kind}"
+        shell = shells.Shell(self.request, name, [THEMES, theme_key(slug)], state=self.state)
+        # One round trip for the stored page and the reader's state kept for it (forum.cache.reader_state).
+        kept, found, current = reader_state.read_kept(
+            [EVERYTHING, THEMES, theme_key(slug), reader_key(self.user.pk)],
+            f"forum:reader-state:theme:{self.user.pk}:{slug}:{self.page}", shell.key,
+        )
+        stored = shell.get((found, current[:3]))
         if stored is None:
             stored = self._make(shell, render)
             if stored is None:
                 return None
-        read, own_waiting, self.theme.follow_level = self._reader_state([row.pk for row in stored.data["rows"]])
+        if kept.value is None:
+            kept.value = self._reader_state([row.pk for row in stored.data["rows"]])
+            kept.keep(kept.value)
+        read, own_waiting, self.theme.follow_level = kept.value
         if own_waiting:
             return None
         links = {f"unread:{row.pk}": rows.unread_link(row.url, row.escaped_title, row.last_position,

@@ -140,3 +140,39 @@ def _cached_values() -> list[bytes]:
     """Every value in the test cache, as stored (pickled)."""
     backend = caches["default"]
     return [value if isinstance(value, bytes) else pickle.dumps(value) for value in backend._cache.values()]
+
+
+class TestThemePage:
+    """The same for a theme's page: the reader's read positions in the discussions listed and how
+    they follow the theme."""
+
+    def test_a_second_visit_to_an_unchanged_page_reads_none_of_the_readers_own_tables(self, discussion, client):
+        client.force_login(make_member("newcomer@example.org", display_name="New Comer"))
+        url = discussion.theme.get_absolute_url()
+        kept(client, url)
+
+        _html, queries = visit(client, url)
+
+        assert not [sql for sql in queries if any(table in sql for table in READER_TABLES)], queries
+
+    def test_reading_a_discussion_shows_in_its_unread_count_at_once(self, discussion, client):
+        newcomer = make_member("newcomer@example.org", display_name="New Comer")
+        client.force_login(newcomer)
+        url = discussion.theme.get_absolute_url()
+        reading.mark_thread_read(user=newcomer, thread=discussion, position=2)
+        assert "3 unread" in kept(client, url)
+
+        reading.mark_thread_read(user=newcomer, thread=discussion, position=4)
+
+        html = visit(client, url)[0]
+        assert "1 unread" in html and "3 unread" not in html
+
+    def test_following_the_theme_shows_at_once(self, discussion, client):
+        newcomer = make_member("newcomer@example.org", display_name="New Comer")
+        client.force_login(newcomer)
+        url = discussion.theme.get_absolute_url()
+        assert "Stop following" not in kept(client, url)
+
+        following.set_theme_follow_level(newcomer, discussion.theme, FollowLevel.WATCHING)
+
+        assert "Stop following" in visit(client, url)[0]
