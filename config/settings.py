@@ -256,7 +256,7 @@ REDIS_RETRY_SECONDS = env_int("REDIS_RETRY_SECONDS", 5)
 # (Comment fragments and rows keyed by their own content are safe anywhere and always kept.)
 SHARED_CACHE = bool(REDIS_URL) or DEBUG or TESTING
 
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_ENGINE = "accounts.sessions"  # cached_db, read with the member's row (accounts/sessions.py)
 
 # Django's and allauth's backends, keeping the signed-in member's row in the cache (accounts/backends.py).
 AUTHENTICATION_BACKENDS = [

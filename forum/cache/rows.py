@@ -31,10 +31,16 @@ MAP_TEMPLATES = (
 )
 
 
-def shared_theme(slug: str, read):
+def theme_row_key(slug: str) -> str:
+    return f"forum:theme-row:{slug}"
+
+
+def shared_theme(slug: str, read, *, ahead=None):
     """A theme as every reader sees it (`read()` gives it, with whatever it prefetches), from the
-    cache under the theme's and everything's versions. None if there is no such theme."""
-    return _shared(f"forum:theme-row:{slug}", [EVERYTHING, theme_key(slug)], read)
+    cache under the theme's and everything's versions. None if there is no such theme. `ahead`:
+    (entries found, the current versions of everything and the theme) from a round trip the
+    caller made with `theme_row_key(slug)` among its keys."""
+    return _shared(theme_row_key(slug), [EVERYTHING, theme_key(slug)], read, ahead)
 
 
 def shared_map_html(filters_key: str, render) -> str:
@@ -78,10 +84,10 @@ def shared_missing_voices(theme):
                    lambda: theme_missing_voices(theme))
 
 
-def _shared(key: str, version_keys: list[str], read):
+def _shared(key: str, version_keys: list[str], read, ahead=None):
     if not settings.SHARED_CACHE:
         return read()
-    found, current = versions.read(version_keys, key)
+    found, current = ahead if ahead is not None else versions.read(version_keys, key)
     stored = found.get(key)
     if isinstance(stored, dict) and stored.get("versions") == current and "object" in stored:
         return stored["object"]

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection
 from django.utils.html import escape
 
+from forum import permissions, standing
 from forum.cache import fragments, reader_state, rows, shells
 from forum.cache.versions import EVERYTHING, THEMES, reader_key, theme_key
 from forum.models.querysets import PUBLIC_THREAD
@@ -35,40 +37,74 @@ class StoredRow:
     last_position: int
 
 
+@dataclass(frozen=True)
+class ReadAhead:
+    """What a signed-in reader's theme page needs from the cache, read in one round trip before
+    the theme's row is known (`read_ahead`): the entries found, the current versions of
+    everything, the themes, the theme and the reader, and the reader's kept state."""
+
+    found: dict
+    versions: list[str]
+    kept: reader_state.Kept
+
+    def theme_row(self) -> tuple[dict, list[str]]:
+        """For `rows.shared_theme`: the row is kept under everything's and the theme's versions."""
+        return self.found, [self.versions[0], self.versions[2]]
+
+
+def read_ahead(request, slug: str, page: int) -> ReadAhead | None:
+    """One round trip for the theme's row, its page as stored for readers of this one's kind and
+    the reader's state kept with it; None when the reader has no shared page."""
+    user = request.user
+    standing.load(user)  # their kind: read with their row
+    if not settings.SHARED_CACHE or not _shares_pages(request):
+        return None
+    name, key_state = _name_and_key_state(user, slug, page)
+    kept, found, current = reader_state.read_kept(
+        _version_keys(user, slug), _state_key(user, slug, page), rows.theme_row_key(slug),
+        shells.shell_key(name, key_state),
+    )
+    return ReadAhead(found, current, kept)
+
+
 class ThemePage:
     """The stored page of a theme's discussions for this reader, when they may share it.
 
-        shared = ThemePage(request, theme, page, start_refusal)
+        shared = ThemePage(request, theme, page, start_refusal, ahead=read_ahead(request, slug, page))
         if shared.usable and (response := shared.response(render)) is not None:
             return response
     """
 
-    def __init__(self, request, theme, page: int, start_refusal):
+    def __init__(self, request, theme, page: int, start_refusal, *, ahead: ReadAhead | None = None):
         self.request = request
         self.user = request.user
         self.theme = theme
         self.page = page
+        self.ahead = ahead
+        self.start_refusal = str(start_refusal or "")
         self.kind = fragments.reader_kind(self.user)
-        self.state = (str(start_refusal or ""), is_facilitator(self.user))
         # Moderators' lists hold hidden discussions too: theirs are built each time.
-        self.usable = self.kind in ("member", "reader") and shells.plain_request(request)
+        self.usable = _shares_pages(request)
 
     def response(self, render):
         """The page from the store (made with `render(threads, rows_html, has_next)` when it is not
         there), or None when this reader's list is not the shared one, or the page does not exist."""
-        slug = self.theme.slug
-        name = f"theme:{slug}:{self.page}:{self.kind}"
-        shell = shells.Shell(self.request, name, [THEMES, theme_key(slug)], state=self.state)
-        # One round trip for the stored page and the reader's state kept for it (forum.cache.reader_state).
-        kept, found, current = reader_state.read_kept(
-            [EVERYTHING, THEMES, theme_key(slug), reader_key(self.user.pk)],
-            f"forum:reader-state:theme:{self.user.pk}:{slug}:{self.page}", shell.key,
-        )
-        stored = shell.get((found, current[:3]))
+        slug, user = self.theme.slug, self.user
+        name, key_state = _name_and_key_state(user, slug, self.page)
+        shell = shells.Shell(self.request, name, [THEMES, theme_key(slug)], state=(key_state, self.start_refusal),
+                             key_state=key_state)
+        ahead = self.ahead
+        if ahead is None:  # one round trip for the stored page and the reader's kept state
+            kept, found, current = reader_state.read_kept(
+                _version_keys(user, slug), _state_key(user, slug, self.page), shell.key
+            )
+            ahead = ReadAhead(found, current, kept)
+        stored = shell.get((ahead.found, ahead.versions[:3]))
         if stored is None:
             stored = self._make(shell, render)
             if stored is None:
                 return None
+        kept = ahead.kept
         if kept.value is None:
             kept.value = self._reader_state([row.pk for row in stored.data["rows"]])
             kept.keep(kept.value)
@@ -113,3 +149,23 @@ class ThemePage:
             rows = cursor.fetchall()
         read = {thread_id: position for thread_id, position, _waiting, _level in rows if thread_id is not None}
         return read, bool(rows[0][2]), rows[0][3]
+
+
+def _shares_pages(request) -> bool:
+    return fragments.reader_kind(request.user) in ("member", "reader") and shells.plain_request(request)
+
+
+def _name_and_key_state(user, slug: str, page: int) -> tuple[str, tuple]:
+    """The stored page's name and what it is made for, known before the theme's row: why the
+    reader may not take part (if so) and whether they are a facilitator. The rest of why they may
+    not start a discussion (the theme's status) is checked against the stored copy's state."""
+    key_state = (str(permissions.participation_refusal(user) or ""), is_facilitator(user))
+    return f"theme:{slug}:{page}:{fragments.reader_kind(user)}", key_state
+
+
+def _version_keys(user, slug: str) -> list[str]:
+    return [EVERYTHING, THEMES, theme_key(slug), reader_key(user.pk)]
+
+
+def _state_key(user, slug: str, page: int) -> str:
+    return f"forum:reader-state:theme:{user.pk}:{slug}:{page}"

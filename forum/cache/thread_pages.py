@@ -168,9 +168,8 @@ class ThreadPage:
         me = self.user_id
         if any(entry.private_parent_author_id == me for entry in entries.values()):
             return None  # a reply to the reader's own comment that others cannot see: theirs alone
-        own_keys = [entry.author_key for entry in entries.values() if entry.author_id == me]
-        own = cache.get_many(own_keys) if own_keys else {}
-        if len(own) != len(own_keys):
+        own = self._own_renderings(entries)
+        if own is None:
             return None  # the reader's own comment has gone from the fragment cache: build the page
         votes = self.thread.page_votes  # read with the reader's state (forum.views.access)
         token = shell.token.encode()
@@ -192,6 +191,25 @@ class ThreadPage:
             "first_unread_id": None,
         }
         return shell.fill(stored, parts, slot=comment_html, submission_key=new_submission_key())
+
+    def _own_renderings(self, entries: dict) -> dict | None:
+        """The author renderings of the reader's own comments on the page, by key: from their state
+        kept with the page (`forum.cache.reader_state`, so no round trip of their own), or from the
+        fragment cache (and then kept with their state); None when one has gone from the cache."""
+        own_keys = [entry.author_key for entry in entries.values() if entry.author_id == self.user_id]
+        if not own_keys:
+            return {}
+        kept = getattr(self.thread, "kept_state", None)
+        remembered = kept.value.get("own", {}) if kept is not None and kept.value else {}
+        if all(key in remembered for key in own_keys):
+            return remembered
+        found = cache.get_many(own_keys)
+        if len(found) != len(own_keys):
+            return None
+        if kept is not None and kept.value is not None:
+            kept.value["own"] = found
+            kept.keep(kept.value)
+        return found
 
 
 def page_key(user, pk: int, page: int, per_page: int) -> str | None:

@@ -22,18 +22,19 @@ from forum.models.viewer import remember_moderator_status, remember_suspension_s
 from forum.posting.drafts import thread_context, with_thread_draft
 
 
-def get_theme(slug: str, user=None, *, with_follow_level: bool = True) -> Theme:
+def get_theme(slug: str, user=None, *, with_follow_level: bool = True, ahead=None) -> Theme:
     """A theme with the passages it quotes (every theme is public, whatever its status), and how
     `user` follows it when given.
 
     Also annotated with `has_response` (whether a facilitator has responded). Given a signed-in
     reader, the theme comes from the cache (`rows.shared_theme`) and, `with_follow_level`,
     their follow level from one small query; their standing (suspended or not) from `standing`.
+    `ahead`: the row as read already with the rest of the page (`theme_pages.read_ahead`).
     """
     standing.load(user)
     if user is None or not user.is_authenticated:
         return get_object_or_404(_themes_with_passages(), slug=slug)
-    theme = shared_theme(slug, lambda: _themes_with_passages().filter(slug=slug).first())
+    theme = shared_theme(slug, lambda: _themes_with_passages().filter(slug=slug).first(), ahead=ahead)
     if theme is None:
         raise Http404("No such theme.")
     if with_follow_level:
@@ -78,20 +79,23 @@ def get_thread_for_reader(request, pk: int, *, with_draft: bool = False, page: i
 def _thread_page_thread(request, pk: int, page: int | None) -> Thread:
     """The thread page's thread for a signed-in reader: the row as everyone sees it, the reader's
     own state and the page as stored for readers of their kind, kept in the cache and fetched
-    together (`cache.reader_state`; the stored page as `stored_page`, for `ThreadPage`), or their
-    state from one small query when it is not kept. Changes to the thread go through
-    `get_thread_for_reader` without a draft, which always reads the database."""
+    together (`cache.reader_state`; the stored page as `stored_page` and the kept state as
+    `kept_state`, for `ThreadPage`), or their state from one small query when it is not kept.
+    Changes to the thread go through `get_thread_for_reader` without a draft, which always reads
+    the database."""
     user = request.user
     wanted = page_key(user, pk, page, settings.COMMENTS_PER_PAGE) if page and plain_request(request) else None
     thread, kept, stored_page = thread_and_state(pk, user.pk, page, also=wanted)
     if thread is None or not permissions.can_see_thread(user, thread):
         raise Http404("No such discussion.")
-    if kept.value is not None:
-        state, votes = kept.value
+    if isinstance(kept.value, dict):
+        state, votes = kept.value["state"], kept.value["votes"]
     else:
         state, votes = _reader_state(user, thread, page)
+        kept.value = {"state": state, "votes": votes}
         if state[1] is None:  # a draft's text is never kept in the cache
-            kept.keep((state, votes))
+            kept.keep(kept.value)
+    thread.kept_state = kept if state[1] is None else None  # ThreadPage adds the reader's own comments
     thread.last_read_position, thread.draft_body, thread.follow_thread_level, thread.follow_theme_level = state
     if page is not None:
         thread.page_votes = votes

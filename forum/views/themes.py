@@ -10,7 +10,7 @@ from forum import permissions
 from forum.agreement.summary import with_common_ground_counts
 from forum.cache import rows
 from forum.cache.pages import AnonymousPage
-from forum.cache.theme_pages import THREADS_PER_PAGE, ThemePage
+from forum.cache.theme_pages import THREADS_PER_PAGE, ThemePage, read_ahead
 from forum.cache.versions import THEMES, theme_key
 from forum.following.levels import theme_level_of
 from forum.models import Theme
@@ -36,12 +36,15 @@ def theme_detail(request, slug: str):
     cached = AnonymousPage(request, theme_key(slug))  # anonymous readers: whole page
     if (response := cached.response()) is not None:
         return response
-    theme = get_theme(slug, request.user, with_follow_level=False)  # read below, with the reader's state
     page = page_number(request)
+    # Signed-in readers: the theme's row, the whole page as stored for readers of their kind and
+    # their own state, in one round trip, when their list of discussions is the shared one
+    # (forum.cache.theme_pages); otherwise built as below.
+    ahead = read_ahead(request, slug, page) if request.user.is_authenticated else None
+    theme = get_theme(slug, request.user, with_follow_level=False,  # read below, with the reader's state
+                      ahead=ahead.theme_row() if ahead else None)
     start_refusal = permissions.start_thread_refusal(request.user, theme)
-    # Signed-in readers: the whole page as stored for readers of their kind, when their list of
-    # discussions is the shared one (forum.cache.theme_pages); otherwise built as below.
-    shared = ThemePage(request, theme, page, start_refusal)
+    shared = ThemePage(request, theme, page, start_refusal, ahead=ahead)
     if shared.usable and (response := shared.response(
         lambda threads, rows_html, has_next: _page_html(request, theme, page, threads, rows_html, has_next)
     )) is not None:

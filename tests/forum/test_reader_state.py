@@ -11,12 +11,15 @@ import pytest
 from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from forum import reading
 from forum.agreement import services as agreements
 from forum.following import levels as following
 from forum.models import FollowLevel
-from forum.posting import drafts
+from forum.moderation import themes as theme_actions
+from forum.moderation.flow import carry_out
+from forum.posting import drafts, services
 from tests.conftest import make_member
 from tests.forum.conftest import reply
 
@@ -176,3 +179,81 @@ class TestThemePage:
         following.set_theme_follow_level(newcomer, discussion.theme, FollowLevel.WATCHING)
 
         assert "Stop following" in visit(client, url)[0]
+
+
+@pytest.fixture
+def cache_reads(monkeypatch):
+    """The keys of each cache read, one list per round trip (the local-memory cache answers
+    get_many with a get per key, which are not counted again)."""
+    backend = caches["default"]
+    reads: list[list[str]] = []
+    get, get_many = backend.get, backend.get_many
+    inside = []
+
+    def recording_get(key, *args, **kwargs):
+        if not inside:
+            reads.append([key])
+        return get(key, *args, **kwargs)
+
+    def recording_get_many(keys, *args, **kwargs):
+        keys = list(keys)
+        reads.append(keys)
+        inside.append(True)
+        try:
+            return get_many(keys, *args, **kwargs)
+        finally:
+            inside.pop()
+
+    monkeypatch.setattr(backend, "get", recording_get)
+    monkeypatch.setattr(backend, "get_many", recording_get_many)
+    return reads
+
+
+def test_the_readers_own_comment_comes_with_their_state(reader, discussion, member, cache_reads):
+    mine = reply(discussion, member, "My own words on the last page")
+    url = discussion.get_page_url(discussion.num_pages)
+    kept(reader, url)
+    visit(reader, url)
+    cache_reads.clear()
+
+    html, _ = visit(reader, url)
+
+    assert "My own words on the last page" in html
+    page_reads = [keys for keys in cache_reads if any(key.startswith(("forum:v:", "forum:comment:")) for key in keys)]
+    assert len(page_reads) == 1, page_reads  # the thread, the page, the reader's state and own comment
+    assert f'href="{reverse("forum:comment_edit", args=[mine.pk])}"' in html  # the author's own rendering
+
+
+def test_an_edit_of_the_readers_own_comment_shows_at_once(reader, discussion, member):
+    mine = reply(discussion, member, "My first words")
+    url = discussion.get_page_url(discussion.num_pages)
+    kept(reader, url)
+    visit(reader, url)
+
+    services.edit_comment(comment=mine, editor=member, body="My second thoughts")
+
+    html = visit(reader, url)[0]
+    assert "My second thoughts" in html and "My first words" not in html
+
+
+class TestThemeRoundTrip:
+    def test_the_theme_its_page_and_the_readers_state_come_in_one_round_trip(self, discussion, client,
+                                                                               cache_reads):
+        client.force_login(make_member("newcomer@example.org", display_name="New Comer"))
+        url = discussion.theme.get_absolute_url()
+        kept(client, url)
+        cache_reads.clear()
+
+        visit(client, url)
+
+        page_reads = [keys for keys in cache_reads if any(key.startswith("forum:v:") for key in keys)]
+        assert len(page_reads) == 1, page_reads
+
+    def test_closing_the_theme_shows_at_once(self, discussion, client, moderator):
+        client.force_login(make_member("newcomer@example.org", display_name="New Comer"))
+        url = discussion.theme.get_absolute_url()
+        kept(client, url)
+
+        carry_out(theme_actions.SetStatus(discussion.theme, actor=moderator, status="closed", reason="Done"))
+
+        assert "Closed by the facilitators: Done" in visit(client, url)[0]
