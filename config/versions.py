@@ -16,12 +16,20 @@ stored: a request that read the database just before the change committed could 
 old rows under the new version. A new version carries the moment it settles (`is_settled`). A drop
 made with `settle=True` leaves a marker for DROP_SETTLE_SECONDS (`settling`), which the copy's
 owner checks before storing what it read.
+
+**Copies kept in the process too.** A large entry that its readers never change (a whole stored
+page) may also be kept in this process's memory (`read(..., local=...)`): it is used from there
+while every version it was stored under is still current, which the same round trip tells, so
+the page is not fetched and unpickled again. Versions are random, so a version renewed, emptied
+after an outage or unreadable (Redis away: no version at all) never matches a kept copy.
 """
 
 from __future__ import annotations
 
 import secrets
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 
 from django.core.cache import cache
@@ -29,6 +37,38 @@ from django.db import transaction
 
 SETTLE_SECONDS = 5.0
 DROP_SETTLE_SECONDS = 5.0
+LOCAL_COPIES = 64  # entries kept in each process's memory (a stored page is up to about 250 kB)
+
+
+class _LocalCopies:
+    """Entries as read from the cache, kept in this process's memory too; the least recently used
+    goes first when there are more than `size`."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.lock = threading.Lock()
+        self.entries: OrderedDict[str, dict] = OrderedDict()
+
+    def get(self, key: str) -> dict | None:
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)
+            return entry
+
+    def put(self, key: str, entry: dict) -> None:
+        with self.lock:
+            self.entries[key] = entry
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+local_copies = _LocalCopies(LOCAL_COPIES)
 
 
 def _new_version(settle: float) -> str:
@@ -60,10 +100,35 @@ def current(found: dict, keys: list[str]) -> list[str]:
     return [again.get(key) or "" for key in keys]
 
 
-def read(version_keys: list[str], *entry_keys: str) -> tuple[dict, list[str]]:
-    """One round trip: the stored entries asked for, and the current versions of `version_keys`."""
-    found = cache.get_many([*entry_keys, *version_keys])
-    return found, current(found, version_keys)
+def read(version_keys: list[str], *entry_keys: str, local: Iterable[str] = ()) -> tuple[dict, list[str]]:
+    """One round trip: the stored entries asked for, and the current versions of `version_keys`.
+
+    The entries named in `local` (dicts with the "versions" they were stored under, which their
+    readers never change) are kept in this process's memory as well: a copy there is used when
+    all its versions are current, and not asked for; one that is not is fetched in a second round
+    trip, and kept in its place."""
+    held = {key: local_copies.get(key) for key in local}
+    found = cache.get_many([*(key for key in entry_keys if held.get(key) is None), *version_keys])
+    versions = current(found, version_keys)
+    live = {version for version in versions if version}
+    stale = []
+    for key, entry in held.items():
+        if entry is not None and _made_under(entry, live):
+            found[key] = entry
+        elif entry is not None:
+            stale.append(key)
+    if stale:
+        found.update(cache.get_many(stale))
+    for key in local:
+        entry = found.get(key)
+        if entry is not held.get(key) and isinstance(entry, dict) and _made_under(entry, live):
+            local_copies.put(key, entry)
+    return found, versions
+
+
+def _made_under(entry: dict, live: set[str]) -> bool:
+    made_under = entry.get("versions") or ()
+    return bool(made_under) and all(version in live for version in made_under)
 
 
 def replace(keys: list[str]) -> None:

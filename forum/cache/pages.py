@@ -56,7 +56,7 @@ class AnonymousPage:
         # Keyed by the code that made it too: instances of two releases (a rolling deploy) never
         # read each other's pages, whose format or templates may differ.
         self.page_key = "forum:page:" + digest((site_templates_digest(), path))
-        found, current = versions.read(self.keys, self.page_key)
+        found, current = versions.read(self.keys, self.page_key, local=(self.page_key,))  # kept here too
         self.versions = current
         self.storable = versions.all_settled(current)
         stored = found.get(self.page_key)

@@ -38,13 +38,15 @@ class Kept:
             cache.set(self.key, {"versions": self.versions, "object": value}, timeout=PAGE_TIMEOUT)
 
 
-def read_kept(version_keys: list[str], key: str, *entry_keys: str) -> tuple[Kept, dict, list[str]]:
+def read_kept(version_keys: list[str], key: str, *entry_keys: str, page: str = "") -> tuple[Kept, dict, list[str]]:
     """One round trip: the reader's state under `key` (kept under `version_keys`), the other
-    entries asked for, and the current versions. Nothing is read or kept without a cache the
+    entries asked for (`page`, a stored page, kept in the process too: `versions.read`), and the
+    current versions. Nothing is read or kept without a cache the
     processes share (a version renewed in one process would not reach the others)."""
     if not settings.SHARED_CACHE:
         return Kept("", []), {}, []
-    found, current = versions.read(version_keys, key, *entry_keys)
+    local = (page,) if page else ()
+    found, current = versions.read(version_keys, key, *entry_keys, *local, local=local)
     return Kept(key, current, _current(found.get(key), current)), found, current
 
 
@@ -59,7 +61,7 @@ def thread_and_state(pk: int, reader_id: int, page: int | None, *, also: str | N
     row_key = f"forum:thread-row:{pk}"
     version_keys = [EVERYTHING, thread_key(pk), reader_key(reader_id)]
     state_key = f"forum:reader-state:{reader_id}:{pk}:{page or 0}"
-    kept, found, current = read_kept(version_keys, state_key, row_key, *([also] if also else []))
+    kept, found, current = read_kept(version_keys, state_key, row_key, page=also or "")
     thread_versions = current[:2]  # the row and the page are everyone's: not under the reader's version
     thread = _current(found.get(row_key), thread_versions)
     if thread is None and (thread := _read_thread(pk)) is not None and versions.all_settled(thread_versions):

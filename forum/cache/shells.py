@@ -90,10 +90,13 @@ class Shell:
         response = shell.fill(stored, parts_context, slot=lambda name: ...)
     """
 
-    def __init__(self, request, name: str, version_keys: list[str], *, state=(), key_state=None):
+    def __init__(self, request, name: str, version_keys: list[str], *, state=(), key_state=None, local=True):
+        """`local`: keep the stored page in the process's memory too (`config.versions.read`):
+        for pages many readers share, not one member's own."""
         self.request = request
         state = (site_templates_digest(), state)
         self.key = shell_key(name, state if key_state is None else key_state)
+        self.local = (self.key,) if local else ()
         self.version_keys = [EVERYTHING, *version_keys]
         self.state = state
         self.usable = bool(settings.SHARED_CACHE)
@@ -110,7 +113,9 @@ class Shell:
         this shell's version keys), with this shell's key among those asked for."""
         if not self.usable:
             return None
-        found, self.versions = read if read is not None else versions.read(self.version_keys, self.key)
+        found, self.versions = (
+            read if read is not None else versions.read(self.version_keys, self.key, local=self.local)
+        )
         entry = found.get(self.key)
         if not isinstance(entry, dict) or entry.get("versions") != self.versions or entry.get("state") != self.state:
             return None

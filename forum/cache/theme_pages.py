@@ -62,7 +62,7 @@ def read_ahead(request, slug: str, page: int) -> ReadAhead | None:
     name, key_state = _name_and_key_state(user, slug, page)
     kept, found, current = reader_state.read_kept(
         _version_keys(user, slug), _state_key(user, slug, page), rows.theme_row_key(slug),
-        shells.shell_key(name, key_state),
+        page=shells.shell_key(name, key_state),
     )
     return ReadAhead(found, current, kept)
 
@@ -96,7 +96,7 @@ class ThemePage:
         ahead = self.ahead
         if ahead is None:  # one round trip for the stored page and the reader's kept state
             kept, found, current = reader_state.read_kept(
-                _version_keys(user, slug), _state_key(user, slug, self.page), shell.key
+                _version_keys(user, slug), _state_key(user, slug, self.page), page=shell.key
             )
             ahead = ReadAhead(found, current, kept)
         stored = shell.get((ahead.found, ahead.versions[:3]))

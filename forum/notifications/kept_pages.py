@@ -43,7 +43,7 @@ class KeptPage:
         self.user = user = request.user
         name = f"notifications:{user.pk}:{digest(sorted(request.GET.lists()))}"
         state = (timezone.get_current_timezone_name(), translation.get_language())
-        self.shell = Shell(request, name, [listing_version_key(user.pk)], state=state)
+        self.shell = Shell(request, name, [listing_version_key(user.pk)], state=state, local=False)  # one member's
         self.usable = self.shell.usable and plain_request(request, params=None)  # the key holds them
         self.key = self.shell.key
 
