@@ -96,7 +96,9 @@ class ThreadPage:
         return not (last_read and self.last > last_read)  # no comment on the page is unread
 
     def _shell(self) -> shells.Shell:
-        name, key_state = _name_and_key_state(self.user, self.thread.pk, self.page, self.per_page)
+        name, key_state = getattr(self.thread, "page_name", None) or _name_and_key_state(
+            self.user, self.thread.pk, self.page, self.per_page
+        )
         refusal = permissions.comment_refusal(self.user, self.thread)
         state = (key_state, fragments.thread_state(self.thread), str(refusal or ""))
         return shells.Shell(self.request, name, [thread_key(self.thread.pk)], state=state, key_state=key_state)
@@ -179,8 +181,7 @@ class ThreadPage:
         def comment_html(name: str) -> bytes:
             entry = entries[int(name.rpartition(":")[2])]
             state = fragments.vote_state(votes.get(entry.pk, 0))
-            html = own[entry.author_key][state].encode() if entry.author_id == me else entry.html(state)
-            return html.replace(csrf_mark, token).replace(next_mark, next_path)
+            return own[entry.author_key][state].encode() if entry.author_id == me else entry.html(state)
 
         last_read = getattr(self.thread, "last_read_position", None)
         parts = {
@@ -190,7 +191,11 @@ class ThreadPage:
             "first_unread_url": self.thread.first_unread_url(last_read) if last_read else None,
             "first_unread_id": None,
         }
-        return shell.fill(stored, parts, slot=comment_html, submission_key=new_submission_key())
+        response = shell.fill(stored, parts, slot=comment_html, submission_key=new_submission_key())
+        # The comments' forms hold marks for the reader's token and this page's address: put in
+        # once over the page (nothing else on it holds them) rather than once per comment.
+        response.content = response.content.replace(csrf_mark, token).replace(next_mark, next_path)
+        return response
 
     def _own_renderings(self, entries: dict) -> dict | None:
         """The author renderings of the reader's own comments on the page, by key: from their state
@@ -212,12 +217,17 @@ class ThreadPage:
         return found
 
 
-def page_key(user, pk: int, page: int, per_page: int) -> str | None:
-    """The key of the stored page for this reader, known before the thread's row is read, so the
-    page can be fetched with it; None for a reader who has no shared page."""
+def page_name(user, pk: int, page: int, per_page: int) -> tuple[str, tuple] | None:
+    """The stored page's name and what it is made for, for this reader, known before the thread's
+    row is read, so the page can be fetched with it (`page_key`); None for a reader who has no
+    shared page. Given to `ThreadPage` as the thread's `page_name`."""
     if fragments.reader_kind(user) is None:
         return None
-    return shells.shell_key(*_name_and_key_state(user, pk, page, per_page))
+    return _name_and_key_state(user, pk, page, per_page)
+
+
+def page_key(name_and_key_state: tuple[str, tuple]) -> str:
+    return shells.shell_key(*name_and_key_state)
 
 
 def _name_and_key_state(user, pk: int, page: int, per_page: int) -> tuple[str, tuple]:

@@ -15,7 +15,7 @@ from forum import permissions, standing
 from forum.cache.reader_state import thread_and_state
 from forum.cache.rows import shared_theme
 from forum.cache.shells import plain_request
-from forum.cache.thread_pages import page_key
+from forum.cache.thread_pages import page_key, page_name
 from forum.following.levels import theme_level_of, with_follow_levels
 from forum.models import Comment, Theme, ThemePassage, ThemeResponse, Thread
 from forum.models.viewer import remember_moderator_status, remember_suspension_status
@@ -79,13 +79,13 @@ def get_thread_for_reader(request, pk: int, *, with_draft: bool = False, page: i
 def _thread_page_thread(request, pk: int, page: int | None) -> Thread:
     """The thread page's thread for a signed-in reader: the row as everyone sees it, the reader's
     own state and the page as stored for readers of their kind, kept in the cache and fetched
-    together (`cache.reader_state`; the stored page as `stored_page` and the kept state as
-    `kept_state`, for `ThreadPage`), or their state from one small query when it is not kept.
+    together (`cache.reader_state`; the stored page as `stored_page`, its name as `page_name` and
+    the kept state as `kept_state`, for `ThreadPage`), or their state from one small query when it is not kept.
     Changes to the thread go through `get_thread_for_reader` without a draft, which always reads
     the database."""
     user = request.user
-    wanted = page_key(user, pk, page, settings.COMMENTS_PER_PAGE) if page and plain_request(request) else None
-    thread, kept, stored_page = thread_and_state(pk, user.pk, page, also=wanted)
+    name = page_name(user, pk, page, settings.COMMENTS_PER_PAGE) if page and plain_request(request) else None
+    thread, kept, stored_page = thread_and_state(pk, user.pk, page, also=page_key(name) if name else None)
     if thread is None or not permissions.can_see_thread(user, thread):
         raise Http404("No such discussion.")
     if isinstance(kept.value, dict):
@@ -99,7 +99,7 @@ def _thread_page_thread(request, pk: int, page: int | None) -> Thread:
     thread.last_read_position, thread.draft_body, thread.follow_thread_level, thread.follow_theme_level = state
     if page is not None:
         thread.page_votes = votes
-    thread.stored_page = stored_page
+    thread.stored_page, thread.page_name = stored_page, name
     return thread
 
 
