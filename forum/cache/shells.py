@@ -142,9 +142,12 @@ class Shell:
             cache.set(self.key, {"versions": self.versions, "state": self.state, "page": stored}, timeout=PAGE_TIMEOUT)
         return stored
 
-    def fill(self, stored: Stored, parts: dict, *, slot=None, submission_key: str = "") -> HttpResponse:
+    def fill(self, stored: Stored, parts: dict, *, slot=None, submission_key: str = "", rendered=None) -> HttpResponse:
         """The page for this reader: marks replaced by their token, nonce and key, each part
-        rendered with `parts` (and the context processors), each slot by `slot(name)`."""
+        rendered with `parts` (and the context processors), each slot by `slot(name)`.
+
+        `rendered`: parts already made for this reader, by name, with `CSRF_MARK` for their token;
+        the parts rendered here are added to it the same way, for the caller to keep."""
         context = _parts_context(self.request, {**parts, "user": _unwrapped(parts.get("user", self.request.user)),
                                                 "csrf_token": self.token})
         own = {"csrf": self.token.encode(), "nonce": request_nonce(self.request).encode(),
@@ -154,13 +157,21 @@ class Shell:
             if isinstance(segment, bytes):
                 out.append(segment)
             elif segment[0] == "part":
-                out.append(_render_part(segment[1], context).encode())
+                out.append(self._part(segment[1], context, rendered).encode())
             elif segment[0] == "slot":
                 filled = slot(segment[1]) if slot else b""
                 out.append(filled if isinstance(filled, bytes) else filled.encode())
             else:
                 out.append(own[segment[0]])
         return HttpResponse(b"".join(out))
+
+    def _part(self, name: str, context: Context, rendered: dict | None) -> str:
+        if rendered is not None and name in rendered:
+            return rendered[name].replace(CSRF_MARK, self.token)
+        html = _render_part(name, context)
+        if rendered is not None:
+            rendered[name] = html.replace(self.token, CSRF_MARK)
+        return html
 
 
 def shell_key(name: str, key_state) -> str:

@@ -27,6 +27,11 @@ from forum.cache.digest import FRAGMENT_TIMEOUT
 from forum.cache.versions import everything_version, thread_key
 from forum.posting.once import new_submission_key
 
+# The reader's parts of the page that depend only on the discussion, their standing, follow levels
+# and read position: kept with their state. (The header's links show their unread count, which
+# changes without their doing: rendered every time.)
+KEPT_PARTS = ("forum/includes/thread_reader_tools.html", "forum/includes/first_unread_link.html")
+
 
 @dataclass(frozen=True)
 class StoredComment:
@@ -95,10 +100,13 @@ class ThreadPage:
         last_read = getattr(thread, "last_read_position", None)
         return not (last_read and self.last > last_read)  # no comment on the page is unread
 
-    def _shell(self) -> shells.Shell:
-        name, key_state = getattr(self.thread, "page_name", None) or _name_and_key_state(
+    def _shell_name(self) -> tuple[str, tuple]:
+        return getattr(self.thread, "page_name", None) or _name_and_key_state(
             self.user, self.thread.pk, self.page, self.per_page
         )
+
+    def _shell(self) -> shells.Shell:
+        name, key_state = self._shell_name()
         refusal = permissions.comment_refusal(self.user, self.thread)
         state = (key_state, fragments.thread_state(self.thread), str(refusal or ""))
         return shells.Shell(self.request, name, [thread_key(self.thread.pk)], state=state, key_state=key_state)
@@ -191,11 +199,31 @@ class ThreadPage:
             "first_unread_url": self.thread.first_unread_url(last_read) if last_read else None,
             "first_unread_id": None,
         }
-        response = shell.fill(stored, parts, slot=comment_html, submission_key=new_submission_key())
+        rendered, keep_parts = self._kept_parts()
+        response = shell.fill(stored, parts, slot=comment_html, submission_key=new_submission_key(), rendered=rendered)
+        keep_parts(rendered)
         # The comments' forms hold marks for the reader's token and this page's address: put in
         # once over the page (nothing else on it holds them) rather than once per comment.
         response.content = response.content.replace(csrf_mark, token).replace(next_mark, next_path)
         return response
+
+    def _kept_parts(self):
+        """The reader's follow button, report links and unread link as rendered for them on an
+        earlier visit, kept with their state (`forum.cache.reader_state`: what they show of the
+        discussion and the reader's follow levels and read position are under its versions),
+        when their standing is the same; and a function that keeps those rendered now."""
+        kept = getattr(self.thread, "kept_state", None)
+        value = kept.value if kept is not None and isinstance(kept.value, dict) else None
+        made_for = (self.kind, self._shell_name()[1])  # kind, refusal, roles, templates
+        known = value.get("parts") if value and value.get("parts_for") == made_for else None
+
+        def keep(rendered: dict) -> None:
+            if value is not None and known is None:
+                value["parts"] = {name: rendered[name] for name in KEPT_PARTS if name in rendered}
+                value["parts_for"] = made_for
+                kept.keep(value)
+
+        return dict(known or {}), keep
 
     def _own_renderings(self, entries: dict) -> dict | None:
         """The author renderings of the reader's own comments on the page, by key: from their state

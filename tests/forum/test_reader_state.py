@@ -8,8 +8,10 @@ from __future__ import annotations
 import pickle
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.cache import caches
 from django.db import connection
+from django.middleware.csrf import _unmask_cipher_token
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -257,3 +259,30 @@ class TestThemeRoundTrip:
         carry_out(theme_actions.SetStatus(discussion.theme, actor=moderator, status="closed", reason="Done"))
 
         assert "Closed by the facilitators: Done" in visit(client, url)[0]
+
+
+def test_a_member_made_moderator_sees_the_moderate_link_at_once(reader, discussion, member):
+    url = discussion.get_absolute_url()
+    assert "Moderate this discussion" not in kept(reader, url)
+
+    member.user_permissions.add(Permission.objects.get(codename="moderate_comment", content_type__app_label="forum"))
+
+    assert "Moderate this discussion" in visit(reader, url)[0]
+
+
+def test_the_follow_button_kept_with_the_state_carries_this_requests_token(reader, discussion):
+    url = discussion.get_absolute_url()
+    kept(reader, url)
+
+    html = visit(reader, url)[0]
+
+    follow_form = html[html.index('id="follow-thread"'):]
+    follow_form = follow_form[: follow_form.index("</form>")]
+    token = reader.cookies["csrftoken"].value
+    assert 'name="csrfmiddlewaretoken" value="' in follow_form and "cgcsrfmark" not in follow_form
+    form_token = follow_form.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    assert _unmasked(form_token) == _unmasked(token)
+
+
+def _unmasked(token: str) -> str:
+    return _unmask_cipher_token(token) if len(token) == 64 else token
