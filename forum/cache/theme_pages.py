@@ -1,8 +1,8 @@
 """A theme's page of discussions for signed-in readers, stored whole once per page, version and kind
-of reader (`forum.cache.shells`): an unchanged page costs one round trip for the page and the reader's
-state kept with it (their read positions in the discussions listed and how they follow the theme,
-`forum.cache.reader_state`; one query when it is not kept), and the rendering of their own parts
-(header, follow button).
+of reader (`forum.cache.shells`): an unchanged page costs one round trip for the theme's row, the page and
+the reader's state kept with it (their read positions in the discussions listed and how they
+follow the theme, `forum.cache.reader_state`; one query when it is not kept, with their "N
+unread" links and follow button as last made for them), and the rendering of the header's links.
 
 Each discussion's row is kept with a slot for the reader's "N unread" link. A page is shared only
 with readers who see the same list: not moderators (they see hidden discussions), and not a member
@@ -25,6 +25,9 @@ from forum.models.querysets import PUBLIC_THREAD
 from forum.standing import is_facilitator
 
 THREADS_PER_PAGE = 50
+# The reader's part of the page that depends only on the theme, their follow level and standing:
+# kept with their state. (The header's links show their unread count: rendered every time.)
+KEPT_PARTS = ("forum/includes/theme_follow.html",)
 
 
 @dataclass(frozen=True)
@@ -105,16 +108,28 @@ class ThemePage:
             if stored is None:
                 return None
         kept = ahead.kept
-        if kept.value is None:
-            kept.value = self._reader_state([row.pk for row in stored.data["rows"]])
-            kept.keep(kept.value)
-        read, own_waiting, self.theme.follow_level = kept.value
+        value = kept.value if isinstance(kept.value, dict) else {}
+        fresh = {}  # what this request worked out, to keep with the reader's state
+        if "state" not in value:
+            fresh["state"] = self._reader_state([row.pk for row in stored.data["rows"]])
+        value_now = {**value, **fresh}
+        read, own_waiting, self.theme.follow_level = value_now["state"]
         if own_waiting:
             return None
-        links = {f"unread:{row.pk}": rows.unread_link(row.url, row.escaped_title, row.last_position,
-                                                        read.get(row.pk) or 0) for row in stored.data["rows"]}
-        parts = {"user": self.user, "theme": self.theme}
-        return shell.fill(stored, parts, slot=links.get)
+        if "links" not in value:
+            fresh["links"] = value_now["links"] = _unread_links(stored.data["rows"], read)
+        # The follow button depends on the theme, the follow level and the reader's standing.
+        made_for = (self.kind, key_state)
+        known = value.get("parts") if value.get("parts_for") == made_for else None
+        rendered = dict(known or {})
+        response = shell.fill(stored, {"user": self.user, "theme": self.theme},
+                              slot=value_now["links"].get, rendered=rendered)
+        if known is None:
+            fresh.update(parts={name: rendered[name] for name in KEPT_PARTS if name in rendered}, parts_for=made_for)
+        if fresh:
+            kept.value = {**value, **fresh}
+            kept.keep(kept.value)
+        return response
 
     def _make(self, shell: shells.Shell, render):
         start = (self.page - 1) * THREADS_PER_PAGE
@@ -149,6 +164,12 @@ class ThemePage:
             rows = cursor.fetchall()
         read = {thread_id: position for thread_id, position, _waiting, _level in rows if thread_id is not None}
         return read, bool(rows[0][2]), rows[0][3]
+
+
+def _unread_links(stored_rows: list[StoredRow], read: dict[int, int]) -> dict[str, str]:
+    """The reader's "N unread" link under each discussion listed, by slot name."""
+    return {f"unread:{row.pk}": rows.unread_link(row.url, row.escaped_title, row.last_position, read.get(row.pk) or 0)
+            for row in stored_rows}
 
 
 def _shares_pages(request) -> bool:

@@ -286,3 +286,15 @@ def test_the_follow_button_kept_with_the_state_carries_this_requests_token(reade
 
 def _unmasked(token: str) -> str:
     return _unmask_cipher_token(token) if len(token) == 64 else token
+
+
+def test_a_new_comment_shows_in_the_kept_unread_count_at_once(discussion, client, other_member):
+    newcomer = make_member("newcomer@example.org", display_name="New Comer")
+    client.force_login(newcomer)
+    url = discussion.theme.get_absolute_url()
+    reading.mark_thread_read(user=newcomer, thread=discussion, position=discussion.last_position)
+    kept(client, url)
+
+    reply(discussion, other_member, "One more")
+
+    assert "1 unread" in visit(client, url)[0]
