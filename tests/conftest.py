@@ -7,7 +7,7 @@ import time
 import pytest
 from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
 from allauth.account.models import EmailAddress
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.test import Client
 
 from accounts.models import StakeholderGroup, User
@@ -30,6 +30,34 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def cache_reads(monkeypatch):
+    """The keys of each cache read, one list per round trip (the local-memory cache answers
+    get_many with a get per key: those are not counted again)."""
+    backend = caches["default"]
+    reads: list[list[str]] = []
+    get, get_many = backend.get, backend.get_many
+    inside = []  # the local-memory cache answers get_many with a get per key
+
+    def recording_get(key, *args, **kwargs):
+        if not inside:
+            reads.append([key])
+        return get(key, *args, **kwargs)
+
+    def recording_get_many(keys, *args, **kwargs):
+        keys = list(keys)
+        reads.append(keys)
+        inside.append(True)
+        try:
+            return get_many(keys, *args, **kwargs)
+        finally:
+            inside.pop()
+
+    monkeypatch.setattr(backend, "get", recording_get)
+    monkeypatch.setattr(backend, "get_many", recording_get_many)
+    return reads
 
 
 @pytest.fixture(autouse=True)

@@ -60,7 +60,7 @@ def thread_and_state(pk: int, reader_id: int, page: int | None, *, also: str | N
         return _read_thread(pk), Kept("", []), None
     row_key = f"forum:thread-row:{pk}"
     version_keys = [EVERYTHING, thread_key(pk), reader_key(reader_id)]
-    state_key = f"forum:reader-state:{reader_id}:{pk}:{page or 0}"
+    state_key = f"forum:reader-state:{reader_id}:{pk}:{page or 0}:{settings.COMMENTS_PER_PAGE}"  # votes by page
     kept, found, current = read_kept(version_keys, state_key, row_key, page=also or "")
     thread_versions = current[:2]  # the row and the page are everyone's: not under the reader's version
     thread = _current(found.get(row_key), thread_versions)

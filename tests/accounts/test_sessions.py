@@ -6,40 +6,12 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import SESSION_KEY
-from django.core.cache import caches
 from django.core.signals import request_started
 
 from accounts import backends, sessions
 from tests.conftest import make_member
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def cache_reads(monkeypatch):
-    """The keys of each cache read, one list per round trip."""
-    backend = caches["default"]
-    reads: list[list[str]] = []
-    get, get_many = backend.get, backend.get_many
-    inside = []  # the local-memory cache answers get_many with a get per key
-
-    def recording_get(key, *args, **kwargs):
-        if not inside:
-            reads.append([key])
-        return get(key, *args, **kwargs)
-
-    def recording_get_many(keys, *args, **kwargs):
-        keys = list(keys)
-        reads.append(keys)
-        inside.append(True)
-        try:
-            return get_many(keys, *args, **kwargs)
-        finally:
-            inside.pop()
-
-    monkeypatch.setattr(backend, "get", recording_get)
-    monkeypatch.setattr(backend, "get_many", recording_get_many)
-    return reads
 
 
 def session_key_of(client) -> str:

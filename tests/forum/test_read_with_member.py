@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.core.cache import caches
 
 from accounts import backends
 from forum import standing
@@ -16,33 +15,6 @@ from forum.notifications import inbox
 from tests.conftest import make_member
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def cache_reads(monkeypatch):
-    """The keys of each cache read, one list per round trip."""
-    backend = caches["default"]
-    reads: list[list[str]] = []
-    get, get_many = backend.get, backend.get_many
-    inside = []  # the local-memory cache answers get_many with a get per key
-
-    def recording_get(key, *args, **kwargs):
-        if not inside:
-            reads.append([key])
-        return get(key, *args, **kwargs)
-
-    def recording_get_many(keys, *args, **kwargs):
-        keys = list(keys)
-        reads.append(keys)
-        inside.append(True)
-        try:
-            return get_many(keys, *args, **kwargs)
-        finally:
-            inside.pop()
-
-    monkeypatch.setattr(backend, "get", recording_get)
-    monkeypatch.setattr(backend, "get_many", recording_get_many)
-    return reads
 
 
 def test_a_signed_in_page_reads_the_standing_and_unread_count_with_the_members_row(member_client, member, cache_reads):

@@ -183,34 +183,6 @@ class TestThemePage:
         assert "Stop following" in visit(client, url)[0]
 
 
-@pytest.fixture
-def cache_reads(monkeypatch):
-    """The keys of each cache read, one list per round trip (the local-memory cache answers
-    get_many with a get per key, which are not counted again)."""
-    backend = caches["default"]
-    reads: list[list[str]] = []
-    get, get_many = backend.get, backend.get_many
-    inside = []
-
-    def recording_get(key, *args, **kwargs):
-        if not inside:
-            reads.append([key])
-        return get(key, *args, **kwargs)
-
-    def recording_get_many(keys, *args, **kwargs):
-        keys = list(keys)
-        reads.append(keys)
-        inside.append(True)
-        try:
-            return get_many(keys, *args, **kwargs)
-        finally:
-            inside.pop()
-
-    monkeypatch.setattr(backend, "get", recording_get)
-    monkeypatch.setattr(backend, "get_many", recording_get_many)
-    return reads
-
-
 def test_the_readers_own_comment_comes_with_their_state(reader, discussion, member, cache_reads):
     mine = reply(discussion, member, "My own words on the last page")
     url = discussion.get_page_url(discussion.num_pages)
