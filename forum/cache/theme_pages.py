@@ -108,27 +108,27 @@ class ThemePage:
             if stored is None:
                 return None
         kept = ahead.kept
-        value = kept.value if isinstance(kept.value, dict) else {}
-        fresh = {}  # what this request worked out, to keep with the reader's state
+        value = dict(kept.value) if isinstance(kept.value, dict) else {}  # what is kept with the reader's state
+        changed = False
         if "state" not in value:
-            fresh["state"] = self._reader_state([row.pk for row in stored.data["rows"]])
-        value_now = {**value, **fresh}
-        read, own_waiting, self.theme.follow_level = value_now["state"]
+            value["state"], changed = self._reader_state([row.pk for row in stored.data["rows"]]), True
+        read, own_waiting, self.theme.follow_level = value["state"]
         if own_waiting:
             return None
         if "links" not in value:
-            fresh["links"] = value_now["links"] = _unread_links(stored.data["rows"], read)
+            value["links"], changed = _unread_links(stored.data["rows"], read), True
         # The follow button depends on the theme, the follow level and the reader's standing.
         made_for = (self.kind, key_state)
         known = value.get("parts") if value.get("parts_for") == made_for else None
         rendered = dict(known or {})
-        response = shell.fill(stored, {"user": self.user, "theme": self.theme},
-                              slot=value_now["links"].get, rendered=rendered)
+        response = shell.fill(stored, {"user": self.user, "theme": self.theme}, slot=value["links"].get,
+                              rendered=rendered)
         if known is None:
-            fresh.update(parts={name: rendered[name] for name in KEPT_PARTS if name in rendered}, parts_for=made_for)
-        if fresh:
-            kept.value = {**value, **fresh}
-            kept.keep(kept.value)
+            value.update(parts={name: rendered[name] for name in KEPT_PARTS if name in rendered}, parts_for=made_for)
+            changed = True
+        if changed:
+            kept.value = value
+            kept.keep(value)
         return response
 
     def _make(self, shell: shells.Shell, render):
