@@ -79,10 +79,10 @@ def get_thread_for_reader(request, pk: int, *, with_draft: bool = False, page: i
 def _thread_page_thread(request, pk: int, page: int | None) -> Thread:
     """The thread page's thread for a signed-in reader: the row as everyone sees it, the reader's
     own state and the page as stored for readers of their kind, kept in the cache and fetched
-    together (`cache.reader_state`; the stored page as `stored_page`, its name as `page_name` and
-    the kept state as `kept_state`, for `ThreadPage`), or their state from one small query when it is not kept.
-    Changes to the thread go through `get_thread_for_reader` without a draft, which always reads
-    the database."""
+    together (`cache.reader_state`), or their state from one small query when it is not kept.
+    For `ThreadPage`: the stored page as `stored_page`, its name as `page_name`, the kept state as
+    `kept_state`. Changes to the thread go through `get_thread_for_reader` without a draft, which
+    always reads the database."""
     user = request.user
     name = page_name(user, pk, page, settings.COMMENTS_PER_PAGE) if page and plain_request(request) else None
     thread, kept, stored_page = thread_and_state(pk, user.pk, page, also=page_key(name) if name else None)
@@ -95,7 +95,7 @@ def _thread_page_thread(request, pk: int, page: int | None) -> Thread:
         kept.value = {"state": state, "votes": votes}
         if state[1] is None:  # a draft's text is never kept in the cache
             kept.keep(kept.value)
-    thread.kept_state = kept if state[1] is None else None  # ThreadPage adds the reader's own comments
+    thread.kept_state = kept if state[1] is None else None  # ThreadPage adds their comments and parts
     thread.last_read_position, thread.draft_body, thread.follow_thread_level, thread.follow_theme_level = state
     if page is not None:
         thread.page_votes = votes
