@@ -14,53 +14,31 @@ session itself is read and checked on every request exactly as before.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDbSessionStore
 
 from accounts import backends
+from config.lru import Recent
 
 REMEMBERED_SESSIONS = 10_000
 
 
-class _Owners:
-    """The member each recently served session belongs to, in this process (bounded)."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self.lock = threading.Lock()
-        self.owners: OrderedDict[str, str] = OrderedDict()
-
-    def get(self, session_key: str | None) -> str | None:
-        with self.lock:
-            return self.owners.get(session_key) if session_key else None
-
-    def remember(self, session_key: str, owner: str | None) -> None:
-        with self.lock:
-            if owner is None:
-                self.owners.pop(session_key, None)
-                return
-            self.owners[session_key] = owner
-            self.owners.move_to_end(session_key)
-            while len(self.owners) > self.size:
-                self.owners.popitem(last=False)
-
-
-_owners = _Owners(REMEMBERED_SESSIONS)
+_owners = Recent(REMEMBERED_SESSIONS)  # session key -> the member's id, in this process
 
 
 class SessionStore(CachedDbSessionStore):
     def load(self):
-        owner = _owners.get(self.session_key)
+        owner = _owners.get(self.session_key) if self.session_key else None
         data = self._load_with_member(owner) if owner and self._shares_the_cache() else None
         if data is None:
             data = super().load()
         if self.session_key:
             user_id = data.get(SESSION_KEY)
-            _owners.remember(self.session_key, str(user_id) if user_id is not None else None)
+            if user_id is None:
+                _owners.pop(self.session_key)
+            else:
+                _owners.put(self.session_key, str(user_id))
         return data
 
     def _load_with_member(self, owner: str):

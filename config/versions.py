@@ -27,48 +27,20 @@ after an outage or unreadable (Redis away: no version at all) never matches a ke
 from __future__ import annotations
 
 import secrets
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterable
 
 from django.core.cache import cache
 from django.db import transaction
+
+from config.lru import Recent
 
 SETTLE_SECONDS = 5.0
 DROP_SETTLE_SECONDS = 5.0
 LOCAL_COPIES = 64  # entries kept in each process's memory (a stored page is up to about 250 kB)
 
 
-class _LocalCopies:
-    """Entries as read from the cache, kept in this process's memory too; the least recently used
-    goes first when there are more than `size`."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self.lock = threading.Lock()
-        self.entries: OrderedDict[str, dict] = OrderedDict()
-
-    def get(self, key: str) -> dict | None:
-        with self.lock:
-            entry = self.entries.get(key)
-            if entry is not None:
-                self.entries.move_to_end(key)
-            return entry
-
-    def put(self, key: str, entry: dict) -> None:
-        with self.lock:
-            self.entries[key] = entry
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.entries.clear()
-
-
-local_copies = _LocalCopies(LOCAL_COPIES)
+local_copies = Recent(LOCAL_COPIES)  # entries as read from the cache, kept here too
 
 
 def _new_version(settle: float) -> str:

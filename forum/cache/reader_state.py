@@ -18,9 +18,9 @@ from django.conf import settings
 from django.core.cache import cache
 
 from config import versions
+from forum.cache import rows
 from forum.cache.digest import PAGE_TIMEOUT
 from forum.cache.versions import EVERYTHING, reader_key, thread_key
-from forum.models import Thread
 
 
 @dataclass
@@ -57,22 +57,15 @@ def thread_and_state(pk: int, reader_id: int, page: int | None, *, also: str | N
     in one round trip. The caller decides who may see the thread (`permissions.can_see_thread`)
     before using the rest."""
     if not settings.SHARED_CACHE:
-        return _read_thread(pk), Kept("", []), None
-    row_key = f"forum:thread-row:{pk}"
+        return rows.shared_thread(pk), Kept("", []), None
+    row_key = rows.thread_row_key(pk)
     version_keys = [EVERYTHING, thread_key(pk), reader_key(reader_id)]
     state_key = f"forum:reader-state:{reader_id}:{pk}:{page or 0}:{settings.COMMENTS_PER_PAGE}"  # votes by page
     kept, found, current = read_kept(version_keys, state_key, row_key, page=also or "")
     thread_versions = current[:2]  # the row and the page are everyone's: not under the reader's version
-    thread = _current(found.get(row_key), thread_versions)
-    if thread is None and (thread := _read_thread(pk)) is not None and versions.all_settled(thread_versions):
-        cache.set(row_key, {"versions": thread_versions, "object": thread}, timeout=PAGE_TIMEOUT)
+    thread = rows.shared_thread(pk, ahead=(found, thread_versions))
     page_read = ({also: found[also]} if also in found else {}, thread_versions) if also else None
     return thread, kept, page_read
-
-
-def _read_thread(pk: int):
-    related = ("theme", "anchor_paragraph__section__article", "map_entry")
-    return Thread.objects.select_related(*related).filter(pk=pk).first()
 
 
 def _current(stored, current: list[str]):

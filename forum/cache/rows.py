@@ -19,7 +19,8 @@ from config import versions
 from forum.agreement.voices import theme_missing_voices
 from forum.cache.digest import FRAGMENT_TIMEOUT, PAGE_TIMEOUT, digest, files_digest, joined, row
 from forum.cache.fragments import CSRF_MARK
-from forum.cache.versions import EVERYTHING, MAP, THEMES, everything_version, theme_key
+from forum.cache.versions import EVERYTHING, MAP, THEMES, everything_version, theme_key, thread_key
+from forum.models import Thread
 from forum.models.core import page_for_position
 
 UNREAD_MARK = "cgunreadmark000000000000"
@@ -29,6 +30,23 @@ MAP_TEMPLATES = (
     "forum/includes/groups.html",
     "includes/form_field.html",
 )
+
+
+def thread_row_key(pk: int) -> str:
+    return f"forum:thread-row:{pk}"
+
+
+def shared_thread(pk: int, *, ahead=None):
+    """The thread (with its theme and passage) as every reader sees it, from the cache under the
+    thread's and everything's versions, or from the database (and stored). None if there is no
+    such thread: the caller decides who may see it (`permissions.can_see_thread`). `ahead` as for
+    `shared_theme`, with `thread_row_key(pk)`."""
+
+    def read():
+        related = ("theme", "anchor_paragraph__section__article", "map_entry")
+        return Thread.objects.select_related(*related).filter(pk=pk).first()
+
+    return _shared(thread_row_key(pk), [EVERYTHING, thread_key(pk)], read, ahead)
 
 
 def theme_row_key(slug: str) -> str:

@@ -35,7 +35,7 @@ def test_a_signed_in_page_reads_the_session_and_the_members_row_in_one_round_tri
 def test_a_session_is_never_given_another_members_row(member_client, member):
     other = make_member("other@example.org", display_name="Someone Else")
     member_client.get("/about/")
-    sessions._owners.remember(session_key_of(member_client), str(other.pk))  # a wrong guess
+    sessions._owners.put(session_key_of(member_client), str(other.pk))  # a wrong guess
 
     html = member_client.get("/about/").content.decode()
 
