@@ -6,8 +6,11 @@ so the request that made it sees it; `config.versions` keeps pages made while th
 settling from being stored.
 
 - a comment posted, edited, deleted, agreed with or coded: its discussion, its theme, the theme list;
-- a moderation action on a comment or discussion: the same (a moved discussion: everything);
-  on a theme: everything, as its status and response show on each of its discussions;
+  and, when it was edited, deleted or coded, the kept search windows (a new comment joins them as
+  they are read; a vote does not change what a search finds);
+- a moderation action on a comment or discussion: the same, with the search windows (a moved
+  discussion: everything); on a theme: everything, as its status and response show on each of
+  its discussions;
 - a need or an offer placed, linked or unlinked: the map (and, through THEMES, the theme list);
 - a member's name, group, organisation or interests changed: everything, when they have written
   anything (their badge is on each of their comments);
@@ -21,21 +24,28 @@ from __future__ import annotations
 from accounts.signals import member_profile_changed
 from articles.signals import texts_changed
 from forum import events
-from forum.cache.versions import renew, renew_everything, renew_map, renew_reader
+from forum.cache.versions import renew, renew_everything, renew_map, renew_reader, renew_search
 from forum.models import Comment, Theme, Thread
 
 
-def comment_changed(comment, **kwargs) -> None:
+def comment_added(comment, **kwargs) -> None:
+    """A new comment, or a vote on one: the search windows stay (a new comment joins them)."""
     renew(thread=comment.thread)
+
+
+def comment_changed(comment, **kwargs) -> None:
+    renew(thread=comment.thread, search=True)
 
 
 def moderated(target, action: str) -> None:
     if isinstance(target, Comment):
-        renew(thread=target.thread)
+        renew(thread=target.thread, search=True)
     elif isinstance(target, Thread):
-        renew_everything() if action == "move" else renew(thread=target)  # a move changes two themes
+        renew_everything() if action == "move" else renew(thread=target, search=True)  # a move changes two themes
     elif isinstance(target, Theme):
         renew_everything()
+    else:
+        renew_search()  # a member or a filter: what they wrote may have been hidden or shown
 
 
 def map_changed(entry) -> None:
@@ -60,8 +70,9 @@ def sources_changed(sender, **kwargs) -> None:
 
 
 def connect() -> None:
-    for event in (events.comment_posted, events.comment_edited, events.comment_deleted, events.agreement_changed,
-                  events.comment_coded):
+    for event in (events.comment_posted, events.agreement_changed):
+        event.connect(comment_added)
+    for event in (events.comment_edited, events.comment_deleted, events.comment_coded):
         event.connect(comment_changed)
     events.moderated.connect(moderated)
     events.forum_changed.connect(forum_changed)

@@ -17,9 +17,9 @@ from django.utils.safestring import SafeString
 
 from config import versions
 from forum.agreement.voices import theme_missing_voices
-from forum.cache.digest import FRAGMENT_TIMEOUT, PAGE_TIMEOUT, digest, files_digest, joined, row
+from forum.cache.digest import FRAGMENT_TIMEOUT, PAGE_TIMEOUT, digest, files_digest, joined, row, site_templates_digest
 from forum.cache.fragments import CSRF_MARK
-from forum.cache.versions import EVERYTHING, MAP, THEMES, everything_version, theme_key, thread_key
+from forum.cache.versions import EVERYTHING, MAP, SEARCH, THEMES, everything_version, theme_key, thread_key
 from forum.models import Thread
 from forum.models.core import page_for_position
 
@@ -69,30 +69,67 @@ def shared_map_html(filters_key: str, render) -> str:
     return _shared(f"forum:map:{digest((templates, filters_key))}", [EVERYTHING, THEMES, MAP], render)
 
 
-SEARCH_TEMPLATES = (
-    "forum/includes/search_body.html",
-    "forum/includes/pagination.html",
+SEARCH_FORM_TEMPLATES = (
+    "forum/includes/search_form.html",
     "includes/form_field.html",
     "includes/error_summary.html",
 )
+SEARCH_TEMPLATES = ("forum/includes/search_body.html", "forum/includes/pagination.html", *SEARCH_FORM_TEMPLATES)
+
+
+def shared_search_form(asked: str, render) -> dict:
+    """The search form as filled in by `asked` (the query string, less the page), with what it
+    gives the search: the same for every reader (`render()` makes it). It shows the themes, whose
+    titles and slugs change only with EVERYTHING, so it is kept under that version alone, and a
+    new comment leaves it; a change to its templates gives it a new key."""
+    # Keyed by the code too: it holds the criteria as objects, which another release may not read.
+    made_by = (site_templates_digest(), files_digest(SEARCH_FORM_TEMPLATES))
+    return _shared(f"forum:search-form:{digest((made_by, asked))}", [EVERYTHING], render)
 
 
 def shared_search_page(readers: str, path: str, render) -> dict:
     """The search page's title and body (form and results) as every reader of one kind sees them
     (`forum.search.query.readers_like`) at one address, whose query string is the search;
-    `render()` makes them, with no reader's own parts. Kept under the versions of everything and
-    the themes: every change to a comment, a discussion or a theme renews THEMES
-    (`forum.cache.renewal`: posted, edited, deleted, agreed with, coded, moderated), and a
-    member's badge or an erased account renews EVERYTHING. A change to the templates gives new keys."""
+    `render()` makes them, with no reader's own parts. Kept under the versions of everything, the
+    themes and the search windows: every change to a comment, a discussion or a theme renews
+    THEMES (`forum.cache.renewal`: posted, edited, deleted, agreed with, coded, moderated), a
+    moderation action on a member or a filter renews SEARCH, and a member's badge or an erased
+    account renews EVERYTHING. A change to the templates gives new keys."""
     templates = files_digest(SEARCH_TEMPLATES)
-    return _shared(f"forum:search:{digest((templates, readers, path))}", [EVERYTHING, THEMES], render)
+    return _shared(f"forum:search:{digest((templates, readers, path))}", [EVERYTHING, THEMES, SEARCH], render)
+
+
+def shared_search_window(readers: str, criteria_key: str, find, bring_up_to_date):
+    """A search's window of newest matches (`forum.search.query.FoundWindow`) as every reader of
+    one kind finds it, kept for all its pages: `find()` works it out afresh, and a kept one is
+    passed to `bring_up_to_date(window)`, which adds the comments written since (one query over
+    them alone) and is stored again when it found any. Kept under the versions of everything and
+    of SEARCH, which what changes a comment already written renews, and a new comment does not
+    (`forum.cache.renewal`)."""
+    if not settings.SHARED_CACHE:
+        return find()
+    # Keyed by the code too: another release (a rolling deploy) may not read this one's windows.
+    key = f"forum:search-window:{digest((site_templates_digest(), readers, criteria_key))}"
+    found, current = versions.read([EVERYTHING, SEARCH], key)
+    stored = found.get(key)
+    if isinstance(stored, dict) and stored.get("versions") == current and "object" in stored:
+        window = bring_up_to_date(stored["object"])
+        if window is stored["object"]:
+            return window
+    else:
+        window = find()
+    if versions.all_settled(current):
+        cache.set(key, {"versions": current, "object": window}, timeout=PAGE_TIMEOUT)
+    return window
 
 
 def shared_own_waiting(user, look_up) -> bool:
     """Whether `user` wrote a comment or discussion that waits for a moderator (`look_up(user)`
-    asks the database), under the versions of everything and the themes: posting one, and
-    approving or hiding it, renew THEMES. Saves a signed-in search a query."""
-    return _shared(f"forum:own-waiting:{user.pk}", [EVERYTHING, THEMES], lambda: {"waiting": look_up(user)})["waiting"]
+    asks the database), under the versions of everything, the themes and the search windows:
+    posting one, and approving or hiding it, renew THEMES (a member's moderation, SEARCH). Saves a
+    signed-in search a query."""
+    return _shared(f"forum:own-waiting:{user.pk}", [EVERYTHING, THEMES, SEARCH],
+                   lambda: {"waiting": look_up(user)})["waiting"]
 
 
 def shared_missing_voices(theme):

@@ -6,6 +6,9 @@
 - `thread_key(pk)`: a discussion's pages and its row;
 - MAP (`forum:v:map`): the planning map and its lists, with THEMES (a need or an offer is a
   discussion: what changes a discussion renews THEMES);
+- SEARCH (`forum:v:search`): the kept search windows (`forum.cache.rows.shared_search_window`),
+  which a new comment joins as they are read: renewed by what changes a comment already written
+  (an edit, a deletion, a new code, any moderation action), not by a new comment or a vote;
 - `reader_key(user_id)`: a member's own state around the discussions (their votes, follow levels,
   read positions and drafts), kept for the pages they read (`forum.cache.reader_state`).
 
@@ -24,6 +27,7 @@ from forum.models import Theme
 EVERYTHING = "forum:v:all"
 THEMES = "forum:v:themes"
 MAP = "forum:v:map"
+SEARCH = "forum:v:search"
 
 
 def thread_key(pk) -> str:
@@ -38,13 +42,14 @@ def reader_key(user_id) -> str:
     return f"forum:v:reader:{user_id}"
 
 
-def renew(*, thread=None, theme=None) -> None:
-    """Renew a thread's pages, its theme's page and the theme list.
+def renew(*, thread=None, theme=None, search: bool = False) -> None:
+    """Renew a thread's pages, its theme's page and the theme list (and with `search`, the kept
+    search windows: a comment already written changed).
 
     `thread` is a Thread or its id; `theme` a Theme or its slug. Given a Thread whose theme is
     loaded, its theme is renewed too.
     """
-    keys = [THEMES]
+    keys = [THEMES, SEARCH] if search else [THEMES]
     if thread is not None:
         keys.append(thread_key(getattr(thread, "pk", thread)))
         if theme is None and hasattr(thread, "_state") and "theme" in thread._state.fields_cache:
@@ -59,6 +64,11 @@ def renew(*, thread=None, theme=None) -> None:
 def renew_map() -> None:
     """Renew the planning map: a need or an offer placed, an offer linked or unlinked."""
     versions.replace([MAP, THEMES])
+
+
+def renew_search() -> None:
+    """Renew the kept search windows alone: comments may have been hidden or shown."""
+    versions.replace([SEARCH])
 
 
 def renew_reader(user_id) -> None:

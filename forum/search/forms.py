@@ -87,5 +87,11 @@ class SearchCriteria:
         return bool(self.group or self.stance or self.date_from or self.date_to)
 
     @property
+    def key(self) -> str:
+        """What the search asks, as text: the same for every address that asks the same."""
+        theme = self.theme.pk if self.theme is not None else None
+        return repr((self.q, theme, self.group, self.stance, self.date_from, self.date_to))
+
+    @property
     def is_empty(self) -> bool:
         return not (self.q or self.theme or self.filters_comments)

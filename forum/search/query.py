@@ -78,28 +78,26 @@ def has_own_waiting(user) -> bool:
     return get_user_model().objects.filter(pk=user.pk).filter(waiting).exists()
 
 
-def search_comments(user, criteria: SearchCriteria) -> ResultWindow:
-    """The matching comments, best first: a window the caller paginates (its length is how many
-    were found).
+def rank_of(criteria: SearchCriteria):
+    """How well a comment matches the words (None without words, or without full-text search)."""
+    return SearchRank(F("search_vector"), _query(criteria)) if criteria.q and full_text_available() else None
 
-    At most the newest RESULT_WINDOW matches are ranked: they are found here (`newest_matches`),
-    each with its rank, so their number is known without counting and ordering them needs no
-    query of its own. With no words, the filters alone list comments newest first.
-    """
-    rank = None
-    if criteria.q and full_text_available():
-        rank = SearchRank(F("search_vector"), _query(criteria))
-    found = newest_matches(
-        matching_comments(user, criteria),
-        since=_start_of(criteria.date_from) if criteria.date_from else None,
-        until=_start_of(criteria.date_to + timedelta(days=1)) if criteria.date_to else None,
-        few=bool(criteria.theme or criteria.group or criteria.stance),
-        rank=rank,
+
+def newest_first(matches, rank):
+    """(id, rank, written at) of `matches`, newest first (rank 0 without a rank expression)."""
+    return (
+        matches.annotate(found_rank=rank if rank is not None else Value(0.0, output_field=FloatField()))
+        .order_by("-created_at", "-pk")
+        .values_list("pk", "found_rank", "created_at")
     )
-    if rank is not None:
-        # Best first; the sort is stable, so equal ranks stay newest first, as found.
-        found = sorted(found, key=lambda row: row[1], reverse=True)
-    return ResultWindow([pk for pk, _rank in found], criteria)
+
+
+# What a result shows (forum/includes/search_body.html): not the text, its vector or the author's row.
+SHOWN_FIELDS = (
+    "position", "author_name", "author_group", "created_at", "stance", "is_common_ground", "needs_approval",
+    "thread", "thread__title", "thread__slug", "thread__theme", "thread__theme__title", "thread__theme__slug",
+    "author", "author__deleted_at",
+)
 
 
 class ResultWindow:
@@ -109,9 +107,10 @@ class ResultWindow:
     Only the page shown is read and joined: the window's ranks came with its ids.
     """
 
-    def __init__(self, ids: list[int], criteria: SearchCriteria):
+    def __init__(self, ids: list[int], criteria: SearchCriteria, thread_ids: list[int] = ()):
         self.ids = ids
         self.criteria = criteria
+        self.thread_ids = list(thread_ids)  # discussions whose titles match, best first
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -122,8 +121,10 @@ class ResultWindow:
         ids = self.ids[index]
         if not ids:
             return []
-        comments = Comment.objects.filter(pk__in=ids).select_related("thread__theme", "author")
-        if self.criteria.q and full_text_available():
+        marked_by_the_database = bool(self.criteria.q) and full_text_available()
+        shown = SHOWN_FIELDS if marked_by_the_database else (*SHOWN_FIELDS, "body_html")  # else cut in Python
+        comments = Comment.objects.filter(pk__in=ids).select_related("thread__theme", "author").only(*shown)
+        if marked_by_the_database:
             query = _query(self.criteria)
             comments = comments.annotate(
                 snippet_marked=SearchHeadline(
@@ -151,13 +152,13 @@ def _query(criteria: SearchCriteria) -> SearchQuery:
 
 def newest_ids(matches, **ranges) -> list[int]:
     """Ids of the newest RESULT_WINDOW comments of `matches`, newest first (`newest_matches`)."""
-    return [pk for pk, _rank in newest_matches(matches, **ranges)]
+    return [row[0] for row in newest_matches(matches, **ranges)]
 
 
 def newest_matches(
     matches, *, since: datetime | None = None, until: datetime | None = None, few: bool = False, rank=None
-) -> list[tuple[int, float]]:
-    """(id, rank) of the newest RESULT_WINDOW comments of `matches`, newest first, looking in
+) -> list[tuple[int, float, datetime]]:
+    """(id, rank, written at) of the newest RESULT_WINDOW comments of `matches`, newest first, looking in
     widening recent ranges. `rank` is an expression computed on the rows found (0 without one),
     so ordering them by rank needs no second read of the comments.
 
@@ -170,11 +171,7 @@ def newest_matches(
     `since` and `until` are the date filters' bounds (already applied to `matches`): the ranges
     end at `until`, and the widening stops at `since`.
     """
-    newest_first = (
-        matches.annotate(found_rank=rank if rank is not None else Value(0.0, output_field=FloatField()))
-        .order_by("-created_at", "-pk")
-        .values_list("pk", "found_rank")
-    )
+    found_first = newest_first(matches, rank)
     end = min(until, timezone.now()) if until is not None else timezone.now()
     if few:
         start = end - timedelta(days=FIRST_RANGE_DAYS)
@@ -185,7 +182,7 @@ def newest_matches(
     searched_from = None  # each range ends where the ranges searched before it begin
     in_order = not few
     while start is not None and (since is None or start > since):
-        found += _in_range(newest_first, start, searched_from, RESULT_WINDOW - len(found), in_order=in_order)
+        found += _in_range(found_first, start, searched_from, RESULT_WINDOW - len(found), in_order=in_order)
         searched_from = start
         if len(found) >= RESULT_WINDOW or not found:
             break  # (none: too rare to guess a length; all time, where there are few to read)
@@ -194,7 +191,7 @@ def newest_matches(
         days = max(2 * days, days * RESULT_WINDOW * RANGE_MARGIN / len(found))
         start = end - timedelta(days=days) if days <= LONGEST_RANGE_DAYS else None
     if len(found) < RESULT_WINDOW:  # all the time before the ranges searched
-        found += _in_range(newest_first, None, searched_from, RESULT_WINDOW - len(found), in_order=False)
+        found += _in_range(found_first, None, searched_from, RESULT_WINDOW - len(found), in_order=False)
     return found
 
 
@@ -228,6 +225,14 @@ def _read_in_order(queryset) -> list:
     return found
 
 
+def date_bounds(criteria: SearchCriteria) -> tuple[datetime | None, datetime | None]:
+    """The moments the date filters bound the comments by: from the start of the first day, and
+    before the start of the day after the last (None: not bounded)."""
+    since = _start_of(criteria.date_from) if criteria.date_from else None
+    until = _start_of(criteria.date_to + timedelta(days=1)) if criteria.date_to else None
+    return since, until
+
+
 def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
@@ -253,35 +258,39 @@ def matching_comments(user, criteria: SearchCriteria):
     return comments
 
 
-def matching_threads(user, criteria: SearchCriteria, limit: int = TITLE_MATCHES) -> list[Thread]:
-    """Up to `limit` discussions whose titles match the words (only asked when there are words)."""
-    if not criteria.q:
-        return []
-    threads = Thread.objects.visible_to(user).filter(is_hidden=False).select_related("theme")
+def title_matches(user, criteria: SearchCriteria):
+    """(id, rank, last activity) of the discussions the reader may see whose titles match the
+    words, best first (lazy; only asked when there are words). Without full-text search, every
+    word must be in the title, and the rank is 0."""
+    threads = Thread.objects.visible_to(user).filter(is_hidden=False)
     if criteria.theme is not None:
         threads = threads.filter(theme=criteria.theme)
     if full_text_available():
-        query = SearchQuery(criteria.q, search_type="websearch", config=CONFIG)
-        threads = (
-            threads.filter(search_vector=query)
-            .annotate(
-                rank=SearchRank(F("search_vector"), query),
-                title_marked=SearchHeadline(
-                    "title", query, config=CONFIG, start_sel=START, stop_sel=STOP, highlight_all=True
-                ),
-            )
-            .order_by("-rank", "-last_activity_at")
-        )
-        found = list(threads[:limit])
+        query = _query(criteria)
+        threads = threads.filter(search_vector=query).annotate(found_rank=SearchRank(F("search_vector"), query))
     else:
-        words = query_words(criteria.q)
-        for word in words:
+        for word in query_words(criteria.q):
             threads = threads.filter(title__icontains=word)
-        found = list(threads.order_by("-last_activity_at")[:limit])
-        for thread in found:
-            thread.title_marked = mark_words(thread.title, words)
+        threads = threads.annotate(found_rank=Value(0.0, output_field=FloatField()))
+    return threads.order_by("-found_rank", "-last_activity_at", "-pk").values_list("pk", "found_rank",
+                                                                                  "last_activity_at")
+
+
+def titled_threads(ids: list[int], criteria: SearchCriteria) -> list[Thread]:
+    """The discussions `ids` in that order, with their theme and `title_html` (the words marked)."""
+    if not ids:
+        return []
+    threads = Thread.objects.filter(pk__in=ids).select_related("theme").defer("search_vector")
+    if full_text_available():
+        threads = threads.annotate(title_marked=SearchHeadline(
+            "title", _query(criteria), config=CONFIG, start_sel=START, stop_sel=STOP, highlight_all=True
+        ))
+    by_id = {thread.pk: thread for thread in threads}
+    found = [by_id[pk] for pk in ids if pk in by_id]
+    words = query_words(criteria.q)
     for thread in found:
-        thread.title_html = highlight(thread.title_marked)
+        marked = getattr(thread, "title_marked", None)
+        thread.title_html = highlight(marked if marked is not None else mark_words(thread.title, words))
     return found
 
 

@@ -22,7 +22,7 @@ from accounts.models import StakeholderGroup
 from forum.models import Comment, Thread
 from forum.posting import services
 from forum.search import forms as search_forms
-from forum.search import indexing, snippets
+from forum.search import indexing, snippets, windows
 from forum.search import query as search
 from tests.forum.conftest import index_only_plan, make_theme, reply
 
@@ -232,7 +232,7 @@ class TestPagination:
         thread = services.start_thread(theme=theme, author=member, title="Needles", body="needle")
         for number in range(search.RESULTS_PER_PAGE + 4):
             reply(thread, member, f"needle {number}")
-        window = search.search_comments(None, search_forms.SearchCriteria(q="needle"))
+        window = windows.search_comments(None, search_forms.SearchCriteria(q="needle"))
         assert len(window) == search.RESULTS_PER_PAGE + 5
 
         with CaptureQueriesContext(connection) as captured:
@@ -241,7 +241,24 @@ class TestPagination:
         assert [comment.pk for comment in shown] == window.ids[search.RESULTS_PER_PAGE :]
         assert len(captured.captured_queries) == 1
         with django_assert_num_queries(0):
-            assert all(comment.thread.theme.title and comment.author.email for comment in shown)
+            for comment in shown:  # what a result shows
+                assert comment.thread.theme.title and comment.thread.get_absolute_url() and comment.author_name
+                assert not comment.author.is_former_member and comment.created_at and comment.position
+
+    @pytest.mark.parametrize("words", ["", "needle"])
+    def test_a_page_and_its_snippets_are_read_in_one_query_with_words_or_without(self, theme, member, words):
+        thread = services.start_thread(theme=theme, author=member, title="Needles", body="needle")
+        for number in range(3):
+            reply(thread, member, f"needle {number}")
+        criteria = search_forms.SearchCriteria(q=words, theme=theme)
+        window = windows.search_comments(None, criteria)
+
+        with CaptureQueriesContext(connection) as captured:
+            shown = window[0 : search.RESULTS_PER_PAGE]
+            search.decorate(shown, criteria)
+
+        assert len(shown) == 4 and all("needle" in comment.snippet_html for comment in shown)
+        assert len(captured.captured_queries) == 1
 
     def test_it_answers_only_get(self, client):
         assert client.post(reverse("forum:search")).status_code == 405

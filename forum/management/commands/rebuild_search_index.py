@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
+from forum import events
 from forum.search import indexing as search
 
 
@@ -37,4 +38,5 @@ class Command(BaseCommand):
                 self.stdout.write(f"{done} comments indexed so far")
 
         threads, comments = search.rebuild_search_index(batch_size=batch_size, progress=progress)
+        events.forum_changed.send(reason="search index rebuilt")  # kept search windows found with the old vectors
         self.stdout.write(self.style.SUCCESS(f"Indexed {threads} threads and {comments} comments."))
