@@ -24,6 +24,7 @@ from PostgreSQL (docs/operations.md, "When Redis stops"):
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 
@@ -35,6 +36,8 @@ from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+
+from config.tracking import Tracker
 
 logger = logging.getLogger("config.cache")
 
@@ -107,6 +110,20 @@ def _outage_for(location: str) -> Outage:
         return _outages.setdefault(location, Outage())
 
 
+_trackers: dict[tuple, Tracker] = {}
+
+
+def _tracker_for(location: str, prefixes: list[str], key_start: int) -> Tracker:
+    """This process's tracker of these keys at this server (one per process: a forked worker
+    opens its own connection)."""
+    with _outages_lock:
+        key = (os.getpid(), location, tuple(prefixes), key_start)
+        tracker = _trackers.get(key)
+        if tracker is None:
+            tracker = _trackers[key] = Tracker(location, prefixes, key_start, timeout=settings.REDIS_TIMEOUT)
+        return tracker
+
+
 def _is_counter(key: str) -> bool:
     return key.startswith(COUNTER_PREFIXES)
 
@@ -118,6 +135,7 @@ class RedisCache(DjangoRedisCache):
         self._options = {**_short_timeouts(), **self._options}
         self._location = ",".join(self._servers)
         self._outage = _outage_for(self._location)
+        self._tracked = [self.make_key(prefix) for prefix in settings.CACHE_TRACKED_PREFIXES]
 
     # -- the guard every call goes through
 
@@ -134,6 +152,8 @@ class RedisCache(DjangoRedisCache):
             return call()
         except REDIS_ERRORS as error:
             outage.failed(self._location, error)
+            if (tracker := self._tracker()) is not None:
+                tracker.forget()
             return fallback()
 
     def _empty_after_outage(self) -> None:
@@ -148,10 +168,33 @@ class RedisCache(DjangoRedisCache):
                 batch = []
         if batch:
             client.unlink(*batch)
+        if (tracker := self._tracker()) is not None:
+            tracker.forget()
         self._outage.cleared(self._location)
 
     def _storing(self) -> bool:
         return self._outage.storing()
+
+    # -- versions held in this process (config/tracking.py)
+
+    def _tracker(self) -> Tracker | None:
+        if not (settings.REDIS_TRACKING and self._tracked) or len(self._servers) != 1:
+            return None
+        return _tracker_for(self._servers[0], self._tracked, len(self.make_key("")))
+
+    def held_versions(self, keys) -> tuple[dict, int] | None:
+        """The values of `keys` this process holds, and the epoch to keep those read now under, or
+        None when none may be used (no tracking, or Redis was found away and not yet emptied)."""
+        tracker = self._tracker()
+        if tracker is None or self._outage.waiting() or self._outage.must_clear:
+            return None
+        return tracker.held({key: self.make_key(key) for key in keys})
+
+    def keep_versions(self, values: dict, epoch: int) -> None:
+        """Hold `values`, just read from Redis, if no change was announced since `held_versions`."""
+        tracker = self._tracker()
+        if tracker is not None and values:
+            tracker.keep(values, {key: self.make_key(key) for key in values}, epoch)
 
     def state(self) -> str:
         """ "ok" when Redis answers a ping now, "unavailable" when it does not or was just failing."""

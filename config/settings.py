@@ -248,6 +248,11 @@ else:
 # not tried again for REDIS_RETRY_SECONDS (config/cache.py; docs/operations.md).
 REDIS_TIMEOUT = env_int("REDIS_TIMEOUT_MS", 250) / 1000
 REDIS_RETRY_SECONDS = env_int("REDIS_RETRY_SECONDS", 5)
+# Each process holds the current versions of the keys under these beginnings and is told by Redis
+# the moment one changes (CLIENT TRACKING; config/tracking.py), so a kept page needs no round trip
+# to check them. REDIS_TRACKING=false asks Redis every time instead.
+REDIS_TRACKING = env_bool("REDIS_TRACKING", True)
+CACHE_TRACKED_PREFIXES = ["forum:v:"]
 
 # Pages, page lists, thread rows, members' rows and standing are kept in the cache only where a
 # change seen by one process reaches the others (Redis), or where there is one process

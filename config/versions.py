@@ -73,14 +73,23 @@ def current(found: dict, keys: list[str]) -> list[str]:
 
 
 def read(version_keys: list[str], *entry_keys: str, local: Iterable[str] = ()) -> tuple[dict, list[str]]:
-    """One round trip: the stored entries asked for, and the current versions of `version_keys`.
+    """One round trip at most: the stored entries asked for, and the current versions of
+    `version_keys` (those this process holds, told by Redis when they change, are not asked for:
+    with every entry kept here too, there is no round trip at all).
 
     The entries named in `local` (dicts with the "versions" they were stored under, which their
     readers never change) are kept in this process's memory as well: a copy there is used when
     all its versions are current, and not asked for; one that is not is fetched in a second round
     trip, and kept in its place."""
     held = {key: local_copies.get(key) for key in local}
-    found = cache.get_many([*(key for key in entry_keys if held.get(key) is None), *version_keys])
+    known = _held_versions(version_keys)
+    known_versions = known[0] if known is not None else {}
+    wanted = [*(key for key in entry_keys if held.get(key) is None),
+              *(key for key in version_keys if key not in known_versions)]
+    found = cache.get_many(wanted) if wanted else {}
+    if known is not None and len(known_versions) < len(version_keys):
+        _keep_versions({key: found[key] for key in version_keys if key in found}, known[1])
+    found.update(known_versions)
     versions = current(found, version_keys)
     live = {version for version in versions if version}
     stale = []
@@ -96,6 +105,18 @@ def read(version_keys: list[str], *entry_keys: str, local: Iterable[str] = ()) -
         if entry is not held.get(key) and isinstance(entry, dict) and _made_under(entry, live):
             local_copies.put(key, entry)
     return found, versions
+
+
+def _held_versions(keys: list[str]) -> tuple[dict, int] | None:
+    """The versions of `keys` this process holds, told by Redis when they change
+    (`config.tracking`, through the Redis cache), and the epoch to keep more under; None when
+    the cache holds none (another backend, tracking off, Redis away)."""
+    held = getattr(cache, "held_versions", None)
+    return held(keys) if held is not None else None
+
+
+def _keep_versions(values: dict, epoch: int) -> None:
+    cache.keep_versions(values, epoch)
 
 
 def _made_under(entry: dict, live: set[str]) -> bool:

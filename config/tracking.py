@@ -1,0 +1,172 @@
+"""Versions this process has heard of: the current versions of the cache's keys kept in memory,
+and forgotten the moment Redis says they changed.
+
+Every page reads the versions it was stored under (`config.versions`); asking Redis for them is
+a round trip per page, often the only one. Redis can instead tell a connection whenever a key
+under a prefix changes (`CLIENT TRACKING ... BCAST PREFIX`, Redis 6 and later): each process keeps
+one such connection, subscribed to those messages, and reads what has arrived (without waiting)
+before it uses a version it holds. A change made anywhere is sent to every process before the
+change's own command is answered, so a version held here is never older than what the next
+request of the member who made the change could see elsewhere.
+
+A version held here is used only while all of these hold, and otherwise Redis is asked:
+
+- the tracking connection is open and has answered a PING within PROOF_SECONDS (a Redis that
+  stalls sends no messages, so silence alone proves nothing);
+- this process has not found Redis away (`config.cache`), and has emptied the keys since;
+- no message arrived between asking Redis for a version and keeping it (`epoch`).
+
+A lost connection, a failed PING or a message that the keys were emptied forgets everything.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+
+import redis
+
+logger = logging.getLogger("config.tracking")
+
+CHANNEL = "__redis__:invalidate"
+PROOF_SECONDS = 0.25  # how old the last answer on the tracking connection may be
+RETRY_SECONDS = 5.0  # after a failure, how long before the connection is opened again
+REFUSED_RETRY_SECONDS = 300.0  # after Redis refused to track (a server or service without it)
+
+
+class Tracker:
+    """The versions (values of keys under `prefix`) this process holds, for one Redis server."""
+
+    def __init__(self, url: str, prefixes: list[str], key_start: int, *, timeout: float):
+        """`prefixes`: the tracked keys' beginnings as Redis names them (the cache's key prefix and
+        version put in); `key_start`: where the cache's own key begins in such a name."""
+        self.url = url
+        self.prefixes = tuple(prefixes)
+        self.key_start = key_start
+        self.timeout = timeout
+        self.lock = threading.Lock()
+        self.values: dict[str, object] = {}
+        self.epoch = 0  # how many messages have arrived: a read begun before one must not be kept
+        self.connection = None
+        self.proven_at = 0.0  # monotonic time of the last answer on the connection
+        self.retry_at = 0.0
+
+    def tracks(self, full_key: str) -> bool:
+        return full_key.startswith(self.prefixes)
+
+    # -- what config.versions asks
+
+    def held(self, keys: dict[str, str]) -> tuple[dict, int] | None:
+        """The values held for `keys` (the cache's keys to their names in Redis; those held) and
+        the epoch to keep new ones under, or None when nothing held may be used now."""
+        with self.lock:
+            if not self._listening():
+                return None
+            return {key: self.values[key] for key in keys if key in self.values}, self.epoch
+
+    def keep(self, values: dict[str, object], names: dict[str, str], epoch: int) -> None:
+        """Hold `values` (by the cache's keys; `names`, their names in Redis), read from Redis
+        after `held` gave `epoch`, unless a message came since. Only tracked keys are held."""
+        with self.lock:
+            if self.connection is None:
+                return
+            try:
+                self._read_messages()
+            except (redis.exceptions.RedisError, OSError):
+                self._close()
+                return
+            if self.epoch == epoch:
+                self.values.update((key, value) for key, value in values.items() if self.tracks(names[key]))
+
+    def forget(self) -> None:
+        """Forget every value (Redis was found away, or its keys were emptied)."""
+        with self.lock:
+            self._close()
+
+    # -- the connection
+
+    def _listening(self) -> bool:
+        """Whether held values may be used: the connection is open, has proved itself recently,
+        and every message that has arrived has been read."""
+        now = time.monotonic()
+        try:
+            if self.connection is None:
+                if now < self.retry_at:
+                    return False
+                self._open()
+            self._read_messages()
+            if now - self.proven_at > PROOF_SECONDS:
+                self._prove()
+            return True
+        except (redis.exceptions.RedisError, OSError) as error:
+            refused = isinstance(error, redis.exceptions.ResponseError)  # a server without tracking
+            logger.info("Redis tracking connection %s (%s); versions are read from Redis",
+                        "refused" if refused else "lost", error.__class__.__name__)
+            self._close()
+            self.retry_at = now + (REFUSED_RETRY_SECONDS if refused else RETRY_SECONDS)
+            return False
+
+    def _open(self) -> None:
+        # RESP2: the messages come as replies of a subscribed connection, read like any other.
+        pool = redis.ConnectionPool.from_url(self.url, socket_timeout=self.timeout,
+                                             socket_connect_timeout=self.timeout, protocol=2)
+        connection = pool.make_connection()
+        connection.connect()
+        connection.send_command("CLIENT", "ID")
+        own_id = connection.read_response()
+        prefixes = [part for prefix in self.prefixes for part in ("PREFIX", prefix)]
+        connection.send_command("CLIENT", "TRACKING", "ON", "REDIRECT", own_id, "BCAST", *prefixes)
+        if connection.read_response() not in (b"OK", "OK"):
+            raise redis.exceptions.ConnectionError("tracking refused")
+        connection.send_command("SUBSCRIBE", CHANNEL)
+        connection.read_response()
+        self.connection = connection
+        self.values.clear()
+        self.epoch += 1
+        self.proven_at = time.monotonic()
+
+    def _prove(self) -> None:
+        """PING and wait for the answer, reading any message that comes before it."""
+        self.connection.send_command("PING")
+        while True:
+            reply = self.connection.read_response()
+            if self._is_pong(reply):
+                self.proven_at = time.monotonic()
+                return
+            self._take(reply)
+
+    def _read_messages(self) -> None:
+        while self.connection.can_read(timeout=0):
+            reply = self.connection.read_response()
+            if not self._is_pong(reply):
+                self._take(reply)
+
+    def _take(self, reply) -> None:
+        """A message: the keys that changed, or None when Redis emptied them all."""
+        self.epoch += 1
+        if not isinstance(reply, list) or len(reply) < 3 or _text(reply[0]) != "message":
+            return
+        keys = reply[2]
+        if keys is None:
+            self.values.clear()
+            return
+        for key in keys:
+            self.values.pop(_text(key)[self.key_start :], None)
+
+    @staticmethod
+    def _is_pong(reply) -> bool:
+        return isinstance(reply, list) and len(reply) >= 1 and _text(reply[0]) == "pong"
+
+    def _close(self) -> None:
+        self.values.clear()
+        self.epoch += 1
+        if self.connection is not None:
+            with contextlib.suppress(redis.exceptions.RedisError, OSError):  # closing a broken connection
+                self.connection.disconnect()
+        self.connection = None
+
+
+def _text(value) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
