@@ -28,12 +28,15 @@ import time
 
 import redis
 
+from config.lru import Recent
+
 logger = logging.getLogger("config.tracking")
 
 CHANNEL = "__redis__:invalidate"
 PROOF_SECONDS = 0.25  # how old the last answer on the tracking connection may be
 RETRY_SECONDS = 5.0  # after a failure, how long before the connection is opened again
 REFUSED_RETRY_SECONDS = 300.0  # after Redis refused to track (a server or service without it)
+HELD_VERSIONS = 20_000  # versions held at most (the least recently used go first)
 
 
 class Tracker:
@@ -47,7 +50,7 @@ class Tracker:
         self.key_start = key_start
         self.timeout = timeout
         self.lock = threading.Lock()
-        self.values: dict[str, object] = {}
+        self.values = Recent(HELD_VERSIONS)
         self.epoch = 0  # how many messages have arrived: a read begun before one must not be kept
         self.connection = None
         self.proven_at = 0.0  # monotonic time of the last answer on the connection
@@ -64,7 +67,8 @@ class Tracker:
         with self.lock:
             if not self._listening():
                 return None
-            return {key: self.values[key] for key in keys if key in self.values}, self.epoch
+            held = {key: self.values.get(key) for key in keys}
+            return {key: value for key, value in held.items() if value is not None}, self.epoch
 
     def keep(self, values: dict[str, object], names: dict[str, str], epoch: int) -> None:
         """Hold `values` (by the cache's keys; `names`, their names in Redis), read from Redis
@@ -78,7 +82,9 @@ class Tracker:
                 self._close()
                 return
             if self.epoch == epoch:
-                self.values.update((key, value) for key, value in values.items() if self.tracks(names[key]))
+                for key, value in values.items():
+                    if value is not None and self.tracks(names[key]):
+                        self.values.put(key, value)
 
     def forget(self) -> None:
         """Forget every value (Redis was found away, or its keys were emptied)."""
@@ -153,7 +159,7 @@ class Tracker:
             self.values.clear()
             return
         for key in keys:
-            self.values.pop(_text(key)[self.key_start :], None)
+            self.values.pop(_text(key)[self.key_start :])
 
     @staticmethod
     def _is_pong(reply) -> bool:
