@@ -115,12 +115,15 @@ _trackers: dict[tuple, Tracker] = {}
 
 def _tracker_for(location: str, prefixes: list[str], key_start: int) -> Tracker:
     """This process's tracker of these keys at this server (one per process: a forked worker
-    opens its own connection)."""
+    opens its own connection). Losing its connection counts as Redis failing: a restarted Redis
+    may have come back with old keys, which are emptied before anything is used again."""
     with _outages_lock:
         key = (os.getpid(), location, tuple(prefixes), key_start)
         tracker = _trackers.get(key)
         if tracker is None:
-            tracker = _trackers[key] = Tracker(location, prefixes, key_start, timeout=settings.REDIS_TIMEOUT)
+            outage = _outages.setdefault(location, Outage())
+            tracker = _trackers[key] = Tracker(location, prefixes, key_start, timeout=settings.REDIS_TIMEOUT,
+                                               on_lost=lambda error: outage.failed(location, error))
         return tracker
 
 
@@ -189,6 +192,12 @@ class RedisCache(DjangoRedisCache):
         if tracker is None or self._outage.waiting() or self._outage.must_clear:
             return None
         return tracker.held({key: self.make_key(key) for key in keys})
+
+    def forget_versions(self, keys) -> None:
+        """Forget `keys` held in this process at once (this process just changed them)."""
+        tracker = self._tracker()
+        if tracker is not None:
+            tracker.drop(keys)
 
     def keep_versions(self, values: dict, epoch: int) -> None:
         """Hold `values`, just read from Redis, if no change was announced since `held_versions`."""

@@ -42,10 +42,13 @@ HELD_VERSIONS = 20_000  # versions held at most (the least recently used go firs
 class Tracker:
     """The versions (values of keys under `prefix`) this process holds, for one Redis server."""
 
-    def __init__(self, url: str, prefixes: list[str], key_start: int, *, timeout: float):
+    def __init__(self, url: str, prefixes: list[str], key_start: int, *, timeout: float, on_lost=None):
         """`prefixes`: the tracked keys' beginnings as Redis names them (the cache's key prefix and
-        version put in); `key_start`: where the cache's own key begins in such a name."""
+        version put in); `key_start`: where the cache's own key begins in such a name;
+        `on_lost(error)`: called when an open connection is lost (Redis restarted, say, which
+        the cache's own connections would not notice)."""
         self.url = url
+        self.on_lost = on_lost
         self.prefixes = tuple(prefixes)
         self.key_start = key_start
         self.timeout = timeout
@@ -86,6 +89,13 @@ class Tracker:
                     if value is not None and self.tracks(names[key]):
                         self.values.put(key, value)
 
+    def drop(self, keys) -> None:
+        """Forget `keys` now (this process just changed them; Redis's message follows)."""
+        with self.lock:
+            self.epoch += 1
+            for key in keys:
+                self.values.pop(key)
+
     def forget(self) -> None:
         """Forget every value (Redis was found away, or its keys were emptied)."""
         with self.lock:
@@ -108,10 +118,13 @@ class Tracker:
             return True
         except (redis.exceptions.RedisError, OSError) as error:
             refused = isinstance(error, redis.exceptions.ResponseError)  # a server without tracking
+            lost = self.connection is not None and not refused
             logger.info("Redis tracking connection %s (%s); versions are read from Redis",
                         "refused" if refused else "lost", error.__class__.__name__)
             self._close()
             self.retry_at = now + (REFUSED_RETRY_SECONDS if refused else RETRY_SECONDS)
+            if lost and self.on_lost is not None:
+                self.on_lost(error)
             return False
 
     def _open(self) -> None:
@@ -119,15 +132,19 @@ class Tracker:
         pool = redis.ConnectionPool.from_url(self.url, socket_timeout=self.timeout,
                                              socket_connect_timeout=self.timeout, protocol=2)
         connection = pool.make_connection()
-        connection.connect()
-        connection.send_command("CLIENT", "ID")
-        own_id = connection.read_response()
-        prefixes = [part for prefix in self.prefixes for part in ("PREFIX", prefix)]
-        connection.send_command("CLIENT", "TRACKING", "ON", "REDIRECT", own_id, "BCAST", *prefixes)
-        if connection.read_response() not in (b"OK", "OK"):
-            raise redis.exceptions.ConnectionError("tracking refused")
-        connection.send_command("SUBSCRIBE", CHANNEL)
-        connection.read_response()
+        try:
+            connection.connect()
+            connection.send_command("CLIENT", "ID")
+            own_id = connection.read_response()
+            prefixes = [part for prefix in self.prefixes for part in ("PREFIX", prefix)]
+            connection.send_command("CLIENT", "TRACKING", "ON", "REDIRECT", own_id, "BCAST", *prefixes)
+            if connection.read_response() not in (b"OK", "OK"):
+                raise redis.exceptions.ConnectionError("tracking refused")
+            connection.send_command("SUBSCRIBE", CHANNEL)
+            connection.read_response()
+        except BaseException:
+            connection.disconnect()
+            raise
         self.connection = connection
         self.values.clear()
         self.epoch += 1

@@ -128,6 +128,8 @@ def replace(keys: list[str]) -> None:
     """Give `keys` new versions (with a settling time): every copy made under the old ones is
     passed over from now on."""
     cache.set_many({key: _new_version(SETTLE_SECONDS) for key in keys}, timeout=None)
+    if (forget := getattr(cache, "forget_versions", None)) is not None:
+        forget(keys)  # this process sees its own change before Redis's message comes
 
 
 def drop(keys: list[str], *, settle: bool = False) -> None:

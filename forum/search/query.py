@@ -107,10 +107,11 @@ class ResultWindow:
     Only the page shown is read and joined: the window's ranks came with its ids.
     """
 
-    def __init__(self, ids: list[int], criteria: SearchCriteria, thread_ids: list[int] = ()):
+    def __init__(self, ids: list[int], criteria: SearchCriteria, thread_ids: list[int] = (), *, reader=None):
         self.ids = ids
         self.criteria = criteria
         self.thread_ids = list(thread_ids)  # discussions whose titles match, best first
+        self.reader = reader  # a comment they may no longer see is left out of the page
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -123,7 +124,8 @@ class ResultWindow:
             return []
         marked_by_the_database = bool(self.criteria.q) and full_text_available()
         shown = SHOWN_FIELDS if marked_by_the_database else (*SHOWN_FIELDS, "body_html")  # else cut in Python
-        comments = Comment.objects.filter(pk__in=ids).select_related("thread__theme", "author").only(*shown)
+        comments = searchable_comments(self.reader).filter(pk__in=ids).select_related("thread__theme", "author")
+        comments = comments.only(*shown)
         if marked_by_the_database:
             query = _query(self.criteria)
             comments = comments.annotate(
@@ -276,11 +278,13 @@ def title_matches(user, criteria: SearchCriteria):
                                                                                   "last_activity_at")
 
 
-def titled_threads(ids: list[int], criteria: SearchCriteria) -> list[Thread]:
-    """The discussions `ids` in that order, with their theme and `title_html` (the words marked)."""
+def titled_threads(ids: list[int], criteria: SearchCriteria, reader) -> list[Thread]:
+    """The discussions `ids` that `reader` may see, in that order, with their theme and
+    `title_html` (the words marked)."""
     if not ids:
         return []
-    threads = Thread.objects.filter(pk__in=ids).select_related("theme").defer("search_vector")
+    threads = Thread.objects.visible_to(reader).filter(pk__in=ids, is_hidden=False)
+    threads = threads.select_related("theme").defer("search_vector")
     if full_text_available():
         threads = threads.annotate(title_marked=SearchHeadline(
             "title", _query(criteria), config=CONFIG, start_sel=START, stop_sel=STOP, highlight_all=True

@@ -24,6 +24,10 @@ from forum.search.query import ResultWindow
 # moment is set when it is saved and its transaction commits right after, so a window found while
 # that transaction was open misses it, and the next `brought_up_to_date` reads it by its moment.
 LATE_COMMIT_SECONDS = 60
+# However often it is brought up to date, a window is found afresh this long after it last was, so
+# a comment missed all the same (a transaction held up for longer, web servers' clocks apart) is
+# found within this time.
+FIND_AFRESH_AFTER = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -36,19 +40,21 @@ class FoundWindow:
     rows: tuple[tuple[int, float, datetime], ...]
     threads: tuple[tuple[int, float, datetime], ...]
     taken_at: datetime
+    found_at: datetime  # when it was last found afresh
 
-    def results(self, criteria: SearchCriteria) -> ResultWindow:
-        """The comments best first (the sort is stable: equal ranks stay newest first, as found)."""
+    def results(self, criteria: SearchCriteria, reader) -> ResultWindow:
+        """The comments best first (the sort is stable: equal ranks stay newest first, as found),
+        shown to `reader` only where they may still see them."""
         rows = self.rows
         if criteria.q and full_text_available():
             rows = sorted(rows, key=lambda row: row[1], reverse=True)
-        return ResultWindow([row[0] for row in rows], criteria, [row[0] for row in self.threads])
+        return ResultWindow([row[0] for row in rows], criteria, [row[0] for row in self.threads], reader=reader)
 
 
 def search_comments(user, criteria: SearchCriteria) -> ResultWindow:
     """The matching comments, best first: a window the caller paginates (its length is how many
     were found), worked out afresh."""
-    return find_window(user, criteria).results(criteria)
+    return find_window(user, criteria).results(criteria, user)
 
 
 def find_window(user, criteria: SearchCriteria) -> FoundWindow:
@@ -65,7 +71,7 @@ def find_window(user, criteria: SearchCriteria) -> FoundWindow:
         rank=query.rank_of(criteria),
     )
     threads = list(query.title_matches(user, criteria)[: query.TITLE_MATCHES]) if _shows_titles(criteria) else []
-    return FoundWindow(tuple(found), tuple(threads), taken_at)
+    return FoundWindow(tuple(found), tuple(threads), taken_at, taken_at)
 
 
 def brought_up_to_date(window: FoundWindow, user, criteria: SearchCriteria) -> FoundWindow:
@@ -73,8 +79,11 @@ def brought_up_to_date(window: FoundWindow, user, criteria: SearchCriteria) -> F
     one query over those comments alone (and one over the discussions active since): the newest
     RESULT_WINDOW of the window's and the new matches are the newest of all, and a discussion's
     place among the title matches only rises with new activity, as long as nothing written before
-    changed. Returns `window` itself when nothing changed."""
+    changed. Returns `window` itself when nothing changed, and a window found afresh when it was
+    last found more than FIND_AFRESH_AFTER ago."""
     taken_at = timezone.now()
+    if taken_at - window.found_at > FIND_AFRESH_AFTER:
+        return find_window(user, criteria)
     written_since = window.taken_at - timedelta(seconds=LATE_COMMIT_SECONDS)
     matches = query.matching_comments(user, criteria)
     newer = query.newest_first(matches, query.rank_of(criteria)).filter(created_at__gte=written_since)
@@ -87,7 +96,7 @@ def brought_up_to_date(window: FoundWindow, user, criteria: SearchCriteria) -> F
                           order=lambda row: (row[1], row[2], row[0]))
     if rows == window.rows and threads == window.threads:
         return window
-    return FoundWindow(rows, threads, taken_at)
+    return FoundWindow(rows, threads, taken_at, window.found_at)
 
 
 def _merged(kept: tuple, newer: list, limit: int, *, order) -> tuple:

@@ -85,13 +85,16 @@ def _window(user, criteria: SearchCriteria, readers: str | None) -> searching.Re
     kind `readers`, or (a member whose own comments wait) worked out for this reader alone."""
     if readers is None:
         return windows.search_comments(user, criteria)
+    # Found as any reader of that kind finds it: a member's own waiting comment, posted while they
+    # search, must not go into what everyone is shown.
+    reader = user if readers == "moderators" else None
     found = shared_search_window(
         readers,
         criteria.key,
-        lambda: windows.find_window(user, criteria),
-        lambda window: windows.brought_up_to_date(window, user, criteria),
+        lambda: windows.find_window(reader, criteria),
+        lambda window: windows.brought_up_to_date(window, reader, criteria),
     )
-    return found.results(criteria)
+    return found.results(criteria, reader)
 
 
 def _results(request, criteria: SearchCriteria, window: searching.ResultWindow) -> dict:
@@ -110,7 +113,7 @@ def _results(request, criteria: SearchCriteria, window: searching.ResultWindow) 
         "more_than_shown": paginator.count >= searching.RESULT_WINDOW,
         "page": page,
         "first_number": current.start_index(),
-        "threads": searching.titled_threads(window.thread_ids, criteria) if page == 1 else [],
+        "threads": searching.titled_threads(window.thread_ids, criteria, window.reader) if page == 1 else [],
         "pagination": pagination_items(page, paginator.num_pages, url_for) if paginator.num_pages > 1 else [],
         "previous_url": url_for(page - 1) if current.has_previous() else None,
         "next_url": url_for(page + 1) if current.has_next() else None,

@@ -79,7 +79,7 @@ def test_a_kept_window_brought_up_to_date_equals_one_found_afresh(thread, member
     afresh = windows.find_window(None, criteria)
     assert [row[0] for row in brought.rows] == [row[0] for row in afresh.rows]
     assert len(brought.rows) == 4
-    assert brought.results(criteria).ids == afresh.results(criteria).ids
+    assert brought.results(criteria, None).ids == afresh.results(criteria, None).ids
 
 
 def test_a_new_discussion_and_new_activity_reorder_the_title_matches_as_afresh(theme, thread, member, monkeypatch):
@@ -108,7 +108,8 @@ def test_a_comment_whose_transaction_committed_after_the_window_was_taken_is_fou
     criteria = SearchCriteria(q="needle")
     late = reply(thread, other_member, "A late needle.")
     # As if the window had been taken after the comment was saved but before its commit.
-    taken_while_open = windows.FoundWindow((), (), late.created_at + timedelta(seconds=5))
+    moment = late.created_at + timedelta(seconds=5)
+    taken_while_open = windows.FoundWindow((), (), moment, moment)
     brought = windows.brought_up_to_date(taken_while_open, None, criteria)
     assert [row[0] for row in brought.rows] == [late.pk]
 
@@ -180,3 +181,25 @@ def test_without_a_shared_cache_every_search_is_worked_out_afresh(client, thread
     page(client)
     page(client)
     assert len(found_afresh) == 2
+
+
+def test_a_window_last_found_long_ago_is_found_afresh_however_often_it_is_brought_up_to_date(thread, other_member):
+    criteria = SearchCriteria(q="needle")
+    missed = reply(thread, other_member, "A needle written long before.")
+    Comment.objects.filter(pk=missed.pk).update(created_at=missed.created_at - timedelta(hours=1))
+    now = missed.created_at
+    recent = windows.FoundWindow((), (), now, now - windows.FIND_AFRESH_AFTER + timedelta(minutes=1))
+    assert windows.brought_up_to_date(recent, None, criteria) is recent  # (the missed one is older)
+    old = windows.FoundWindow((), (), now, now - windows.FIND_AFRESH_AFTER - timedelta(minutes=1))
+    assert [row[0] for row in windows.brought_up_to_date(old, None, criteria).rows] == [missed.pk]
+
+
+def test_a_members_waiting_comment_never_enters_the_window_shared_with_the_public(client, thread, member):
+    client.force_login(member)
+    assert searching.readers_like(member) == "public"
+    held = services.create_comment(thread=thread, author=member, body="A held needle.", needs_approval=True)
+    # As if they had searched while it was being posted: the shared window is found as the public finds it.
+    kept = windows.find_window(None, SearchCriteria(q="needle"))
+    assert held.pk not in [row[0] for row in kept.rows]
+    window = windows.FoundWindow(((held.pk, 0.0, held.created_at),), (), held.created_at, held.created_at)
+    assert window.results(SearchCriteria(q="needle"), None)[0:20] == []  # nor shown if it were there
