@@ -139,6 +139,7 @@ class RedisCache(DjangoRedisCache):
         self._location = ",".join(self._servers)
         self._outage = _outage_for(self._location)
         self._tracked = [self.make_key(prefix) for prefix in settings.CACHE_TRACKED_PREFIXES]
+        self._tracked_keys = tuple(settings.CACHE_TRACKED_PREFIXES)
 
     # -- the guard every call goes through
 
@@ -178,32 +179,53 @@ class RedisCache(DjangoRedisCache):
     def _storing(self) -> bool:
         return self._outage.storing()
 
-    # -- versions held in this process (config/tracking.py)
+    # -- values held in this process (config/tracking.py)
 
     def _tracker(self) -> Tracker | None:
         if not (settings.REDIS_TRACKING and self._tracked) or len(self._servers) != 1:
             return None
         return _tracker_for(self._servers[0], self._tracked, len(self.make_key("")))
 
-    def held_versions(self, keys) -> tuple[dict, int] | None:
-        """The values of `keys` this process holds, and the epoch to keep those read now under, or
-        None when none may be used (no tracking, or Redis was found away and not yet emptied)."""
-        tracker = self._tracker()
-        if tracker is None or self._outage.waiting() or self._outage.must_clear:
+    def _usable_tracker(self) -> Tracker | None:
+        """The tracker, when what it holds may be used (not while Redis was found away and its
+        keys not yet emptied)."""
+        if self._outage.waiting() or self._outage.must_clear:
             return None
-        return tracker.held({key: self.make_key(key) for key in keys})
+        return self._tracker()
 
-    def forget_versions(self, keys) -> None:
-        """Forget `keys` held in this process at once (this process just changed them)."""
-        tracker = self._tracker()
-        if tracker is not None:
-            tracker.drop(keys)
+    def held(self, keys) -> dict | None:
+        """The values of `keys` this process holds (those held), or None when none may be used
+        (no tracking, or Redis was found away and not yet emptied)."""
+        tracker = self._usable_tracker()
+        held = tracker.held(list(keys)) if tracker is not None else None
+        if held is None:
+            return None
+        return {key: self._cache._serializer.loads(raw) for key, raw in held[0].items() if raw is not None}
 
-    def keep_versions(self, values: dict, epoch: int) -> None:
-        """Hold `values`, just read from Redis, if no change was announced since `held_versions`."""
-        tracker = self._tracker()
-        if tracker is not None and values:
-            tracker.keep(values, {key: self.make_key(key) for key in values}, epoch)
+    def _get_many_held(self, keys: list, version):
+        """Django's `get_many`, but tracked keys this process holds are not asked for, and those
+        read are held (unless a change was announced meanwhile)."""
+        tracker = self._usable_tracker() if version is None else None
+        held = tracker.held(keys) if tracker is not None else None
+        if held is None:
+            return super().get_many(keys, version)
+        raw, epoch = held
+        wanted = [key for key in keys if key not in raw]
+        if wanted:
+            names = {key: self.make_and_validate_key(key) for key in wanted}
+            answers = self._cache.get_client(None).mget(list(names.values()))
+            fresh = dict(zip(wanted, answers, strict=True))
+            tracker.keep(fresh, names, epoch)  # absent keys too: Redis tells when one is set
+            raw = {**raw, **fresh}
+        loads = self._cache._serializer.loads
+        return {key: loads(value) for key, value in raw.items() if value is not None}
+
+    def _changed(self, keys) -> None:
+        """This process just changed `keys`: forget the tracked ones here at once (Redis's message
+        follows)."""
+        tracked = [key for key in keys if key.startswith(self._tracked_keys)]
+        if tracked and (tracker := self._tracker()) is not None:
+            tracker.drop(tracked)
 
     def state(self) -> str:
         """ "ok" when Redis answers a ping now, "unavailable" when it does not or was just failing."""
@@ -220,7 +242,9 @@ class RedisCache(DjangoRedisCache):
             )
         if not self._storing():
             return False
-        return self._answer(lambda: super(RedisCache, self).add(key, value, timeout, version), lambda: False)
+        added = self._answer(lambda: super(RedisCache, self).add(key, value, timeout, version), lambda: False)
+        self._changed([key])
+        return added
 
     def get(self, key, default=None, version=None):
         fallback = (lambda: _counters.get(key, default, version)) if _is_counter(key) else (lambda: default)
@@ -234,13 +258,16 @@ class RedisCache(DjangoRedisCache):
             )
         if self._storing():
             self._answer(lambda: super(RedisCache, self).set(key, value, timeout, version), lambda: None)
+            self._changed([key])
 
     def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
         return self._answer(lambda: super(RedisCache, self).touch(key, timeout, version), lambda: False)
 
     def delete(self, key, version=None):
         fallback = (lambda: _counters.delete(key, version)) if _is_counter(key) else (lambda: False)
-        return self._answer(lambda: super(RedisCache, self).delete(key, version), fallback)
+        deleted = self._answer(lambda: super(RedisCache, self).delete(key, version), fallback)
+        self._changed([key])
+        return deleted
 
     def get_many(self, keys, version=None):
         keys = list(keys)
@@ -249,7 +276,7 @@ class RedisCache(DjangoRedisCache):
             counters = [key for key in keys if _is_counter(key)]
             return _counters.get_many(counters, version) if counters else {}
 
-        return self._answer(lambda: super(RedisCache, self).get_many(keys, version), counters_only)
+        return self._answer(lambda: self._get_many_held(keys, version), counters_only)
 
     def has_key(self, key, version=None):
         fallback = (lambda: _counters.has_key(key, version)) if _is_counter(key) else (lambda: False)
@@ -260,18 +287,27 @@ class RedisCache(DjangoRedisCache):
             raise ValueError(f"Key '{key}' not found")
 
         fallback = (lambda: _counters.incr(key, delta, version)) if _is_counter(key) else missing
-        return self._answer(lambda: super(RedisCache, self).incr(key, delta, version), fallback)
+        value = self._answer(lambda: super(RedisCache, self).incr(key, delta, version), fallback)
+        self._changed([key])
+        return value
 
     def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
         if not self._storing():
             return list(data)
-        return self._answer(lambda: super(RedisCache, self).set_many(data, timeout, version), lambda: list(data))
+        failed = self._answer(lambda: super(RedisCache, self).set_many(data, timeout, version), lambda: list(data))
+        self._changed(list(data))
+        return failed
 
     def delete_many(self, keys, version=None):
+        keys = list(keys)
         self._answer(lambda: super(RedisCache, self).delete_many(keys, version), lambda: None)
+        self._changed(keys)
 
     def clear(self):
-        return self._answer(lambda: super(RedisCache, self).clear(), lambda: False)
+        cleared = self._answer(lambda: super(RedisCache, self).clear(), lambda: False)
+        if (tracker := self._tracker()) is not None:
+            tracker.forget()
+        return cleared
 
 
 def _short_timeouts() -> dict:

@@ -8,8 +8,14 @@ from collections import OrderedDict
 
 
 class Recent:
-    def __init__(self, size: int):
+    """At most `size` entries, and (given `weigh`, a function of a value giving its size in bytes)
+    at most `max_weight` bytes of them."""
+
+    def __init__(self, size: int, *, weigh=None, max_weight: int = 0):
         self.size = size
+        self.weigh = weigh
+        self.max_weight = max_weight
+        self.weight = 0
         self.lock = threading.Lock()
         self.entries: OrderedDict = OrderedDict()
 
@@ -22,15 +28,26 @@ class Recent:
 
     def put(self, key, value) -> None:
         with self.lock:
+            self._remove(key)
             self.entries[key] = value
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
+            if self.weigh is not None:
+                self.weight += self.weigh(value)
+            while self.entries and (len(self.entries) > self.size or self._too_heavy()):
+                self._remove(next(iter(self.entries)))
 
     def pop(self, key) -> None:
         with self.lock:
-            self.entries.pop(key, None)
+            self._remove(key)
 
     def clear(self) -> None:
         with self.lock:
             self.entries.clear()
+            self.weight = 0
+
+    def _too_heavy(self) -> bool:
+        return self.weigh is not None and self.weight > self.max_weight
+
+    def _remove(self, key) -> None:
+        value = self.entries.pop(key, None)
+        if value is not None and self.weigh is not None:
+            self.weight -= self.weigh(value)

@@ -248,11 +248,23 @@ else:
 # not tried again for REDIS_RETRY_SECONDS (config/cache.py; docs/operations.md).
 REDIS_TIMEOUT = env_int("REDIS_TIMEOUT_MS", 250) / 1000
 REDIS_RETRY_SECONDS = env_int("REDIS_RETRY_SECONDS", 5)
-# Each process holds the current versions of the keys under these beginnings and is told by Redis
-# the moment one changes (CLIENT TRACKING; config/tracking.py), so a kept page needs no round trip
-# to check them. REDIS_TRACKING=false asks Redis every time instead.
+# Each process holds the values of the keys under these beginnings that it has read, and is told by
+# Redis the moment one changes (CLIENT TRACKING; config/tracking.py), so an unchanged signed-in
+# page needs no round trip: versions, sessions, members' rows and what is read with them, the
+# rows of discussions and themes, and readers' own states. REDIS_TRACKING=false asks Redis every
+# time instead.
 REDIS_TRACKING = env_bool("REDIS_TRACKING", True)
-CACHE_TRACKED_PREFIXES = ["forum:v:"]
+CACHE_TRACKED_PREFIXES = [
+    "forum:v:",
+    "django.contrib.sessions.cached_db",
+    "accounts:user:",
+    "forum:standing:",
+    "forum:notifications:unread",
+    "forum:moderation-queue-count",
+    "forum:thread-row:",
+    "forum:theme-row:",
+    "forum:reader-state:",
+]
 
 # Pages, page lists, thread rows, members' rows and standing are kept in the cache only where a
 # change seen by one process reaches the others (Redis), or where there is one process

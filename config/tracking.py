@@ -1,20 +1,24 @@
-"""Versions this process has heard of: the current versions of the cache's keys kept in memory,
-and forgotten the moment Redis says they changed.
+"""Values this process has heard of: the cache's tracked keys kept in memory, and forgotten the
+moment Redis says they changed.
 
-Every page reads the versions it was stored under (`config.versions`); asking Redis for them is
-a round trip per page, often the only one. Redis can instead tell a connection whenever a key
-under a prefix changes (`CLIENT TRACKING ... BCAST PREFIX`, Redis 6 and later): each process keeps
-one such connection, subscribed to those messages, and reads what has arrived (without waiting)
-before it uses a version it holds. A change made anywhere is sent to every process before the
-change's own command is answered, so a version held here is never older than what the next
-request of the member who made the change could see elsewhere.
+A signed-in page reads its session and the member's row, then the versions of what it shows
+(`config.versions`) and the reader's own state: two round trips to Redis, where an unchanged
+page needs none. Redis can instead tell a connection whenever a key under a prefix changes
+(`CLIENT TRACKING ... BCAST PREFIX`, Redis 6 and later): each process keeps one such connection,
+subscribed to those messages, and reads what has arrived (without waiting) before it uses a value
+it holds. A change made anywhere is sent to every process before the change's own command is
+answered, so a value held here is never older than what the next request of the member who made
+the change could see elsewhere. `config.cache.RedisCache.get_many` answers tracked keys from here.
 
-A version held here is used only while all of these hold, and otherwise Redis is asked:
+Values are held as Redis stores them (bytes), so each reader unpickles its own copy. A value held
+here is used only while all of these hold, and otherwise Redis is asked:
 
 - the tracking connection is open and has answered a PING within PROOF_SECONDS (a Redis that
   stalls sends no messages, so silence alone proves nothing);
 - this process has not found Redis away (`config.cache`), and has emptied the keys since;
-- no message arrived between asking Redis for a version and keeping it (`epoch`).
+- no message arrived between asking Redis for the value and keeping it (`epoch`);
+- it was read from Redis less than HELD_SECONDS ago (a key that expires, such as a session at its
+  end, sends its message only when Redis gets round to deleting it).
 
 A lost connection, a failed PING or a message that the keys were emptied forgets everything.
 """
@@ -36,11 +40,13 @@ CHANNEL = "__redis__:invalidate"
 PROOF_SECONDS = 0.25  # how old the last answer on the tracking connection may be
 RETRY_SECONDS = 5.0  # after a failure, how long before the connection is opened again
 REFUSED_RETRY_SECONDS = 300.0  # after Redis refused to track (a server or service without it)
-HELD_VERSIONS = 20_000  # versions held at most (the least recently used go first)
+HELD_VALUES = 20_000  # values held at most (the least recently used go first)
+HELD_BYTES = 16 * 1024 * 1024  # and at most this much of them
+HELD_SECONDS = 60.0  # how long a value is held before Redis is asked again
 
 
 class Tracker:
-    """The versions (values of keys under `prefix`) this process holds, for one Redis server."""
+    """The values of keys under `prefixes` this process holds, for one Redis server."""
 
     def __init__(self, url: str, prefixes: list[str], key_start: int, *, timeout: float, on_lost=None):
         """`prefixes`: the tracked keys' beginnings as Redis names them (the cache's key prefix and
@@ -53,7 +59,8 @@ class Tracker:
         self.key_start = key_start
         self.timeout = timeout
         self.lock = threading.Lock()
-        self.values = Recent(HELD_VERSIONS)
+        # The cache's key -> (its value as Redis stores it, or None when absent; the monotonic time it was read)
+        self.values = Recent(HELD_VALUES, weigh=_weight, max_weight=HELD_BYTES)
         self.epoch = 0  # how many messages have arrived: a read begun before one must not be kept
         self.connection = None
         self.proven_at = 0.0  # monotonic time of the last answer on the connection
@@ -62,20 +69,30 @@ class Tracker:
     def tracks(self, full_key: str) -> bool:
         return full_key.startswith(self.prefixes)
 
-    # -- what config.versions asks
+    # -- what config.cache asks
 
-    def held(self, keys: dict[str, str]) -> tuple[dict, int] | None:
-        """The values held for `keys` (the cache's keys to their names in Redis; those held) and
-        the epoch to keep new ones under, or None when nothing held may be used now."""
+    def held(self, keys) -> tuple[dict, int] | None:
+        """The values held for `keys` (the cache's keys; those held, None for a key known to be
+        absent) and the epoch to keep new ones under, or None when nothing held may be used now."""
         with self.lock:
             if not self._listening():
                 return None
-            held = {key: self.values.get(key) for key in keys}
-            return {key: value for key, value in held.items() if value is not None}, self.epoch
+            oldest = time.monotonic() - HELD_SECONDS
+            found = {}
+            for key in keys:
+                entry = self.values.get(key)
+                if entry is None:
+                    continue
+                if entry[1] < oldest:
+                    self.values.pop(key)
+                else:
+                    found[key] = entry[0]
+            return found, self.epoch
 
     def keep(self, values: dict[str, object], names: dict[str, str], epoch: int) -> None:
-        """Hold `values` (by the cache's keys; `names`, their names in Redis), read from Redis
-        after `held` gave `epoch`, unless a message came since. Only tracked keys are held."""
+        """Hold `values` (by the cache's keys, None for a key Redis does not have; `names`, their
+        names in Redis), read from Redis after `held` gave `epoch`, unless a message came since
+        (a key being set sends one too). Only tracked keys are held."""
         with self.lock:
             if self.connection is None:
                 return
@@ -85,9 +102,10 @@ class Tracker:
                 self._close()
                 return
             if self.epoch == epoch:
+                now = time.monotonic()
                 for key, value in values.items():
-                    if value is not None and self.tracks(names[key]):
-                        self.values.put(key, value)
+                    if self.tracks(names[key]):
+                        self.values.put(key, (value, now))
 
     def drop(self, keys) -> None:
         """Forget `keys` now (this process just changed them; Redis's message follows)."""
@@ -119,7 +137,7 @@ class Tracker:
         except (redis.exceptions.RedisError, OSError) as error:
             refused = isinstance(error, redis.exceptions.ResponseError)  # a server without tracking
             lost = self.connection is not None and not refused
-            logger.info("Redis tracking connection %s (%s); versions are read from Redis",
+            logger.info("Redis tracking connection %s (%s); tracked keys are read from Redis",
                         "refused" if refused else "lost", error.__class__.__name__)
             self._close()
             self.retry_at = now + (REFUSED_RETRY_SECONDS if refused else RETRY_SECONDS)
@@ -189,6 +207,11 @@ class Tracker:
             with contextlib.suppress(redis.exceptions.RedisError, OSError):  # closing a broken connection
                 self.connection.disconnect()
         self.connection = None
+
+
+def _weight(entry: tuple) -> int:
+    value = entry[0]
+    return 64 + (len(value) if isinstance(value, bytes) else 0)
 
 
 def _text(value) -> str:

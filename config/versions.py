@@ -74,22 +74,16 @@ def current(found: dict, keys: list[str]) -> list[str]:
 
 def read(version_keys: list[str], *entry_keys: str, local: Iterable[str] = ()) -> tuple[dict, list[str]]:
     """One round trip at most: the stored entries asked for, and the current versions of
-    `version_keys` (those this process holds, told by Redis when they change, are not asked for:
-    with every entry kept here too, there is no round trip at all).
+    `version_keys` (the cache answers those this process holds, told by Redis when they change,
+    without asking: `config.tracking`).
 
     The entries named in `local` (dicts with the "versions" they were stored under, which their
     readers never change) are kept in this process's memory as well: a copy there is used when
     all its versions are current, and not asked for; one that is not is fetched in a second round
     trip, and kept in its place."""
     held = {key: local_copies.get(key) for key in local}
-    known = _held_versions(version_keys)
-    known_versions = known[0] if known is not None else {}
-    wanted = [*(key for key in entry_keys if held.get(key) is None),
-              *(key for key in version_keys if key not in known_versions)]
-    found = cache.get_many(wanted) if wanted else {}
-    if known is not None and len(known_versions) < len(version_keys):
-        _keep_versions({key: found[key] for key in version_keys if key in found}, known[1])
-    found.update(known_versions)
+    wanted = [*(key for key in entry_keys if held.get(key) is None), *version_keys]
+    found = cache.get_many(wanted)
     versions = current(found, version_keys)
     live = {version for version in versions if version}
     stale = []
@@ -107,18 +101,6 @@ def read(version_keys: list[str], *entry_keys: str, local: Iterable[str] = ()) -
     return found, versions
 
 
-def _held_versions(keys: list[str]) -> tuple[dict, int] | None:
-    """The versions of `keys` this process holds, told by Redis when they change
-    (`config.tracking`, through the Redis cache), and the epoch to keep more under; None when
-    the cache holds none (another backend, tracking off, Redis away)."""
-    held = getattr(cache, "held_versions", None)
-    return held(keys) if held is not None else None
-
-
-def _keep_versions(values: dict, epoch: int) -> None:
-    cache.keep_versions(values, epoch)
-
-
 def _made_under(entry: dict, live: set[str]) -> bool:
     made_under = entry.get("versions") or ()
     return bool(made_under) and all(version in live for version in made_under)
@@ -128,8 +110,6 @@ def replace(keys: list[str]) -> None:
     """Give `keys` new versions (with a settling time): every copy made under the old ones is
     passed over from now on."""
     cache.set_many({key: _new_version(SETTLE_SECONDS) for key in keys}, timeout=None)
-    if (forget := getattr(cache, "forget_versions", None)) is not None:
-        forget(keys)  # this process sees its own change before Redis's message comes
 
 
 def drop(keys: list[str], *, settle: bool = False) -> None:
