@@ -200,7 +200,7 @@ class RedisCache(DjangoRedisCache):
         held = tracker.held(list(keys)) if tracker is not None else None
         if held is None:
             return None
-        return {key: self._cache._serializer.loads(raw) for key, raw in held[0].items() if raw is not None}
+        return {key: _held_value(self._cache._serializer, raw) for key, raw in held[0].items() if raw is not None}
 
     def _get_many_held(self, keys: list, version):
         """Django's `get_many`, but tracked keys this process holds are not asked for, and those
@@ -209,16 +209,20 @@ class RedisCache(DjangoRedisCache):
         held = tracker.held(keys) if tracker is not None else None
         if held is None:
             return super().get_many(keys, version)
-        raw, epoch = held
-        wanted = [key for key in keys if key not in raw]
+        found, epoch = held
+        serializer = self._cache._serializer
+        values = {key: _held_value(serializer, value) for key, value in found.items() if value is not None}
+        wanted = [key for key in keys if key not in found]
         if wanted:
             names = {key: self.make_and_validate_key(key) for key in wanted}
             answers = self._cache.get_client(None).mget(list(names.values()))
-            fresh = dict(zip(wanted, answers, strict=True))
+            fresh = {}
+            for key, raw in zip(wanted, answers, strict=True):
+                fresh[key] = None if raw is None else _to_hold(serializer, raw)
+                if raw is not None:
+                    values[key] = _held_value(serializer, fresh[key])
             tracker.keep(fresh, names, epoch)  # absent keys too: Redis tells when one is set
-            raw = {**raw, **fresh}
-        loads = self._cache._serializer.loads
-        return {key: loads(value) for key, value in raw.items() if value is not None}
+        return values
 
     def _changed(self, keys) -> None:
         """This process just changed `keys`: forget the tracked ones here at once (Redis's message
@@ -308,6 +312,18 @@ class RedisCache(DjangoRedisCache):
         if (tracker := self._tracker()) is not None:
             tracker.forget()
         return cleared
+
+
+def _to_hold(serializer, raw: bytes):
+    """What to hold of a value read from Redis: a string or a whole number as it is (a version, a
+    count: nobody can change it in place), anything else as its bytes, for each reader to
+    unpickle a copy of its own."""
+    value = serializer.loads(raw)
+    return value if type(value) in (str, int) else raw
+
+
+def _held_value(serializer, held):
+    return serializer.loads(held) if isinstance(held, bytes) else held
 
 
 def _short_timeouts() -> dict:

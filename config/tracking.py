@@ -10,8 +10,9 @@ it holds. A change made anywhere is sent to every process before the change's ow
 answered, so a value held here is never older than what the next request of the member who made
 the change could see elsewhere. `config.cache.RedisCache.get_many` answers tracked keys from here.
 
-Values are held as Redis stores them (bytes), so each reader unpickles its own copy. A value held
-here is used only while all of these hold, and otherwise Redis is asked:
+Values are held as Redis stores them (bytes), so each reader unpickles its own copy (strings and
+whole numbers, such as versions and counts, as they are). A value held here is used only while
+all of these hold, and otherwise Redis is asked:
 
 - the tracking connection is open and has answered a PING within PROOF_SECONDS (a Redis that
   stalls sends no messages, so silence alone proves nothing);
@@ -59,7 +60,7 @@ class Tracker:
         self.key_start = key_start
         self.timeout = timeout
         self.lock = threading.Lock()
-        # The cache's key -> (its value as Redis stores it, or None when absent; the monotonic time it was read)
+        # The cache's key -> (its value: bytes to unpickle, a string or number, or None when absent; when it was read)
         self.values = Recent(HELD_VALUES, weigh=_weight, max_weight=HELD_BYTES)
         self.epoch = 0  # how many messages have arrived: a read begun before one must not be kept
         self.connection = None
@@ -211,7 +212,7 @@ class Tracker:
 
 def _weight(entry: tuple) -> int:
     value = entry[0]
-    return 64 + (len(value) if isinstance(value, bytes) else 0)
+    return 64 + (len(value) if isinstance(value, bytes | str) else 0)
 
 
 def _text(value) -> str:
