@@ -106,21 +106,9 @@ def shared_search_window(readers: str, criteria_key: str, find, bring_up_to_date
     them alone) and is stored again when it found any. Kept under the versions of everything and
     of SEARCH, which what changes a comment already written renews, and a new comment does not
     (`forum.cache.renewal`)."""
-    if not settings.SHARED_CACHE:
-        return find()
     # Keyed by the code too: another release (a rolling deploy) may not read this one's windows.
     key = f"forum:search-window:{digest((site_templates_digest(), readers, criteria_key))}"
-    found, current = versions.read([EVERYTHING, SEARCH], key)
-    stored = found.get(key)
-    if isinstance(stored, dict) and stored.get("versions") == current and "object" in stored:
-        window = bring_up_to_date(stored["object"])
-        if window is stored["object"]:
-            return window
-    else:
-        window = find()
-    if versions.all_settled(current):
-        cache.set(key, {"versions": current, "object": window}, timeout=PAGE_TIMEOUT)
-    return window
+    return _shared(key, [EVERYTHING, SEARCH], find, bring_up_to_date=bring_up_to_date)
 
 
 def shared_own_waiting(user, look_up) -> bool:
@@ -139,14 +127,23 @@ def shared_missing_voices(theme):
                    lambda: theme_missing_voices(theme))
 
 
-def _shared(key: str, version_keys: list[str], read, ahead=None):
+def _shared(key: str, version_keys: list[str], read, ahead=None, *, bring_up_to_date=None):
+    """The object kept under `key` while `version_keys` keep the versions it was stored under, or
+    `read()` (stored once the versions have settled). `ahead`: (entries found, current versions)
+    from a round trip the caller made with `key` among its keys. `bring_up_to_date(kept)`: gives
+    the kept object itself when nothing changed, or a new one, which is stored in its place."""
     if not settings.SHARED_CACHE:
         return read()
     found, current = ahead if ahead is not None else versions.read(version_keys, key)
     stored = found.get(key)
     if isinstance(stored, dict) and stored.get("versions") == current and "object" in stored:
-        return stored["object"]
-    instance = read()
+        if bring_up_to_date is None:
+            return stored["object"]
+        instance = bring_up_to_date(stored["object"])
+        if instance is stored["object"]:
+            return instance
+    else:
+        instance = read()
     if instance is not None and versions.all_settled(current):
         cache.set(key, {"versions": current, "object": instance}, timeout=PAGE_TIMEOUT)
     return instance
