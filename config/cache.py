@@ -208,26 +208,33 @@ class RedisCache(DjangoRedisCache):
         tracker = self._usable_tracker() if version is None else None
         held = tracker.held(keys) if tracker is not None else None
         if held is None:
+            self._unless_just_found_away()
             return super().get_many(keys, version)
         found, epoch = held
         serializer = self._cache._serializer
         values = {key: _held_value(serializer, value) for key, value in found.items() if value is not None}
-        wanted = [key for key in keys if key not in found]
+        wanted = list(dict.fromkeys(key for key in keys if key not in found))
         if wanted:
             names = {key: self.make_and_validate_key(key) for key in wanted}
             answers = self._cache.get_client(None).mget(list(names.values()))
             fresh = {}
             for key, raw in zip(wanted, answers, strict=True):
-                fresh[key] = None if raw is None else _to_hold(serializer, raw)
-                if raw is not None:
-                    values[key] = _held_value(serializer, fresh[key])
-            tracker.keep(fresh, names, epoch)  # absent keys too: Redis tells when one is set
+                fresh[key] = None if raw is None else _read_to_hold(serializer, raw, values, key)
+            if not tracker.keep(fresh, names, epoch):  # absent keys too: Redis tells when one is set
+                self._unless_just_found_away()
         return values
+
+    def _unless_just_found_away(self) -> None:
+        """Raise when the tracker has just found Redis away (its connection lost: Redis may have
+        restarted with old keys, which the cache's own connections would read quietly), so the
+        call is answered as Redis being away and the keys are emptied before they are used."""
+        if self._outage.waiting() or self._outage.must_clear:
+            raise redis.exceptions.ConnectionError("Redis's tracking connection was lost")
 
     def _changed(self, keys) -> None:
         """This process just changed `keys`: forget the tracked ones here at once (Redis's message
         follows)."""
-        tracked = [key for key in keys if key.startswith(self._tracked_keys)]
+        tracked = [key for key in keys if isinstance(key, str) and key.startswith(self._tracked_keys)]
         if tracked and (tracker := self._tracker()) is not None:
             tracker.drop(tracked)
 
@@ -314,11 +321,11 @@ class RedisCache(DjangoRedisCache):
         return cleared
 
 
-def _to_hold(serializer, raw: bytes):
-    """What to hold of a value read from Redis: a string or a whole number as it is (a version, a
-    count: nobody can change it in place), anything else as its bytes, for each reader to
-    unpickle a copy of its own."""
-    value = serializer.loads(raw)
+def _read_to_hold(serializer, raw: bytes, values: dict, key: str):
+    """Put the value read from Redis in `values`, and give what to hold of it: a string or a whole
+    number as it is (a version, a count: nobody can change it in place), anything else as its
+    bytes, for each reader to unpickle a copy of its own."""
+    value = values[key] = serializer.loads(raw)
     return value if type(value) in (str, int) else raw
 
 

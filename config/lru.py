@@ -27,8 +27,11 @@ class Recent:
             return value
 
     def put(self, key, value) -> None:
+        """Keep `value` (not one heavier than `max_weight` alone: it would push out every other)."""
         with self.lock:
             self._remove(key)
+            if self.weigh is not None and self.weigh(value) > self.max_weight:
+                return
             self.entries[key] = value
             if self.weigh is not None:
                 self.weight += self.weigh(value)

@@ -90,23 +90,25 @@ class Tracker:
                     found[key] = entry[0]
             return found, self.epoch
 
-    def keep(self, values: dict[str, object], names: dict[str, str], epoch: int) -> None:
+    def keep(self, values: dict[str, object], names: dict[str, str], epoch: int) -> bool:
         """Hold `values` (by the cache's keys, None for a key Redis does not have; `names`, their
         names in Redis), read from Redis after `held` gave `epoch`, unless a message came since
-        (a key being set sends one too). Only tracked keys are held."""
+        (a key being set sends one too). Only tracked keys are held. False when the connection
+        was found lost (counted as Redis failing, as in `held`)."""
         with self.lock:
             if self.connection is None:
-                return
+                return True
             try:
                 self._read_messages()
-            except (redis.exceptions.RedisError, OSError):
-                self._close()
-                return
+            except (redis.exceptions.RedisError, OSError) as error:
+                self._lost(error)
+                return False
             if self.epoch == epoch:
                 now = time.monotonic()
                 for key, value in values.items():
                     if self.tracks(names[key]):
                         self.values.put(key, (value, now))
+            return True
 
     def drop(self, keys) -> None:
         """Forget `keys` now (this process just changed them; Redis's message follows)."""
@@ -137,14 +139,23 @@ class Tracker:
             return True
         except (redis.exceptions.RedisError, OSError) as error:
             refused = isinstance(error, redis.exceptions.ResponseError)  # a server without tracking
-            lost = self.connection is not None and not refused
-            logger.info("Redis tracking connection %s (%s); tracked keys are read from Redis",
-                        "refused" if refused else "lost", error.__class__.__name__)
-            self._close()
-            self.retry_at = now + (REFUSED_RETRY_SECONDS if refused else RETRY_SECONDS)
-            if lost and self.on_lost is not None:
-                self.on_lost(error)
+            if refused or self.connection is None:
+                logger.info("Redis tracking connection refused or not opened (%s); tracked keys are read from Redis",
+                            error.__class__.__name__)
+                self._close()
+                self.retry_at = now + (REFUSED_RETRY_SECONDS if refused else RETRY_SECONDS)
+            else:
+                self._lost(error)
             return False
+
+    def _lost(self, error: Exception) -> None:
+        """An open connection failed: forget everything, try again later, and tell the cache
+        (Redis may have restarted with old keys)."""
+        logger.info("Redis tracking connection lost (%s); tracked keys are read from Redis", error.__class__.__name__)
+        self._close()
+        self.retry_at = time.monotonic() + RETRY_SECONDS
+        if self.on_lost is not None:
+            self.on_lost(error)
 
     def _open(self) -> None:
         # RESP2: the messages come as replies of a subscribed connection, read like any other.

@@ -59,13 +59,17 @@ def test_a_change_made_by_another_process_is_seen_by_the_next_read(server):
 
 
 def test_a_value_read_while_a_change_was_announced_is_not_kept(server):
+    versions.replace([KEY])
     tracker = cache._tracker()
     _held, epoch = tracker.held([KEY])
     old = server.get(cache.make_key(KEY))
     server.set(cache.make_key(KEY), b"changed by another process")
     time.sleep(DELIVERY)
     tracker.keep({KEY: old}, {KEY: cache.make_key(KEY)}, epoch)
-    assert KEY not in cache.held([KEY])
+    assert tracker.held([KEY])[0] == {}
+    _held, epoch = tracker.held([KEY])
+    tracker.keep({KEY: old}, {KEY: cache.make_key(KEY)}, epoch)  # no change announced since: kept
+    assert tracker.held([KEY])[0] == {KEY: old}
 
 
 def test_emptied_keys_are_all_forgotten(server):
@@ -159,10 +163,16 @@ def test_a_key_redis_does_not_have_is_held_as_absent_until_it_is_set(server):
 def test_a_held_value_is_asked_for_again_once_it_has_been_held_long_enough(server, monkeypatch):
     cache.set("forum:thread-row:5", "a row")
     cache.get_many(["forum:thread-row:5"])
+    assert cache.held(["forum:thread-row:5"]) == {"forum:thread-row:5": "a row"}
     monkeypatch.setattr(tracking, "HELD_SECONDS", 0.0)
     before = redis_reads(server)
     cache.get_many(["forum:thread-row:5"])
     assert redis_reads(server) == before + 1
+
+
+def test_a_key_asked_for_twice_is_answered_once(server):
+    cache.set("forum:thread-row:8", "a row")
+    assert cache.get_many(["forum:thread-row:8", "forum:thread-row:8"]) == {"forum:thread-row:8": "a row"}
 
 
 def test_each_reader_gets_a_copy_of_its_own(server):
@@ -188,8 +198,9 @@ def settled_at_once(monkeypatch):
     monkeypatch.setattr(versions, "DROP_SETTLE_SECONDS", 0.0)
 
 
-def signed_in_page(member) -> tuple[Client, str]:
-    """A member's client with their discussion page visited until nothing more is stored."""
+def signed_in_page(member, server) -> tuple[Client, str]:
+    """A member's client with their discussion page visited until it is served from what the
+    process holds (no read from Redis)."""
     client = Client()
     client.force_login(member)
     theme = make_theme()
@@ -198,12 +209,20 @@ def signed_in_page(member) -> tuple[Client, str]:
     url = theme.threads.get().get_absolute_url()
     for _ in range(3):
         client.get(url)
+    before = redis_reads(server)
+    client.get(url)
+    assert redis_reads(server) == before
     return client, url
+
+
+def signed_out(client) -> bool:
+    page = client.get(reverse("forum:notifications"))
+    return page.status_code == 302 and reverse("account_login") in page["Location"]
 
 
 @pytest.mark.usefixtures("settled_at_once")
 def test_an_unchanged_signed_in_page_is_served_with_no_round_trip_to_redis(server, member):
-    client, url = signed_in_page(member)
+    client, url = signed_in_page(member, server)
     before = redis_reads(server)
     page = client.get(url)
     assert redis_reads(server) == before
@@ -212,20 +231,45 @@ def test_an_unchanged_signed_in_page_is_served_with_no_round_trip_to_redis(serve
 
 @pytest.mark.usefixtures("settled_at_once")
 def test_a_session_ended_by_another_process_is_signed_out_at_the_next_request(server, member):
-    client, _url = signed_in_page(member)
-    session_key = client.cookies[settings.SESSION_COOKIE_NAME].value
-    Session.objects.filter(session_key=session_key).delete()  # as another process signing out does
-    server.delete(cache.make_key(f"django.contrib.sessions.cached_db{session_key}"))
+    client, _url = signed_in_page(member, server)
+    end_session_as_another_process(client, server)
     time.sleep(DELIVERY)
-    page = client.get(reverse("forum:notifications"))
-    assert page.status_code == 302 and reverse("account_login") in page["Location"]
+    assert signed_out(client)
 
 
 @pytest.mark.usefixtures("settled_at_once")
 def test_a_member_deactivated_by_another_process_is_signed_out_at_the_next_request(server, member):
-    client, _url = signed_in_page(member)
+    client, _url = signed_in_page(member, server)
     User.objects.filter(pk=member.pk).update(is_active=False)  # as another process, whose save drops the row
     server.delete(cache.make_key(f"accounts:user:{member.pk}"))
     time.sleep(DELIVERY)
-    page = client.get(reverse("forum:notifications"))
-    assert page.status_code == 302 and reverse("account_login") in page["Location"]
+    assert signed_out(client)
+
+
+@pytest.mark.usefixtures("settled_at_once")
+def test_a_password_changed_by_another_process_signs_the_other_sessions_out(server, member):
+    client, _url = signed_in_page(member, server)
+    other = User.objects.get(pk=member.pk)
+    other.set_password("another-long-password-43")
+    User.objects.filter(pk=member.pk).update(password=other.password)  # as another process, whose save drops the row
+    server.delete(cache.make_key(f"accounts:user:{member.pk}"))
+    time.sleep(DELIVERY)
+    assert signed_out(client)
+
+
+@pytest.mark.usefixtures("settled_at_once")
+def test_a_redis_back_with_old_keys_is_not_read_before_they_are_emptied(server, member):
+    client, _url = signed_in_page(member, server)
+    session_key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    Session.objects.filter(session_key=session_key).delete()  # signed out while Redis was down...
+    server.client_kill_filter(_type="pubsub")  # ...and Redis came back from a snapshot still holding the session
+    time.sleep(DELIVERY)
+    assert signed_out(client)
+    assert server.get(cache.make_key(f"django.contrib.sessions.cached_db{session_key}")) is None  # emptied
+
+
+def end_session_as_another_process(client, server) -> None:
+    """What signing out does in another process: the session gone from the database and Redis."""
+    session_key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    Session.objects.filter(session_key=session_key).delete()
+    server.delete(cache.make_key(f"django.contrib.sessions.cached_db{session_key}"))
