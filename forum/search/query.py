@@ -43,11 +43,16 @@ LONGEST_RANGE_DAYS = 128
 RANGE_MARGIN = 1.5
 
 
+def searchable_threads(user):
+    """Discussions search may show the reader: those they may see, never hidden ones."""
+    return Thread.objects.visible_to(user).filter(is_hidden=False)
+
+
 def searchable_comments(user, theme: Theme | None = None):
     """Comments the reader may see, never hidden or deleted ones, in discussions they may see
     (of `theme`, when given: through the comment's copy of its discussion's theme, which the
     search index holds beside the words)."""
-    threads = Thread.objects.visible_to(user).filter(is_hidden=False)
+    threads = searchable_threads(user)
     comments = Comment.objects.visible_to(user).filter(is_hidden=False, is_deleted=False).filter(thread__in=threads)
     if theme is not None:
         # As a bigint: the btree_gin index knows only `bigint = bigint`, and a plain number is an
@@ -264,7 +269,7 @@ def title_matches(user, criteria: SearchCriteria):
     """(id, rank, last activity) of the discussions the reader may see whose titles match the
     words, best first (lazy; only asked when there are words). Without full-text search, every
     word must be in the title, and the rank is 0."""
-    threads = Thread.objects.visible_to(user).filter(is_hidden=False)
+    threads = searchable_threads(user)
     if criteria.theme is not None:
         threads = threads.filter(theme=criteria.theme)
     if full_text_available():
@@ -283,8 +288,7 @@ def titled_threads(ids: list[int], criteria: SearchCriteria, reader) -> list[Thr
     `title_html` (the words marked)."""
     if not ids:
         return []
-    threads = Thread.objects.visible_to(reader).filter(pk__in=ids, is_hidden=False)
-    threads = threads.select_related("theme").defer("search_vector")
+    threads = searchable_threads(reader).filter(pk__in=ids).select_related("theme").defer("search_vector")
     if full_text_available():
         threads = threads.annotate(title_marked=SearchHeadline(
             "title", _query(criteria), config=CONFIG, start_sel=START, stop_sel=STOP, highlight_all=True

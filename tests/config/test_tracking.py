@@ -240,8 +240,7 @@ def test_a_session_ended_by_another_process_is_signed_out_at_the_next_request(se
 @pytest.mark.usefixtures("settled_at_once")
 def test_a_member_deactivated_by_another_process_is_signed_out_at_the_next_request(server, member):
     client, _url = signed_in_page(member, server)
-    User.objects.filter(pk=member.pk).update(is_active=False)  # as another process, whose save drops the row
-    server.delete(cache.make_key(f"accounts:user:{member.pk}"))
+    change_member_as_another_process(member, server, is_active=False)
     time.sleep(DELIVERY)
     assert signed_out(client)
 
@@ -251,8 +250,7 @@ def test_a_password_changed_by_another_process_signs_the_other_sessions_out(serv
     client, _url = signed_in_page(member, server)
     other = User.objects.get(pk=member.pk)
     other.set_password("another-long-password-43")
-    User.objects.filter(pk=member.pk).update(password=other.password)  # as another process, whose save drops the row
-    server.delete(cache.make_key(f"accounts:user:{member.pk}"))
+    change_member_as_another_process(member, server, password=other.password)
     time.sleep(DELIVERY)
     assert signed_out(client)
 
@@ -273,3 +271,10 @@ def end_session_as_another_process(client, server) -> None:
     session_key = client.cookies[settings.SESSION_COOKIE_NAME].value
     Session.objects.filter(session_key=session_key).delete()
     server.delete(cache.make_key(f"django.contrib.sessions.cached_db{session_key}"))
+
+
+def change_member_as_another_process(member, server, **fields) -> None:
+    """What saving the member's row does in another process: the row changed, its cached copy
+    dropped from Redis."""
+    User.objects.filter(pk=member.pk).update(**fields)
+    server.delete(cache.make_key(f"accounts:user:{member.pk}"))
