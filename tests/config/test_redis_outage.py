@@ -57,23 +57,36 @@ def private_redis(settings):
     """A Redis server of this test's own, which the test may pause (SIGSTOP) and resume."""
     if shutil.which("redis-server") is None:
         pytest.skip("redis-server is not installed; it is needed to pause a Redis of the test's own")
-    port = free_port()
-    process = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    client = redis.Redis(port=port, socket_timeout=1)
-    for _ in range(100):
-        try:
-            client.ping()
+    for _attempt in range(5):  # another suite on this machine may take the port between choosing and binding
+        port = free_port()
+        process = subprocess.Popen(
+            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        if _answers_as(process, port):
             break
-        except redis.exceptions.ConnectionError:
-            time.sleep(0.05)
+        process.terminate()
+        process.wait(timeout=10)
+    else:
+        pytest.fail("could not start a Redis server of this test's own")
     use_redis_at(settings, port)
     yield process
     os.kill(process.pid, signal.SIGCONT)
     process.terminate()
     process.wait(timeout=10)
+
+
+def _answers_as(process: subprocess.Popen, port: int) -> bool:
+    """Whether the Redis answering at `port` is `process` (not another one that had the port first)."""
+    client = redis.Redis(port=port, socket_timeout=1)
+    for _ in range(100):
+        if process.poll() is not None:
+            return False  # it could not bind the port
+        try:
+            return client.info("server")["process_id"] == process.pid
+        except redis.exceptions.ConnectionError:
+            time.sleep(0.05)
+    return False
 
 
 @pytest.fixture
