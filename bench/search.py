@@ -15,8 +15,11 @@ Options:
                     (not timed), as on a busy forum: the kept pages are passed over and the
                     search's kept window takes the new comment in (the default measures what
                     readers get, where a repeated search comes from the cache)
-  --fresh           renew the kept search windows too before each search, as an edit, a new
-                    code or a moderator's action does: every search is worked out afresh
+  --fresh           renew the kept search windows before each search, as an edit, a new code
+                    or a moderator's action does: every search is worked out afresh, on the
+                    comments as they are (nothing is posted, so repeated runs measure the same
+                    database; --cold's comments pile up among the newest and make the searches
+                    for their words easier)
 """
 
 from __future__ import annotations
@@ -130,7 +133,7 @@ def run(worker: int, urls: list[str], rounds: int, mode: str) -> dict:
     from forum.cache.versions import SEARCH
 
     anonymous, member = clients()
-    post = poster() if mode else None
+    post = poster() if mode == "cold" else None
     for url in urls:  # warm the database's caches once, as a running site would have them
         anonymous.get(url)
         member.get(url)  # (and the member's first request records their session)

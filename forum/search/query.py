@@ -9,7 +9,10 @@ How the newest matches are found fast at a million comments: docs/performance.md
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from html import unescape
 
 from django.contrib.auth import get_user_model
@@ -31,13 +34,17 @@ TITLE_MATCHES = 5
 # word reads a large part of the comments table (a fifth of it, at a million comments, for "social
 # care"); the newest 500 are found by walking an index and stopping (docs/performance.md).
 RESULT_WINDOW = 500
-# Where the newest matches are looked for first. Words alone are usually common among the newest
-# comments: the newest FIRST_RANGE_COMMENTS comments are read one by one, stopping at
-# RESULT_WINDOW matches. A theme, group or tag leaves few matches in any range: the last
-# FIRST_RANGE_DAYS days are searched through the indexes. A range that holds too few tells how
-# often matches come, and the next is made long enough to hold RESULT_WINDOW at that rate times
-# RANGE_MARGIN (and at least twice as long); past LONGEST_RANGE_DAYS, all time is searched.
-FIRST_RANGE_COMMENTS = 10_000
+# Where the newest matches are looked for. Words alone are usually common among the newest
+# comments: the newest FIRST_RANGE_COMMENTS comments are read one by one, stopping at RESULT_WINDOW
+# matches, and what they hold shows how often matches come. At that rate, when the rest are
+# expected within READ_ON_COMMENTS more comments (times RANGE_MARGIN), those are read on in the same
+# way. A theme, group or stance leaves few matches in any range: the last FIRST_RANGE_DAYS days are
+# searched through the indexes first. Further back, the next range is searched through the
+# indexes, long enough to hold the rest at the rate found times RANGE_MARGIN (and at least twice the
+# length searched): each such search reads the words' whole lists from the index, whatever its
+# length, so one should finish the window. Past LONGEST_RANGE_DAYS, all time is searched.
+FIRST_RANGE_COMMENTS = 3_000
+READ_ON_COMMENTS = 15_000
 FIRST_RANGE_DAYS = 2
 LONGEST_RANGE_DAYS = 128
 RANGE_MARGIN = 1.5
@@ -166,70 +173,129 @@ def newest_matches(
     matches, *, since: datetime | None = None, until: datetime | None = None, few: bool = False, rank=None
 ) -> list[tuple[int, float, datetime]]:
     """(id, rank, written at) of the newest RESULT_WINDOW comments of `matches`, newest first, looking in
-    widening recent ranges. `rank` is an expression computed on the rows found (0 without one),
-    so ordering them by rank needs no second read of the comments.
+    ranges further and further back. `rank` is an expression computed on the rows found (0 without
+    one), so ordering them by rank needs no second read of the comments.
 
     The newest matches overall are the newest within a range as soon as the range holds enough of
     them, so a common word is answered from the newest comments and a rare one goes further back
-    (where there are few matches to read anyway). Each range costs a query, so a range that holds
-    too few sets the next one's length from the rate it found; the next goes on from where it began,
-    so no comment is read (and ranked) twice. `few` says filters other than
-    dates leave few matches (the first range is then a span of days, not the newest comments).
-    `since` and `until` are the date filters' bounds (already applied to `matches`): the ranges
-    end at `until`, and the widening stops at `since`.
+    (where there are few matches to read anyway). Each range costs a query, and goes on from where
+    the one before began, so no comment is read (and ranked) twice; how the next is chosen from the
+    rate found so far: the comment above FIRST_RANGE_COMMENTS. `few` says filters other than dates
+    leave few matches: the first range is then the last FIRST_RANGE_DAYS days, through the indexes.
+    `since` and `until` are the date filters' bounds (already applied to `matches`): the ranges end
+    at `until`, and stop at `since`.
     """
     found_first = newest_first(matches, rank)
     end = min(until, timezone.now()) if until is not None else timezone.now()
-    if few:
-        start = end - timedelta(days=FIRST_RANGE_DAYS)
-    else:
-        before_end = Comment.objects.filter(created_at__lt=end).order_by("-created_at", "-pk")
-        start = before_end.values_list("created_at", flat=True)[FIRST_RANGE_COMMENTS - 1 : FIRST_RANGE_COMMENTS].first()
+    # Rates are per day from the newest comment, not from `end`: a quiet night is not a low rate.
+    newest = cache(lambda: _nth_newest_before(end, 1))
     found: list = []
     searched_from = None  # each range ends where the ranges searched before it begin
-    in_order = not few
-    while start is not None and (since is None or start > since):
-        found += _in_range(found_first, start, searched_from, RESULT_WINDOW - len(found), in_order=in_order)
-        searched_from = start
-        if len(found) >= RESULT_WINDOW or not found:
-            break  # (none: too rare to guess a length; all time, where there are few to read)
-        in_order = False  # only the first range: read on in order, scattered rows cost more than a bitmap
-        days = (end - start).total_seconds() / 86400
-        days = max(2 * days, days * RESULT_WINDOW * RANGE_MARGIN / len(found))
-        start = end - timedelta(days=days) if days <= LONGEST_RANGE_DAYS else None
-    if len(found) < RESULT_WINDOW:  # all the time before the ranges searched
-        found += _in_range(found_first, None, searched_from, RESULT_WINDOW - len(found), in_order=False)
+    if not few:
+        next_range = _Range(start=_nth_newest_before(end, FIRST_RANGE_COMMENTS), comments=FIRST_RANGE_COMMENTS)
+    else:
+        next_range = _Range(start=newest() - timedelta(days=FIRST_RANGE_DAYS) if newest() is not None else None)
+    with _planned_for_each() as read:
+        while next_range is not None and next_range.start is not None and (since is None or next_range.start > since):
+            found += read(_in_range(found_first, next_range.start, searched_from, RESULT_WINDOW - len(found)),
+                          in_order=next_range.comments is not None)
+            searched_from = next_range.start
+            if len(found) >= RESULT_WINDOW:
+                break
+            next_range = _range_after(next_range, found, newest)
+        if len(found) < RESULT_WINDOW:  # all the time before the ranges searched
+            found += read(_in_range(found_first, None, searched_from, RESULT_WINDOW - len(found)), in_order=False)
     return found
 
 
-def _in_range(newest_first, start: datetime | None, end: datetime | None, limit: int, *, in_order: bool) -> list:
+@dataclass(frozen=True)
+class _Range:
+    """Where a range of comments begins (None: all time), and how many comments it holds when it
+    is read one by one, newest first (None: searched through the indexes)."""
+
+    start: datetime | None
+    comments: int | None = None
+    read: int = 0  # comments read one by one before it
+
+
+def _range_after(searched: _Range, found: list, newest) -> _Range | None:
+    """The range to search after `searched`, `found` being the matches from the end to its start
+    and `newest()` when the newest comment there was written (None: no range, all time is next)."""
+    if searched.comments is not None and found:  # read one by one: the rate is per comment
+        read = searched.read + searched.comments
+        rest = (RESULT_WINDOW - len(found)) * read / len(found) * RANGE_MARGIN
+        if rest <= READ_ON_COMMENTS:
+            comments = max(int(rest), FIRST_RANGE_COMMENTS)  # reading stops at the last match needed
+            return _Range(start=_nth_newest_before(searched.start, comments), comments=comments, read=read)
+    elif not found and searched.comments is None:
+        return None  # too rare to guess a length: all time, where there are few to read
+    days = (newest() - searched.start).total_seconds() / 86400
+    # (none among the newest comments: at least FIRST_RANGE_DAYS)
+    days = max(2 * days, days * RESULT_WINDOW * RANGE_MARGIN / len(found) if found else FIRST_RANGE_DAYS)
+    start = newest() - timedelta(days=days)
+    return _Range(start=start if days <= LONGEST_RANGE_DAYS and start < searched.start else None)
+
+
+def _nth_newest_before(moment: datetime, n: int) -> datetime | None:
+    """When the `n`th newest comment written before `moment` was written (None: fewer were)."""
+    before = Comment.objects.filter(created_at__lt=moment).order_by("-created_at", "-pk")
+    return before.values_list("created_at", flat=True)[n - 1 : n].first()
+
+
+def _in_range(newest_first, start: datetime | None, end: datetime | None, limit: int):
     """The newest `limit` rows of `newest_first` written from `start` to before `end` (None: no
     bound but the date filters')."""
     recent = newest_first if end is None else newest_first.filter(created_at__lt=end)
     if start is not None:
         recent = recent.filter(created_at__gte=start)
-    return _read_in_order(recent[:limit]) if in_order else list(recent[:limit])
+    return recent[:limit]
 
 
-def _read_in_order(queryset) -> list:
-    """Run `queryset` reading comments newest first, one by one, never through a bitmap.
+# What the ranges' queries are planned with (`_planned_for_each`), then given back as RESET would.
+_PLANNER_SETTINGS = ("plan_cache_mode", "enable_bitmapscan")
 
-    For the first, short range. A common word is found in the first few hundred comments read,
-    far sooner than a bitmap of its every match could be built (the planner underrates that cost
-    and overrates how rare several words together are); a rare one costs one read of the range.
+
+@contextmanager
+def _planned_for_each():
+    """A function running one range's queryset, planned for its own bounds, and with `in_order`
+    reading comments newest first, one by one, never through a bitmap; the settings are given
+    back at the end.
+
+    Planned for its bounds: the ranges' queries differ only in their bounds, and a prepared
+    statement's generic plan, made for one range (or while bitmaps were off), would serve all.
+    Read in order, for the ranges of newest comments: a common word is found in the first few
+    hundred comments read, far sooner than a bitmap of its every match could be built (the planner
+    underrates that cost and overrates how rare several words together are); a rarer one costs one
+    read of the range.
     """
     if connection.vendor != "postgresql":
+        yield lambda queryset, *, in_order: list(queryset)
+        return
+    bitmaps_on = None  # as set for the last range (None: nothing set yet)
+
+    def read(queryset, *, in_order: bool) -> list:
+        nonlocal bitmaps_on
+        if bitmaps_on is not (not in_order):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('plan_cache_mode', 'force_custom_plan', false), "
+                               "set_config('enable_bitmapscan', %s, false)", ["off" if in_order else "on"])
+            bitmaps_on = not in_order
         return list(queryset)
+
+    try:
+        yield read
+    except Exception:
+        if bitmaps_on is not None and not connection.in_atomic_block:  # else the rollback undoes the SET
+            _reset()
+        raise
+    if bitmaps_on is not None:
+        _reset()
+
+
+def _reset() -> None:
     with connection.cursor() as cursor:
-        cursor.execute("SET enable_bitmapscan = off")  # for this one query
-        try:
-            found = list(queryset)
-        except Exception:
-            if not connection.in_atomic_block:  # in a transaction, its rollback undoes the SET
-                cursor.execute("RESET enable_bitmapscan")
-            raise
-        cursor.execute("RESET enable_bitmapscan")
-    return found
+        cursor.execute("SELECT set_config(name, reset_val, false) FROM pg_settings WHERE name = ANY(%s)",
+                       [list(_PLANNER_SETTINGS)])
 
 
 def date_bounds(criteria: SearchCriteria) -> tuple[datetime | None, datetime | None]:

@@ -3,10 +3,12 @@ whichever ranges are tried or skipped, and the ranges end where the date filters
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -68,7 +70,8 @@ def test_words_alone_are_first_looked_for_among_the_newest_comments(spread, monk
 
 
 def test_a_range_holding_few_matches_sets_the_length_of_the_next(spread, monkeypatch):
-    # One match in the last 2 days: at that rate 3 need 2 * 3 * 1.5 = 9 days, which hold them.
+    # Two matches in the 2 days before the newest comment: at that rate 3 need 2 * 3 * 1.5 / 2 =
+    # 4.5 days before it, which hold the third.
     with CaptureQueriesContext(connection) as queries:
         ids = newest(search_forms.SearchCriteria(q="needle"), monkeypatch, 3, few=True)
     assert ids == [spread[1], spread[3], spread[5]]
@@ -95,7 +98,7 @@ def test_the_ranges_stop_widening_at_the_first_day_the_filter_allows(spread, mon
     with CaptureQueriesContext(connection) as queries:
         ids = newest(criteria, monkeypatch, 10, few=True)
     assert ids == [spread[1], spread[3], spread[5]]
-    # 2 days (one match), then the 10 days the filter allows: nothing beyond them is asked.
+    # 2 days (two matches), then the rest of the 10 days the filter allows: nothing beyond them.
     assert len(searches(queries)) == 2
 
 
@@ -109,12 +112,96 @@ def test_the_page_lists_the_same_newest_matches_either_way(client, spread, monke
     assert "At least 4 comments found" in with_group.content.decode()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the planner setting exists on PostgreSQL only")
-def test_reading_in_order_leaves_the_planner_as_it_was(spread, monkeypatch):
-    newest(search_forms.SearchCriteria(q="needle"), monkeypatch, 2)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the planner settings exist on PostgreSQL only")
+@pytest.mark.parametrize("few", [False, True])
+def test_each_range_leaves_the_planner_as_it_was(spread, monkeypatch, few):
     with connection.cursor() as cursor:
-        cursor.execute("SHOW enable_bitmapscan")
-        assert cursor.fetchone()[0] == "on"
+        cursor.execute("SELECT name, setting FROM pg_settings WHERE name = ANY(%s) ORDER BY name",
+                       [list(search._PLANNER_SETTINGS)])
+        before = cursor.fetchall()
+        newest(search_forms.SearchCriteria(q="needle"), monkeypatch, 5, few=few)
+        cursor.execute("SELECT name, setting FROM pg_settings WHERE name = ANY(%s) ORDER BY name",
+                       [list(search._PLANNER_SETTINGS)])
+        assert cursor.fetchall() == before
+    assert len(before) == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the planner settings exist on PostgreSQL only")
+def test_each_range_is_planned_for_its_own_bounds(spread, monkeypatch):
+    # A prepared statement's generic plan would serve every range alike (they differ only in bounds).
+    seen = []
+    in_range = search._in_range
+
+    class Noting:
+        def __init__(self, queryset):
+            self.queryset = queryset
+
+        def __iter__(self):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT current_setting('plan_cache_mode')")
+                seen.append(cursor.fetchone()[0])
+            return iter(self.queryset)
+
+    monkeypatch.setattr(search, "_in_range", lambda *args: Noting(in_range(*args)))
+    newest(search_forms.SearchCriteria(q="needle"), monkeypatch, 5, few=True)
+    assert len(seen) >= 2 and set(seen) == {"force_custom_plan"}
+
+
+def ranges_searched(monkeypatch) -> list[tuple]:
+    """(start, end, read one by one) of each range searched, filled in as the search goes."""
+    searched = []
+    in_range = search._in_range
+
+    def recording(newest_first, start, end, limit):
+        searched.append((start, end))
+        return in_range(newest_first, start, end, limit)
+
+    planned = search._planned_for_each
+
+    @contextmanager
+    def noting_how():
+        with planned() as read:
+            def reading(queryset, *, in_order):
+                searched[-1] += (in_order,)
+                return read(queryset, in_order=in_order)
+            yield reading
+
+    monkeypatch.setattr(search, "_in_range", recording)
+    monkeypatch.setattr(search, "_planned_for_each", noting_how)
+    return searched
+
+
+def test_words_found_among_the_newest_comments_are_read_on_in_order_when_the_rest_are_near(
+    spread, monkeypatch
+):
+    # The newest 2 comments hold 2 matches; 3 more at that rate are within 2 * 3 / 2 * 1.5 = 4.5
+    # comments, fewer than READ_ON_COMMENTS: read on one by one, from where the first range began.
+    monkeypatch.setattr(search, "READ_ON_COMMENTS", 5)
+    searched = ranges_searched(monkeypatch)
+    ids = newest(search_forms.SearchCriteria(q="needle"), monkeypatch, 5, first_comments=2)
+    assert ids == [spread[days] for days in AGES][:5]
+    assert [in_order for _start, _end, in_order in searched] == [True, True]
+    assert searched[1][1] == searched[0][0]
+
+
+def test_words_whose_rest_lie_further_back_are_looked_for_through_the_indexes(spread, monkeypatch):
+    monkeypatch.setattr(search, "READ_ON_COMMENTS", 4)  # the 4.5 comments above are too many
+    searched = ranges_searched(monkeypatch)
+    ids = newest(search_forms.SearchCriteria(q="needle"), monkeypatch, 5, first_comments=2)
+    assert ids == [spread[days] for days in AGES][:5]
+    assert searched[0][2] is True
+    assert searched[1][2] is False and searched[1][1] == searched[0][0]
+
+
+def test_a_quiet_spell_before_now_is_not_taken_for_a_low_rate(spread, monkeypatch):
+    # Nothing written for 50 days: the first range is the 2 days before the newest comment, not
+    # the 2 days before now, which hold nothing.
+    Comment.objects.update(created_at=F("created_at") - timedelta(days=50))
+    searched = ranges_searched(monkeypatch)
+    ids = newest(search_forms.SearchCriteria(q="needle"), monkeypatch, 2, few=True)
+    assert ids == [spread[1], spread[3]]
+    newest_written = Comment.objects.order_by("-created_at").values_list("created_at", flat=True).first()
+    assert searched == [(newest_written - timedelta(days=search.FIRST_RANGE_DAYS), None, False)]
 
 
 def test_each_range_goes_on_from_where_the_one_before_began(spread, monkeypatch):
