@@ -315,6 +315,9 @@ class TestPostgresFullText:
             "USING gin (search_vector, stance, author_group, thread_theme_id)" in indexes["forum_comment_search_gin"]
         )
         assert "USING gin (search_vector)" in indexes["forum_thread_search_gin"]
+        # New rows go into them at once: no pending list for every search to read (docs/performance.md).
+        assert "WITH (fastupdate=off)" in indexes["forum_comment_search_gin"]
+        assert "WITH (fastupdate=off)" in indexes["forum_thread_search_gin"]
 
     def test_the_words_tag_and_group_are_answered_by_one_index(self, theme, member):
         services.start_thread(
