@@ -187,7 +187,7 @@ def newest_matches(
     """
     found_first = newest_first(matches, rank)
     end = min(until, timezone.now()) if until is not None else timezone.now()
-    # Rates are per day from the newest comment, not from `end`: a quiet night is not a low rate.
+    # Rates are per day from the newest comment, not from `end`: no comment since is not a low rate.
     newest = cache(lambda: _nth_newest_before(end, 1))
     found: list = []
     searched_from = None  # each range ends where the ranges searched before it begin
