@@ -12,21 +12,20 @@ from django.db import migrations
 INDEXES = ("forum_comment_search_gin", "forum_thread_search_gin")
 
 
-def _set(schema_editor, clause: str) -> None:
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for index in INDEXES:
-        schema_editor.execute(f"ALTER INDEX IF EXISTS {index} {clause}")
-        if clause.startswith("SET"):
-            schema_editor.execute(f"SELECT gin_clean_pending_list('{index}'::regclass)")
-
-
 def without_pending_list(apps, schema_editor):
-    _set(schema_editor, "SET (fastupdate = off)")
+    """Each index takes new rows at once, and the list it already holds is merged into it."""
+    for index in _indexes(schema_editor):
+        schema_editor.execute(f"ALTER INDEX IF EXISTS {index} SET (fastupdate = off)")
+        schema_editor.execute(f"SELECT gin_clean_pending_list('{index}'::regclass)")
 
 
 def with_pending_list(apps, schema_editor):
-    _set(schema_editor, "RESET (fastupdate)")
+    for index in _indexes(schema_editor):
+        schema_editor.execute(f"ALTER INDEX IF EXISTS {index} RESET (fastupdate)")
+
+
+def _indexes(schema_editor) -> tuple[str, ...]:
+    return INDEXES if schema_editor.connection.vendor == "postgresql" else ()
 
 
 class Migration(migrations.Migration):

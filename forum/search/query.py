@@ -275,7 +275,7 @@ def _planned_for_each():
 
     def read(queryset, *, in_order: bool) -> list:
         nonlocal bitmaps_on
-        if bitmaps_on is not (not in_order):
+        if bitmaps_on != (not in_order):
             with connection.cursor() as cursor:
                 cursor.execute("SELECT set_config('plan_cache_mode', 'force_custom_plan', false), "
                                "set_config('enable_bitmapscan', %s, false)", ["off" if in_order else "on"])

@@ -115,15 +115,18 @@ def test_the_page_lists_the_same_newest_matches_either_way(client, spread, monke
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the planner settings exist on PostgreSQL only")
 @pytest.mark.parametrize("few", [False, True])
 def test_each_range_leaves_the_planner_as_it_was(spread, monkeypatch, few):
+    before = planner_settings()
+    newest(search_forms.SearchCriteria(q="needle"), monkeypatch, 5, few=few)
+    assert planner_settings() == before
+    assert len(before) == 2
+
+
+def planner_settings() -> list[tuple[str, str]]:
+    """(name, value) of the settings the search changes while it searches its ranges."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT name, setting FROM pg_settings WHERE name = ANY(%s) ORDER BY name",
                        [list(search._PLANNER_SETTINGS)])
-        before = cursor.fetchall()
-        newest(search_forms.SearchCriteria(q="needle"), monkeypatch, 5, few=few)
-        cursor.execute("SELECT name, setting FROM pg_settings WHERE name = ANY(%s) ORDER BY name",
-                       [list(search._PLANNER_SETTINGS)])
-        assert cursor.fetchall() == before
-    assert len(before) == 2
+        return cursor.fetchall()
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the planner settings exist on PostgreSQL only")
