@@ -16,6 +16,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models import Q
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -196,6 +197,9 @@ class Thread(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["theme", "-is_pinned", "-last_activity_at"], name="forum_thread_theme_order_idx"),
+            # The few hidden and waiting threads, which lists and search leave out (`unshown_to`).
+            models.Index(fields=["id"], condition=Q(is_hidden=True) | Q(needs_approval=True),
+                         name="forum_thread_unlisted_idx"),
         ]
 
     def __str__(self) -> str:

@@ -34,6 +34,19 @@ class ThemeQuerySet(models.QuerySet):
         return self.filter(Q(passages__paragraph=paragraph) | Q(passages__section=paragraph.section_id)).distinct()
 
 
+def _thread_visibility(user) -> Q | None:
+    """Which threads `user` may see, as a condition (None: every one)."""
+    if user is None or not user.is_authenticated:
+        return PUBLIC_THREAD
+    own = Q(author=user, is_hidden=False)
+    moderator = known_moderator_status(user)
+    if moderator:
+        return None
+    if moderator is None:
+        return PUBLIC_THREAD | own | Q(moderator_exists(user))
+    return PUBLIC_THREAD | own
+
+
 class ThreadQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Public threads; their own unhidden ones for authors; everything for moderators.
@@ -41,15 +54,19 @@ class ThreadQuerySet(models.QuerySet):
         When it is not yet known whether the reader moderates, the question is asked inside this
         query (an EXISTS), not in a query of its own.
         """
-        if user is None or not user.is_authenticated:
-            return self.filter(PUBLIC_THREAD)
-        own = Q(author=user, is_hidden=False)
-        moderator = known_moderator_status(user)
-        if moderator:
-            return self.all()
-        if moderator is None:
-            return self.filter(PUBLIC_THREAD | own | Q(moderator_exists(user)))
-        return self.filter(PUBLIC_THREAD | own)
+        seen = _thread_visibility(user)
+        return self.all() if seen is None else self.filter(seen)
+
+    def unshown_to(self, user):
+        """The threads that `visible_to(user).filter(is_hidden=False)` leaves out: hidden ones, and
+        ones waiting for a moderator that the reader may not see. Only hidden and waiting threads
+        can be, so they are read through the partial index of those (`forum_thread_unlisted_idx`),
+        and a comment's thread is checked against this handful as it is read (`NOT IN`), with no
+        join to every thread."""
+        unlisted = self.filter(Q(is_hidden=True) | Q(needs_approval=True))
+        seen = _thread_visibility(user)
+        shown = Q(is_hidden=False) if seen is None else seen & Q(is_hidden=False)
+        return unlisted.exclude(shown)
 
     def with_viewer_status(self, user):
         """Annotate `viewer_is_moderator` and `viewer_is_suspended` when they are not yet known, so

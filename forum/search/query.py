@@ -23,6 +23,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from forum.models import Comment, Theme, Thread
+from forum.search import selectivity
 from forum.search.forms import SearchCriteria
 from forum.search.indexing import CONFIG, full_text_available
 from forum.search.snippets import START, STOP, highlight, mark_words, plain_text, python_snippet, query_words
@@ -34,17 +35,24 @@ TITLE_MATCHES = 5
 # word reads a large part of the comments table (a fifth of it, at a million comments, for "social
 # care"); the newest 500 are found by walking an index and stopping (docs/performance.md).
 RESULT_WINDOW = 500
-# Where the newest matches are looked for. Words alone are usually common among the newest
-# comments: the newest FIRST_RANGE_COMMENTS comments are read one by one, stopping at RESULT_WINDOW
-# matches, and what they hold shows how often matches come. At that rate, when the rest are
-# expected within READ_ON_COMMENTS more comments (times RANGE_MARGIN), those are read on in the same
-# way. A theme, group or stance leaves few matches in any range: the last FIRST_RANGE_DAYS days are
-# searched through the indexes first. Further back, the next range is searched through the
-# indexes, long enough to hold the rest at the rate found times RANGE_MARGIN (and at least twice the
-# length searched): each such search reads the words' whole lists from the index, whatever its
-# length, so one should finish the window. Past LONGEST_RANGE_DAYS, all time is searched.
+# Where the newest matches are looked for (docs/performance.md, "Search at 1,000,000 comments"),
+# by what the database's statistics say a search can match at most (`forum.search.selectivity`):
+# - up to ALL_TIME_MATCHES comments: one query over all time, through the indexes, reading each
+#   match once (ranges would each read the words' whole lists from the index again);
+# - words alone, or filters that may leave SAMPLED_SHARE of the comments or more: the newest
+#   FIRST_RANGE_COMMENTS comments are read one by one, newest first, stopping at RESULT_WINDOW
+#   matches, and what they hold shows how often matches come. At that rate, when the rest are
+#   expected within READ_ON_COMMENTS more comments, those are read on in the same way (to
+#   RANGE_MARGIN times as far, stopping at the last match needed);
+# - a theme, group or stance leaving fewer: the last FIRST_RANGE_DAYS days, through the indexes.
+# Further back, the next range is searched through the indexes, long enough to hold the rest at
+# the rate found times RANGE_MARGIN (and at least twice the length searched): each such search
+# reads the words' whole lists from the index, whatever its length, so one should finish the
+# window. Past LONGEST_RANGE_DAYS, all time is searched.
+ALL_TIME_MATCHES = 8_000
 FIRST_RANGE_COMMENTS = 3_000
-READ_ON_COMMENTS = 15_000
+READ_ON_COMMENTS = 6_000
+SAMPLED_SHARE = RESULT_WINDOW / (FIRST_RANGE_COMMENTS + READ_ON_COMMENTS)
 FIRST_RANGE_DAYS = 2
 LONGEST_RANGE_DAYS = 128
 RANGE_MARGIN = 1.5
@@ -58,9 +66,11 @@ def searchable_threads(user):
 def searchable_comments(user, theme: Theme | None = None):
     """Comments the reader may see, never hidden or deleted ones, in discussions they may see
     (of `theme`, when given: through the comment's copy of its discussion's theme, which the
-    search index holds beside the words)."""
-    threads = searchable_threads(user)
-    comments = Comment.objects.visible_to(user).filter(is_hidden=False, is_deleted=False).filter(thread__in=threads)
+    search index holds beside the words). The discussions are checked against the few the reader
+    may not see, as each comment is read: a join to the discussions they may see was planned as a
+    hash of all of them (25 ms at 40,000) or a lookup for each match, before the newest were kept."""
+    comments = Comment.objects.visible_to(user).filter(is_hidden=False, is_deleted=False)
+    comments = comments.exclude(thread__in=Thread.objects.unshown_to(user))
     if theme is not None:
         # As a bigint: the btree_gin index knows only `bigint = bigint`, and a plain number is an
         # integer, which would leave the theme out of the index condition.
@@ -88,6 +98,16 @@ def has_own_waiting(user) -> bool:
     own = {"author": user, "needs_approval": True, "is_hidden": False}
     waiting = Exists(Comment.objects.filter(**own)) | Exists(Thread.objects.filter(**own))
     return get_user_model().objects.filter(pk=user.pk).filter(waiting).exists()
+
+
+def bound_of(criteria: SearchCriteria) -> selectivity.Bound | None:
+    """At most how many comments the words and the indexed filters can match, from the database's
+    statistics (None: not known, or no full-text search)."""
+    if not full_text_available():
+        return None
+    filters = {"stance": criteria.stance, "author_group": criteria.group,
+               "thread_theme_id": criteria.theme.pk if criteria.theme is not None else None}
+    return selectivity.bound(criteria.q, {column: value for column, value in filters.items() if value})
 
 
 def rank_of(criteria: SearchCriteria):
@@ -170,7 +190,8 @@ def newest_ids(matches, **ranges) -> list[int]:
 
 
 def newest_matches(
-    matches, *, since: datetime | None = None, until: datetime | None = None, few: bool = False, rank=None
+    matches, *, since: datetime | None = None, until: datetime | None = None, few: bool = False, rank=None,
+    bound: selectivity.Bound | None = None,
 ) -> list[tuple[int, float, datetime]]:
     """(id, rank, written at) of the newest RESULT_WINDOW comments of `matches`, newest first, looking in
     ranges further and further back. `rank` is an expression computed on the rows found (0 without
@@ -183,19 +204,23 @@ def newest_matches(
     rate found so far: the comment above FIRST_RANGE_COMMENTS. `few` says filters other than dates
     leave few matches: the first range is then the last FIRST_RANGE_DAYS days, through the indexes.
     `since` and `until` are the date filters' bounds (already applied to `matches`): the ranges end
-    at `until`, and stop at `since`.
+    at `until`, and stop at `since`. `bound` is at most how many comments `matches` holds (None:
+    not known): up to ALL_TIME_MATCHES, there are no ranges, all time is read at once; and filters
+    that may leave SAMPLED_SHARE of the comments are read like words alone.
     """
-    found_first = newest_first(matches, rank)
+    found_first = matches.order_by("-created_at", "-pk")
     end = min(until, timezone.now()) if until is not None else timezone.now()
     # Rates are per day from the newest comment, not from `end`: no comment since is not a low rate.
     newest = cache(lambda: _nth_newest_before(end, 1))
     found: list = []
     searched_from = None  # each range ends where the ranges searched before it begin
-    if not few:
+    if bound is not None and bound.matches <= ALL_TIME_MATCHES:
+        next_range = None
+    elif not few or (bound is not None and bound.share >= SAMPLED_SHARE):
         next_range = _Range(start=_nth_newest_before(end, FIRST_RANGE_COMMENTS), comments=FIRST_RANGE_COMMENTS)
     else:
         next_range = _Range(start=newest() - timedelta(days=FIRST_RANGE_DAYS) if newest() is not None else None)
-    with _planned_for_each() as read:
+    with _planned_for_each(rank) as read:
         while next_range is not None and next_range.start is not None and (since is None or next_range.start > since):
             found += read(_in_range(found_first, next_range.start, searched_from, RESULT_WINDOW - len(found)),
                           in_order=next_range.comments is not None)
@@ -223,9 +248,9 @@ def _range_after(searched: _Range, found: list, newest) -> _Range | None:
     and `newest()` when the newest comment there was written (None: no range, all time is next)."""
     if searched.comments is not None and found:  # read one by one: the rate is per comment
         read = searched.read + searched.comments
-        rest = (RESULT_WINDOW - len(found)) * read / len(found) * RANGE_MARGIN
-        if rest <= READ_ON_COMMENTS:
-            comments = max(int(rest), FIRST_RANGE_COMMENTS)  # reading stops at the last match needed
+        rest = (RESULT_WINDOW - len(found)) * read / len(found)
+        if rest <= READ_ON_COMMENTS:  # reading stops at the last match needed
+            comments = max(int(rest * RANGE_MARGIN), FIRST_RANGE_COMMENTS)
             return _Range(start=_nth_newest_before(searched.start, comments), comments=comments, read=read)
     elif not found and searched.comments is None:
         return None  # too rare to guess a length: all time, where there are few to read
@@ -252,24 +277,48 @@ def _in_range(newest_first, start: datetime | None, end: datetime | None, limit:
 
 
 # What the ranges' queries are planned with (`_planned_for_each`), then given back as RESET would.
-_PLANNER_SETTINGS = ("plan_cache_mode", "enable_bitmapscan")
+_PLANNER_SETTINGS = ("plan_cache_mode", "enable_bitmapscan", "enable_sort")
+
+
+def _ranked_rows(newest, rank) -> list[tuple[int, float, datetime]]:
+    """(id, rank, written at) of the comments `newest` (newest first, sliced), ranked by `rank`
+    (0 when None) once they are chosen: in one query, PostgreSQL would rank every comment of a
+    range before keeping the newest of them (it puts off until after the sort only what it takes
+    to be costly, and takes ts_rank to be cheap), which, over a few thousand, cost more than
+    finding them."""
+    if rank is None:
+        no_rank = Value(0.0, output_field=FloatField())
+        return list(newest.annotate(found_rank=no_rank).values_list("pk", "found_rank", "created_at"))
+    chosen, chosen_params = newest.values_list("id", "search_vector", "created_at").query.sql_with_params()
+    ranking = Comment.objects.annotate(found_rank=rank).query
+    rank_sql, rank_params = ranking.get_compiler(connection.alias).compile(ranking.annotations["found_rank"])
+    with connection.cursor() as cursor:  # both parts compiled by Django, their values as parameters
+        cursor.execute(
+            f'SELECT "forum_comment"."id", {rank_sql}, "forum_comment"."created_at" FROM ({chosen}) "forum_comment" '  # noqa: S608
+            'ORDER BY "forum_comment"."created_at" DESC, "forum_comment"."id" DESC',
+            [*rank_params, *chosen_params],
+        )
+        return cursor.fetchall()
 
 
 @contextmanager
-def _planned_for_each():
-    """A function running one range's queryset, planned for its own bounds, and with `in_order`
-    reading comments newest first, one by one, never through a bitmap; the settings are given
-    back at the end.
+def _planned_for_each(rank):
+    """A function running one range's queryset (`_ranked_rows`), planned for its own bounds, and with `in_order`
+    reading comments newest first, one by one, on the newest-first index (never through a bitmap,
+    nor another index and a sort); the settings are given back at the end.
 
     Planned for its bounds: the ranges' queries differ only in their bounds, and a prepared
     statement's generic plan, made for one range (or while bitmaps were off), would serve all.
     Read in order, for the ranges of newest comments: a common word is found in the first few
     hundred comments read, far sooner than a bitmap of its every match could be built (the planner
     underrates that cost and overrates how rare several words together are); a rarer one costs one
-    read of the range.
+    read of the range. Without a sort, the planner also cannot take the range through the index of
+    each discussion's comments, whose order on disk it takes to be cheaper (the seeded comments lie
+    discussion by discussion), and read all of the range (75 ms for 14,000 comments) where the
+    newest-first index stops at the last match needed.
     """
     if connection.vendor != "postgresql":
-        yield lambda queryset, *, in_order: list(queryset)
+        yield lambda queryset, *, in_order: _ranked_rows(queryset, rank)
         return
     bitmaps_on = None  # as set for the last range (None: nothing set yet)
 
@@ -278,9 +327,10 @@ def _planned_for_each():
         if bitmaps_on != (not in_order):
             with connection.cursor() as cursor:
                 cursor.execute("SELECT set_config('plan_cache_mode', 'force_custom_plan', false), "
-                               "set_config('enable_bitmapscan', %s, false)", ["off" if in_order else "on"])
+                               "set_config('enable_bitmapscan', %s, false), set_config('enable_sort', %s, false)",
+                               ["off" if in_order else "on"] * 2)
             bitmaps_on = not in_order
-        return list(queryset)
+        return _ranked_rows(queryset, rank)
 
     try:
         yield read

@@ -69,6 +69,7 @@ def find_window(user, criteria: SearchCriteria) -> FoundWindow:
         until=until,
         few=bool(criteria.theme or criteria.group or criteria.stance),
         rank=query.rank_of(criteria),
+        bound=query.bound_of(criteria),
     )
     threads = list(query.title_matches(user, criteria)[: query.TITLE_MATCHES]) if _shows_titles(criteria) else []
     return FoundWindow(tuple(found), tuple(threads), taken_at, taken_at)

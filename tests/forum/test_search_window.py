@@ -118,7 +118,7 @@ def test_each_range_leaves_the_planner_as_it_was(spread, monkeypatch, few):
     before = planner_settings()
     newest(search_forms.SearchCriteria(q="needle"), monkeypatch, 5, few=few)
     assert planner_settings() == before
-    assert len(before) == 2
+    assert len(before) == 3
 
 
 def planner_settings() -> list[tuple[str, str]]:
@@ -130,24 +130,24 @@ def planner_settings() -> list[tuple[str, str]]:
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the planner settings exist on PostgreSQL only")
-def test_each_range_is_planned_for_its_own_bounds(spread, monkeypatch):
-    # A prepared statement's generic plan would serve every range alike (they differ only in bounds).
+def test_each_range_is_planned_for_its_own_bounds_and_read_in_order_without_a_sort(spread, monkeypatch):
+    # A prepared statement's generic plan would serve every range alike (they differ only in bounds),
+    # and with a sort allowed, a range read in order could be read whole through another index.
     seen = []
-    in_range = search._in_range
+    ranked_rows = search._ranked_rows
 
-    class Noting:
-        def __init__(self, queryset):
-            self.queryset = queryset
+    def noting(newest_rows, rank):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('plan_cache_mode'), current_setting('enable_bitmapscan'), "
+                           "current_setting('enable_sort')")
+            seen.append(cursor.fetchone())
+        return ranked_rows(newest_rows, rank)
 
-        def __iter__(self):
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT current_setting('plan_cache_mode')")
-                seen.append(cursor.fetchone()[0])
-            return iter(self.queryset)
-
-    monkeypatch.setattr(search, "_in_range", lambda *args: Noting(in_range(*args)))
-    newest(search_forms.SearchCriteria(q="needle"), monkeypatch, 5, few=True)
-    assert len(seen) >= 2 and set(seen) == {"force_custom_plan"}
+    monkeypatch.setattr(search, "_ranked_rows", noting)
+    monkeypatch.setattr(search, "READ_ON_COMMENTS", 2)  # one range read in order, then the indexes
+    newest(search_forms.SearchCriteria(q="needle"), monkeypatch, 5)
+    assert seen[0] == ("force_custom_plan", "off", "off")
+    assert ("force_custom_plan", "on", "on") in seen[1:]
 
 
 def ranges_searched(monkeypatch) -> list[tuple]:
@@ -162,8 +162,8 @@ def ranges_searched(monkeypatch) -> list[tuple]:
     planned = search._planned_for_each
 
     @contextmanager
-    def noting_how():
-        with planned() as read:
+    def noting_how(rank):
+        with planned(rank) as read:
             def reading(queryset, *, in_order):
                 searched[-1] += (in_order,)
                 return read(queryset, in_order=in_order)
@@ -177,9 +177,10 @@ def ranges_searched(monkeypatch) -> list[tuple]:
 def test_words_found_among_the_newest_comments_are_read_on_in_order_when_the_rest_are_near(
     spread, monkeypatch
 ):
-    # The newest 2 comments hold 2 matches; 3 more at that rate are within 2 * 3 / 2 * 1.5 = 4.5
-    # comments, fewer than READ_ON_COMMENTS: read on one by one, from where the first range began.
-    monkeypatch.setattr(search, "READ_ON_COMMENTS", 5)
+    # The newest 2 comments hold 2 matches; 3 more at that rate are expected within 2 * 3 / 2 = 3
+    # comments, no more than READ_ON_COMMENTS: read on one by one (to 3 * 1.5 comments, stopping at
+    # the last match needed), from where the first range began.
+    monkeypatch.setattr(search, "READ_ON_COMMENTS", 3)
     searched = ranges_searched(monkeypatch)
     ids = newest(search_forms.SearchCriteria(q="needle"), monkeypatch, 5, first_comments=2)
     assert ids == [spread[days] for days in AGES][:5]
@@ -188,7 +189,7 @@ def test_words_found_among_the_newest_comments_are_read_on_in_order_when_the_res
 
 
 def test_words_whose_rest_lie_further_back_are_looked_for_through_the_indexes(spread, monkeypatch):
-    monkeypatch.setattr(search, "READ_ON_COMMENTS", 4)  # the 4.5 comments above are too many
+    monkeypatch.setattr(search, "READ_ON_COMMENTS", 2)  # the 3 comments above are too many
     searched = ranges_searched(monkeypatch)
     ids = newest(search_forms.SearchCriteria(q="needle"), monkeypatch, 5, first_comments=2)
     assert ids == [spread[days] for days in AGES][:5]
