@@ -48,10 +48,12 @@ RESULT_WINDOW = 500
 # Further back, the next range is searched through the indexes, long enough to hold the rest at
 # the rate found times RANGE_MARGIN (and at least twice the length searched): each such search
 # reads the words' whole lists from the index, whatever its length, so one should finish the
-# window. Past LONGEST_RANGE_DAYS, all time is searched.
+# window. Past LONGEST_RANGE_DAYS, all time is searched. A range within the recent comments reads
+# only their part of the lists (`forum.search.recent`), at a million comments about what 2,000
+# comments read one by one cost: hence a small sample, and no reading on past READ_ON_COMMENTS.
 ALL_TIME_MATCHES = 8_000
-FIRST_RANGE_COMMENTS = 3_000
-READ_ON_COMMENTS = 6_000
+FIRST_RANGE_COMMENTS = 1_000
+READ_ON_COMMENTS = 3_000
 SAMPLED_SHARE = RESULT_WINDOW / (FIRST_RANGE_COMMENTS + READ_ON_COMMENTS)
 FIRST_RANGE_DAYS = 2
 LONGEST_RANGE_DAYS = 128

@@ -76,25 +76,25 @@ def statistics() -> CommentStatistics | None:
 
 def _read_statistics() -> CommentStatistics | None:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'forum_comment'::regclass")
-        comments = cursor.fetchone()[0]
         cursor.execute(
-            "SELECT attname, most_common_vals::text::text[], most_common_freqs, most_common_elems::text::text[], "
-            "most_common_elem_freqs FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'forum_comment' "
-            "AND attname = ANY(%s)",
+            "SELECT s.attname, s.most_common_vals::text::text[], s.most_common_freqs, "
+            "s.most_common_elems::text::text[], s.most_common_elem_freqs, c.reltuples FROM pg_class c "
+            "JOIN pg_stats s ON s.schemaname = current_schema() AND s.tablename = c.relname AND s.attname = ANY(%s) "
+            "WHERE c.oid = 'forum_comment'::regclass",
             [["search_vector", *FILTERED_COLUMNS]],
         )
         rows = cursor.fetchall()
     words = next((row for row in rows if row[0] == "search_vector"), None)
-    if comments < 0 or words is None or not words[3]:
+    if words is None or not words[3]:  # never analysed
         return None
+    comments = words[5]
     word_freqs = words[4]  # the words' shares, then the least and the greatest of them
     return CommentStatistics(
         comments=comments,
         word_share=dict(zip(words[3], word_freqs, strict=False)),
         rarest_share=word_freqs[len(words[3])],
         value_share={name: dict(zip(values or (), freqs or (), strict=True))
-                     for name, values, freqs, _elems, _elem_freqs in rows if name != "search_vector"},
+                     for name, values, freqs, *_rest in rows if name != "search_vector"},
     )
 
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from forum.search import query
+from forum.search import query, recent
 from forum.search.forms import SearchCriteria
 from forum.search.indexing import full_text_available
 from forum.search.query import ResultWindow
@@ -62,6 +62,7 @@ def find_window(user, criteria: SearchCriteria) -> FoundWindow:
     number is known without counting and ordering them needs no query of its own (with no words,
     the filters alone list comments newest first); and the discussions whose titles match."""
     taken_at = timezone.now()
+    recent.renew_if_due()
     since, until = query.date_bounds(criteria)
     found = query.newest_matches(
         query.matching_comments(user, criteria),

@@ -2,7 +2,8 @@
 
 Run it after restoring a database, after changing how vectors are built, or after text was changed
 outside forum.posting.services. Safe to run at any time: comments are updated in batches, one short
-transaction each, so the site stays usable while it runs.
+transaction each, so the site stays usable while it runs. It also builds the index of the recent
+comments again (forum.search.recent), which the task worker otherwise renews by itself.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from django.core.management.base import BaseCommand
 
 from forum import events
 from forum.search import indexing as search
+from forum.search import recent
 
 
 class Command(BaseCommand):
@@ -40,3 +42,5 @@ class Command(BaseCommand):
         threads, comments = search.rebuild_search_index(batch_size=batch_size, progress=progress)
         events.forum_changed.send(reason="search index rebuilt")  # kept search windows found with the old vectors
         self.stdout.write(self.style.SUCCESS(f"Indexed {threads} threads and {comments} comments."))
+        if recent.renew():
+            self.stdout.write(f"Built the index of the last {recent.RECENT_DAYS} days' comments again.")
