@@ -115,7 +115,5 @@ def bound(text: str, filters: dict[str, object]) -> Bound | None:
     """At most how many comments can match the words `text` and the `filters` (column: value of
     FILTERED_COLUMNS); None when not known (no statistics yet, or words that can be left out)."""
     known = statistics()
-    words = required_words(text) if text else []
-    if known is None or words is None:
-        return None
-    return known.bound(words, filters)
+    words = (required_words(text) if text else []) if known is not None else None
+    return known.bound(words, filters) if words is not None else None

@@ -4,16 +4,22 @@ never in the way of a search."""
 
 from __future__ import annotations
 
+import os
+import sys
+import time
 from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 from django.db import DatabaseError, connection
+from django.test import override_settings
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from forum.search import query as search
 from forum.search import recent
 from forum.search.forms import SearchCriteria
+from tests.test_two_instances import _database_url, _start, _stop
 
 postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="the index exists on PostgreSQL only")
 
@@ -125,3 +131,30 @@ def test_a_due_renewal_is_queued_once_in_a_while_and_never_fails_a_search(monkey
 @pytest.mark.django_db
 def test_sqlite_has_no_such_index_and_nothing_to_renew():
     assert recent.since() is None and not recent.is_due() and recent.renew() is False
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_real_task_worker_renews_the_index_a_search_found_old(tmp_path, monkeypatch):
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP INDEX {recent.INDEX}")
+        cursor.execute(recent.create_sql(recent.INDEX, timezone.now() - timedelta(days=60), concurrently=False))
+    monkeypatch.setattr(recent, "_checked_at", None)
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
+        recent.renew_if_due()  # as the search does
+    queued = DBTaskResult.objects.get(task_path="forum.search.recent.renew_recent_index")
+
+    env = dict(os.environ, TESTING="true", DEBUG="false", DATABASE_URL=_database_url(),
+               TASKS_BACKEND="django_tasks_db.DatabaseBackend", DB_CONN_MAX_AGE="0")
+    worker = _start([sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--interval", "0.1",
+                     "--no-startup-delay", "--no-reload"], env, tmp_path / "worker.log")
+    try:
+        deadline = time.monotonic() + 60
+        while DBTaskResult.objects.get(pk=queued.pk).status != "SUCCESSFUL" and time.monotonic() < deadline:
+            assert worker.poll() is None, (tmp_path / "worker.log").read_text()[-3000:]
+            time.sleep(0.1)
+    finally:
+        _stop([worker])
+    assert DBTaskResult.objects.get(pk=queued.pk).return_value is True, (tmp_path / "worker.log").read_text()[-3000:]
+    assert not recent.is_due()
+    assert index_count(recent.INDEX) == 1 and index_count(f"{recent.INDEX}_new") == 0
