@@ -58,6 +58,7 @@ SAMPLED_SHARE = RESULT_WINDOW / (FIRST_RANGE_COMMENTS + READ_ON_COMMENTS)
 FIRST_RANGE_DAYS = 2
 LONGEST_RANGE_DAYS = 128
 RANGE_MARGIN = 1.5
+NO_RANK = Value(0.0, output_field=FloatField())  # the rank of every match without words, or without full-text search
 
 
 def searchable_threads(user):
@@ -120,7 +121,7 @@ def rank_of(criteria: SearchCriteria):
 def newest_first(matches, rank):
     """(id, rank, written at) of `matches`, newest first (rank 0 without a rank expression)."""
     return (
-        matches.annotate(found_rank=rank if rank is not None else Value(0.0, output_field=FloatField()))
+        matches.annotate(found_rank=rank if rank is not None else NO_RANK)
         .order_by("-created_at", "-pk")
         .values_list("pk", "found_rank", "created_at")
     )
@@ -289,8 +290,7 @@ def _ranked_rows(newest, rank) -> list[tuple[int, float, datetime]]:
     to be costly, and takes ts_rank to be cheap), which, over a few thousand, cost more than
     finding them."""
     if rank is None:
-        no_rank = Value(0.0, output_field=FloatField())
-        return list(newest.annotate(found_rank=no_rank).values_list("pk", "found_rank", "created_at"))
+        return list(newest.annotate(found_rank=NO_RANK).values_list("pk", "found_rank", "created_at"))
     chosen, chosen_params = newest.values_list("id", "search_vector", "created_at").query.sql_with_params()
     ranking = Comment.objects.annotate(found_rank=rank).query
     rank_sql, rank_params = ranking.get_compiler(connection.alias).compile(ranking.annotations["found_rank"])
@@ -396,7 +396,7 @@ def title_matches(user, criteria: SearchCriteria):
     else:
         for word in query_words(criteria.q):
             threads = threads.filter(title__icontains=word)
-        threads = threads.annotate(found_rank=Value(0.0, output_field=FloatField()))
+        threads = threads.annotate(found_rank=NO_RANK)
     return threads.order_by("-found_rank", "-last_activity_at", "-pk").values_list("pk", "found_rank",
                                                                                   "last_activity_at")
 

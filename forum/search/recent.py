@@ -58,14 +58,13 @@ def since() -> datetime | None:
     return parse_datetime(quoted[1]) if len(quoted) > 2 else None
 
 
-def is_due(now: datetime | None = None) -> bool:
+def is_due() -> bool:
     """Whether the index's moment is more than RENEW_AFTER_DAYS older than RECENT_DAYS ago (or
     the index is missing), on PostgreSQL."""
     if connection.vendor != "postgresql":
         return False
     held_since = since()
-    now = now or timezone.now()
-    return held_since is None or held_since < now - timedelta(days=RECENT_DAYS + RENEW_AFTER_DAYS)
+    return held_since is None or held_since < timezone.now() - timedelta(days=RECENT_DAYS + RENEW_AFTER_DAYS)
 
 
 def renew() -> bool:

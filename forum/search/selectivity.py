@@ -13,6 +13,7 @@ those ANALYZE (or autovacuum) last gathered; they are read once every STATISTICS
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from dataclasses import dataclass
@@ -43,10 +44,7 @@ class CommentStatistics:
         values (a value not listed: any share)."""
         shares = [min(self.word_share.get(word, self.rarest_share) for word in words)] if words else []
         shares += [self.value_share.get(column, {}).get(str(value), 1.0) for column, value in filters.items()]
-        share = 1.0
-        for one in shares:
-            share *= one
-        return Bound(comments=self.comments, share=share)
+        return Bound(comments=self.comments, share=math.prod(shares))
 
 
 @dataclass(frozen=True)
@@ -115,5 +113,7 @@ def bound(text: str, filters: dict[str, object]) -> Bound | None:
     """At most how many comments can match the words `text` and the `filters` (column: value of
     FILTERED_COLUMNS); None when not known (no statistics yet, or words that can be left out)."""
     known = statistics()
-    words = (required_words(text) if text else []) if known is not None else None
-    return known.bound(words, filters) if words is not None else None
+    if known is None:
+        return None
+    words = required_words(text) if text else []
+    return None if words is None else known.bound(words, filters)
