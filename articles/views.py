@@ -55,8 +55,6 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # Anonymous readers: the whole page from the cache, renewed by any change in the forum (the
     # paragraph figures) and by a new import of the texts.
     cached = AnonymousPage(request, THEMES)
-    if (response := cached.response()) is not None:
-        return response
     # Signed-in readers: one stored copy for all of them, with their header links put in.
     if (response := whole_page(request, f"article:{slug}", [THEMES], lambda: _page_html(request, slug))) is not None:
         return response

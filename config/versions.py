@@ -20,7 +20,8 @@ owner checks before storing what it read.
 **Copies kept in the process too.** A large entry that its readers never change (a whole stored
 page) may also be kept in this process's memory (`read(..., local=...)`): it is used from there
 while every version it was stored under is still current, which the same round trip tells, so
-the page is not fetched and unpickled again. Versions are random, so a version renewed, emptied
+the page is not fetched and unpickled again. An entry that names its own version keys can be read
+without knowing them beforehand (`read_current`). Versions are random, so a version renewed, emptied
 after an outage or unreadable (Redis away: no version at all) never matches a kept copy.
 """
 
@@ -99,6 +100,33 @@ def read(version_keys: list[str], *entry_keys: str, local: Iterable[str] = ()) -
         if entry is not held.get(key) and isinstance(entry, dict) and _made_under(entry, live):
             local_copies.put(key, entry)
     return found, versions
+
+
+def read_current(key: str) -> dict | None:
+    """The entry stored under `key`, if it names the keys of the versions it was made under
+    ("keys", "versions") and those are all still current; for a caller that cannot know the keys
+    before it has the entry (a kept page served before its view runs).
+
+    Kept in this process's memory too, like the entries `read` is given as `local`: a copy here is
+    used while its versions are current (read as `read` reads them: usually without a round
+    trip), and otherwise the cache is asked once for the entry."""
+    held = local_copies.get(key)
+    if held is not None and _still_current(held):
+        return held
+    entry = cache.get(key)
+    if entry is None or not _still_current(entry):
+        return None
+    local_copies.put(key, entry)
+    return entry
+
+
+def _still_current(entry) -> bool:
+    keys = entry.get("keys") if isinstance(entry, dict) else None
+    if not keys:
+        return False
+    found = cache.get_many(keys)
+    now = [found.get(key) for key in keys]
+    return all(now) and now == list(entry.get("versions") or ())
 
 
 def _made_under(entry: dict, live: set[str]) -> bool:

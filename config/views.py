@@ -24,8 +24,6 @@ from forum.models import Theme
 
 def home(request):
     cached = AnonymousPage(request, THEMES)  # anonymous readers: until the texts or a theme's figures change
-    if (response := cached.response()) is not None:
-        return response
     articles = Article.objects.order_by("position", "title")
     themes = with_common_ground_counts(Theme.objects.listed())
     return cached.keep(render(request, "pages/home.html", {"articles": articles, "themes": themes}))

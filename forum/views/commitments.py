@@ -36,8 +36,6 @@ def commitment_list(request):
     """All commitments, by theme, each with its status and dated updates. Anonymous readers get the
     whole page from the cache; any moderation action on a theme (a response, an update) renews it."""
     cached = AnonymousPage(request)
-    if (response := cached.response()) is not None:
-        return response
     commitments = list(
         Commitment.objects.select_related("theme").with_updates()
         .order_by("theme__position", "theme__title", "theme_id", "due_on", "pk")

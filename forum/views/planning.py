@@ -49,8 +49,6 @@ def planning_map(request):
     filters, so it comes from the cache (`rows.shared_map_html`); only the page around it is
     rendered per request, and the plain map costs no query but the reader's session."""
     cached = AnonymousPage(request, THEMES, MAP)  # anonymous readers without filters: whole page
-    if (response := cached.response()) is not None:
-        return response
     form, filters, refused = _filters_or_400(request)
     if refused is not None:
         return refused

@@ -31,8 +31,6 @@ from forum.views.common import page_number, pagination_items
 @require_GET
 def search(request):
     cached = AnonymousPage(request, THEMES, SEARCH, any_query=True)  # the versions shared_search_page uses
-    if (response := cached.response()) is not None:
-        return response
     standing.load(request.user)  # whether they moderate, from the cache
     readers = searching.readers_like(
         request.user, own_waiting=lambda user: shared_own_waiting(user, searching.has_own_waiting)

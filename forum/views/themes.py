@@ -25,8 +25,6 @@ from forum.views.region_filter import region_filter_or_400
 @require_GET
 def theme_list(request):
     cached = AnonymousPage(request, THEMES)  # anonymous readers: whole page
-    if (response := cached.response()) is not None:
-        return response
     themes = with_common_ground_counts(Theme.objects.listed())
     return cached.keep(render(request, "forum/theme_list.html", {"themes": themes}))
 
@@ -34,8 +32,6 @@ def theme_list(request):
 @require_GET
 def theme_detail(request, slug: str):
     cached = AnonymousPage(request, theme_key(slug))  # anonymous readers: whole page
-    if (response := cached.response()) is not None:
-        return response
     page = page_number(request)
     # Signed-in readers: the theme's row, the whole page as stored for readers of their kind and
     # their own state, in one round trip, when their list of discussions is the shared one

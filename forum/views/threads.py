@@ -143,8 +143,6 @@ def _with_draft(request, thread, initial: dict) -> tuple[dict, drafts.Restored]:
 @require_GET
 def thread_detail(request, pk: int, slug: str):
     cached = AnonymousPage(request, thread_key(pk))  # anonymous readers: whole page
-    if (response := cached.response()) is not None:
-        return response
     page = page_number(request)
     thread = get_thread_for_reader(request, pk, with_draft=True, page=page)
     if slug != thread.slug:

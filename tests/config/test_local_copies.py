@@ -101,3 +101,48 @@ def test_the_oldest_copies_make_way(monkeypatch):
 
     assert versions.local_copies.get("test:0") is None
     assert versions.local_copies.get("test:2") is not None
+
+
+def store_naming_its_keys(page: str) -> None:
+    _found, current = versions.read(VERSION_KEYS)
+    cache.set(KEY, {"keys": VERSION_KEYS, "versions": current, "page": page})
+
+
+def read_current() -> str | None:
+    entry = versions.read_current(KEY)
+    return entry["page"] if entry else None
+
+
+def test_an_entry_naming_its_keys_is_read_once_and_then_kept_here(asked):
+    store_naming_its_keys("the page")
+
+    assert read_current() == "the page"
+    asked.clear()
+    assert read_current() == "the page"
+
+    assert asked == [VERSION_KEYS]  # the versions only
+
+
+def test_an_entry_naming_its_keys_is_fetched_again_when_a_version_is_renewed():
+    store_naming_its_keys("the old page")
+    read_current()
+    versions.replace(["test:v:thread"])
+
+    assert read_current() is None  # nothing made under the new versions yet
+    store_naming_its_keys("the new page")
+    assert read_current() == "the new page"
+
+
+def test_an_entry_that_does_not_name_its_keys_is_not_read():
+    store("the page")  # versions but no keys
+
+    assert read_current() is None
+
+
+def test_an_entry_naming_its_keys_is_not_served_when_the_cache_does_not_answer(monkeypatch):
+    store_naming_its_keys("the page")
+    read_current()
+    monkeypatch.setattr(cache, "get_many", lambda keys, *args, **kwargs: {})
+    monkeypatch.setattr(cache, "get", lambda *args, **kwargs: None)
+
+    assert read_current() is None
