@@ -65,13 +65,14 @@ class ThemeSummary:
 
 
 def _count_marked(flag: str):
-    """A subquery: the readable comments of the outer theme with `flag` set (on its partial index)."""
+    """A subquery: the readable comments of the outer theme with `flag` set (from its partial
+    index alone: forum_comment_cg_count_idx, forum_comment_ct_count_idx)."""
     counted = (
-        Comment.objects.readable()
+        Comment.objects.readable_unjoined()
         .filter(thread_theme=OuterRef("pk"), **{flag: True})
         .order_by()
         .values("thread_theme")
-        .annotate(count=Count("pk"))
+        .annotate(count=Count("*"))  # no column the index lacks
         .values("count")
     )
     return Coalesce(Subquery(counted), 0)

@@ -409,6 +409,18 @@ class Comment(models.Model):
                 condition=models.Q(is_contested=True),
                 name="forum_comment_contested_idx",
             ),
+            # Each theme's readable common ground and contested points, counted from these alone
+            # (forum.agreement.summary.with_common_ground_counts; CommentQuerySet.readable_unjoined).
+            models.Index(
+                fields=["thread_theme", "thread"],
+                condition=models.Q(is_common_ground=True, is_hidden=False, needs_approval=False, is_deleted=False),
+                name="forum_comment_cg_count_idx",
+            ),
+            models.Index(
+                fields=["thread_theme", "thread"],
+                condition=models.Q(is_contested=True, is_hidden=False, needs_approval=False, is_deleted=False),
+                name="forum_comment_ct_count_idx",
+            ),
             # Newest first: search takes its newest matches by walking this backwards (forum.search.query).
             models.Index(fields=["-created_at", "-id"], name="forum_comment_newest_idx"),
         ]
