@@ -3,7 +3,8 @@
 Runs a fixed mix of searches (common and rare words, phrases, with and without the theme, group,
 tag and date filters) through the real search page, in-process (Django's test client: no network,
 no gunicorn), anonymous and signed in, and prints p50/p95/p99 and each search's median, slowest first. The page
-is measured whole: the query, the count, the snippets and the HTML. Prints one JSON line last.
+is measured whole: the query, the count, the snippets and the HTML. Prints one JSON line last,
+with the machine's speed before and after (`machine_ms`: a fixed Python loop's best time).
 
 Options:
   --rounds N        times each search is run per reader (default 5)
@@ -175,6 +176,18 @@ def run_at_once(concurrency: int, urls: list[str], rounds: int, mode: str) -> li
     return [timing for result in results for timing in result["timings"]]
 
 
+def machine_ms() -> float:
+    """The best of five runs of a fixed pure-Python loop, in ms: how fast this machine runs Python
+    now, for comparing runs made at other times (a shared host's speed here varied about twofold
+    within an hour on 6 December)."""
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        sum(number * number for number in range(100_000))
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000, 2)
+
+
 def summary(timings: list[tuple], concurrency: int, mode: str) -> dict:
     from forum.models import Comment
 
@@ -206,8 +219,11 @@ def main() -> None:
     concurrency = option("--concurrency", 1)
     mode = "fresh" if "--fresh" in sys.argv else "cold" if "--cold" in sys.argv else ""
     urls = search_urls(WORST if "--worst" in sys.argv else QUERIES)
+    before = machine_ms()
     timings = run_at_once(concurrency, urls, rounds, mode) if concurrency > 1 else run(0, urls, rounds, mode)["timings"]
-    print(json.dumps(summary(timings, concurrency, mode)), flush=True)
+    figures = summary(timings, concurrency, mode)
+    figures["machine_ms"] = [before, machine_ms()]  # before and after
+    print(json.dumps(figures), flush=True)
 
 
 if __name__ == "__main__":
