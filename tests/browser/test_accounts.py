@@ -7,6 +7,7 @@ import re
 import pytest
 from django.core import mail
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from accounts.models import Organisation, OrganisationDomain, StakeholderGroup
 from tests.accounts.helpers import PASSWORD, confirmation_path, give_mfa, totp_code
@@ -61,7 +62,7 @@ def test_sign_up_confirm_and_complete_the_profile(page, live_server):
 
     page.get_by_role("button", name="Save and continue").click()
     page.locator(".nhsuk-error-summary").wait_for()
-    assert page.locator(".nhsuk-error-summary").is_visible()
+    expect(page.locator(".nhsuk-error-summary")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Display name").fill("Priya Shah")
     page.get_by_label("Organisation").fill("Leeds Teaching Hospitals NHS Trust")
@@ -72,7 +73,7 @@ def test_sign_up_confirm_and_complete_the_profile(page, live_server):
     page.goto(live_server.url + reverse("accounts:settings"))
     page.get_by_role("link", name="See your public profile").click()
     page.get_by_role("heading", name="Priya Shah").wait_for()
-    assert page.locator(".nhsuk-tag", has_text="Verified").is_visible()
+    expect(page.locator(".nhsuk-tag", has_text="Verified")).to_be_visible()
     assert "priya.shah@leedsth.nhs.uk" not in page.content()
     assert_accessible(page)
 
@@ -184,7 +185,7 @@ def test_pages_for_an_unverified_or_new_member_have_no_axe_violations(page, live
     login(page, newcomer)
     for name in ("accounts:onboarding", "accounts:settings"):
         page.goto(live_server.url + reverse(name))
-        assert page.get_by_role("button", name="Send the link again").is_visible()
+        expect(page.get_by_role("button", name="Send the link again")).to_be_visible()
         assert_accessible(page)
 
 

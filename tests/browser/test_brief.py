@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from forum.posting import services
 from tests.browser.axe import assert_accessible
@@ -35,6 +36,6 @@ def test_the_printed_brief_leaves_out_the_menu_and_buttons(page, live_server, th
     page.goto(live_server.url + reverse("forum:theme_brief", kwargs={"slug": theme.slug}))
     page.emulate_media(media="print")
 
-    assert not page.locator(".nhsuk-header").is_visible()
-    assert not page.get_by_text("Print this page, or download it as a PDF").is_visible()
-    assert page.get_by_role("heading", name="Who took part").is_visible()
+    expect(page.locator(".nhsuk-header")).to_be_hidden()
+    expect(page.get_by_text("Print this page, or download it as a PDF")).to_be_hidden()
+    expect(page.get_by_role("heading", name="Who took part")).to_be_visible()

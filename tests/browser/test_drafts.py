@@ -73,7 +73,7 @@ def test_a_reply_being_typed_comes_back_after_a_reload_and_on_another_device(
 
     page.reload()
     assert page.get_by_label("Your comment").input_value() == "Theatre lists could be shared across the region"
-    assert page.get_by_text("This is the draft you were writing").is_visible()
+    expect(page.get_by_text("This is the draft you were writing")).to_be_visible()
 
     other_device = browser.new_context(locale="en-GB").new_page()
     try:
@@ -129,7 +129,7 @@ def test_a_restored_draft_with_its_notice_passes_axe(page, login, live_server, w
     Draft.objects.create(user=writer, context=f"thread:{thread.pk}", body="Half a thought")
     login(page, writer)
     page.goto(live_server.url + thread.get_absolute_url())
-    assert page.get_by_role("button", name="Discard draft").is_visible()
+    expect(page.get_by_role("button", name="Discard draft")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Discard draft").click()
     page.wait_for_url(f"**{thread.get_absolute_url()}#reply-form")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from forum.models import Theme, Thread
 from tests.browser.axe import assert_accessible
@@ -38,8 +39,8 @@ def test_the_home_page_starts_a_visitor_off_and_lists_the_themes(page, live_serv
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(live_server.url + reverse("home"))
     start = page.get_by_role("button", name="Create an account to take part")
-    assert start.is_visible()
-    assert page.get_by_role("link", name="Theme number 9").is_visible()
+    expect(start).to_be_visible()
+    expect(page.get_by_role("link", name="Theme number 9")).to_be_visible()
     assert fits(page, width)
     assert_accessible(page)
 
@@ -49,7 +50,7 @@ def test_the_themes_page_is_a_compact_table_that_fits_the_screen(page, live_serv
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(live_server.url + reverse("forum:theme_list"))
     assert page.locator("table").count() == 1
-    assert page.get_by_role("link", name="Theme number 9").is_visible()
+    expect(page.get_by_role("link", name="Theme number 9")).to_be_visible()
     assert fits(page, width)
     height = page.evaluate("document.documentElement.scrollHeight")
     # On a phone each theme stacks its figures, one line each: five since contested points came.
@@ -72,13 +73,13 @@ def test_a_newcomers_first_discussion_is_explained_and_shown_to_them(
     page.get_by_role("button", name="Start here: choose a theme").click()
     page.get_by_role("link", name="Theme number 1").click()
     page.get_by_role("link", name="Start a discussion").first.click()
-    assert page.get_by_text("a moderator reads your first post before others can see it").is_visible()
+    expect(page.get_by_text("a moderator reads your first post before others can see it")).to_be_visible()
     page.get_by_label("Title of your discussion").fill("Step-down beds near us")
     page.get_by_label("Your opening comment").fill("Who runs them, and who pays?")
     page.get_by_role("button", name="Start discussion").click()
     page.get_by_text("Your discussion is saved.").wait_for()
-    assert page.get_by_text("Only you and the moderators can see this discussion for now").is_visible()
-    assert page.get_by_role("heading", name="Step-down beds near us").is_visible()
+    expect(page.get_by_text("Only you and the moderators can see this discussion for now")).to_be_visible()
+    expect(page.get_by_role("heading", name="Step-down beds near us")).to_be_visible()
     assert fits(page, width)
     if javascript:
         assert_accessible(page)

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from accounts.models import StakeholderGroup
 from forum.models import FollowLevel, ThemeFollow
@@ -33,7 +34,7 @@ def test_follow_a_theme_see_the_badge_and_reach_the_comment(page, live_server, l
     page.goto(live_server.url + theme.get_absolute_url())
     page.get_by_role("button", name="Follow this theme").click()
     page.get_by_text(f"You now follow the theme “{theme.title}”").wait_for()
-    assert page.get_by_role("button", name="Stop following this theme").is_visible()
+    expect(page.get_by_role("button", name="Stop following this theme")).to_be_visible()
     assert ThemeFollow.objects.get(user=reader, theme=theme).level == FollowLevel.WATCHING
 
     comment = services.create_comment(thread=thread, author=writer, body="The board should include social care.")
@@ -46,7 +47,7 @@ def test_follow_a_theme_see_the_badge_and_reach_the_comment(page, live_server, l
     assert_accessible(page)
     page.get_by_role("link", name=f"Wes Writer commented in “{thread.title}”").click()
     assert page.url.endswith(f"#{comment.anchor}")
-    assert page.locator(f"#{comment.anchor}").get_by_text("The board should include social care.").is_visible()
+    expect(page.locator(f"#{comment.anchor}").get_by_text("The board should include social care.")).to_be_visible()
     page.goto(live_server.url + theme.get_absolute_url())
     assert page.locator("#notification-count").count() == 0
 
@@ -61,7 +62,7 @@ def test_following_works_without_javascript_at_both_widths(page_no_js, live_serv
     page_no_js.get_by_text(f"You now follow the discussion “{thread.title}”").first.wait_for()
     assert reader.thread_follows.get(thread=thread).level == FollowLevel.WATCHING
     page_no_js.get_by_role("link", name="Choose how you follow themes and discussions").click()
-    assert page_no_js.get_by_role("row", name=re.compile("Who sits on the board")).is_visible()
+    expect(page_no_js.get_by_role("row", name=re.compile("Who sits on the board"))).to_be_visible()
     assert page_no_js.evaluate("document.documentElement.scrollWidth") <= width
     page_no_js.goto(live_server.url + thread.get_absolute_url())
     page_no_js.get_by_role("button", name="Stop following this discussion").click()
@@ -75,7 +76,7 @@ def test_following_and_email_settings_pages_pass_axe(page, live_server, login, p
     services.create_comment(thread=thread, author=reader, body="I follow this by commenting.")
     login(page, reader)
     page.goto(live_server.url + reverse("forum:following"))
-    assert page.get_by_role("row", name=re.compile("Who sits on the board")).is_visible()
+    expect(page.get_by_role("row", name=re.compile("Who sits on the board"))).to_be_visible()
     assert_accessible(page)
     page.goto(live_server.url + reverse("forum:notification_settings"))
     page.get_by_label("Daily digest").check()
@@ -94,5 +95,5 @@ def test_unsubscribe_pages_pass_axe(page, live_server, people):
     page.get_by_text("Done").first.wait_for()
     assert_accessible(page)
     page.goto(live_server.url + reverse("forum:unsubscribe", kwargs={"token": "not-a-token"}))
-    assert page.get_by_role("heading", name="This link does not work").is_visible()
+    expect(page.get_by_role("heading", name="This link does not work")).to_be_visible()
     assert_accessible(page)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from accounts.models import Region, StakeholderGroup
 from accounts.regions import ensure_register_loaded
@@ -53,7 +54,7 @@ def test_a_theme_page_narrowed_to_a_region_is_accessible(page, live_server, regi
     page.goto(f"{live_server.url}{reverse(name, args=[theme.slug])}?region={YORKSHIRE}")
     main = page.locator("main")
     assert "by members in NHS West Yorkshire Integrated Care Board" in main.inner_text()
-    assert page.get_by_role("link", name="Show all regions").is_visible()
+    expect(page.get_by_role("link", name="Show all regions")).to_be_visible()
     assert page.locator("main select[name=region]").input_value() == YORKSHIRE
     no_sideways_scroll(page, width)
     assert_accessible(page)
