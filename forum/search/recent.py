@@ -46,16 +46,40 @@ def create_sql(name: str, since: datetime, *, concurrently: bool) -> str:
 
 def since() -> datetime | None:
     """The moment from which the index holds the comments (None: no index, or not PostgreSQL)."""
+    found = held(fresh=True)
+    return found[0] if found is not None else None
+
+
+def held(*, fresh: bool = False) -> tuple[datetime, float] | None:
+    """The moment from which the index holds the comments and about how many it holds, as of its
+    build or the table's last VACUUM or ANALYZE (fewer than now, never more), read at most once
+    every HELD_SECONDS in each process unless `fresh` (None: no index, or not PostgreSQL). A
+    moment read before a renewal only makes a search read the whole index for that range, never
+    find less."""
+    global _held
+    now = time.monotonic()
+    if fresh or _held is None or now - _held[0] > HELD_SECONDS:
+        _held = (now, _read_held() if connection.vendor == "postgresql" else None)
+    return _held[1]
+
+
+HELD_SECONDS = 60
+_held: tuple[float, tuple[datetime, float] | None] | None = None
+
+
+def _read_held() -> tuple[datetime, float] | None:
     if connection.vendor != "postgresql":
         return None
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_get_expr(i.indpred, i.indrelid) FROM pg_index i "
+        cursor.execute("SELECT pg_get_expr(i.indpred, i.indrelid), c.reltuples FROM pg_index i "
+                       "JOIN pg_class c ON c.oid = i.indexrelid "
                        "WHERE i.indexrelid = to_regclass(%s) AND i.indisvalid", [INDEX])
         row = cursor.fetchone()
     if row is None:
         return None
     quoted = row[0].split("'")  # created_at >= '2026-11-22 00:00:00+00'::timestamp with time zone
-    return parse_datetime(quoted[1]) if len(quoted) > 2 else None
+    moment = parse_datetime(quoted[1]) if len(quoted) > 2 else None
+    return (moment, max(row[1], 0.0)) if moment is not None else None  # (-1: never counted)
 
 
 def is_due() -> bool:

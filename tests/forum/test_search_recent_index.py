@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 from django.db import DatabaseError, connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -158,3 +159,29 @@ def test_a_real_task_worker_renews_the_index_a_search_found_old(tmp_path, monkey
     assert DBTaskResult.objects.get(pk=queued.pk).return_value is True, (tmp_path / "worker.log").read_text()[-3000:]
     assert not recent.is_due()
     assert index_count(recent.INDEX) == 1 and index_count(f"{recent.INDEX}_new") == 0
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_what_the_index_holds_is_its_moment_and_count_read_once_a_minute(monkeypatch):
+    monkeypatch.setattr(recent, "_held", None)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE forum_comment")
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [recent.INDEX])
+        counted = max(cursor.fetchone()[0], 0.0)
+    held_since, comments = recent.held()
+    assert held_since == recent.since()
+    assert comments == counted
+    with CaptureQueriesContext(connection) as captured:
+        assert recent.held() == (held_since, comments)
+    assert len(captured.captured_queries) == 0
+    monkeypatch.setattr(recent, "HELD_SECONDS", -1)
+    with CaptureQueriesContext(connection) as captured:
+        recent.held()
+    assert len(captured.captured_queries) == 1
+
+
+def test_without_postgresql_no_index_is_held(monkeypatch):
+    monkeypatch.setattr(recent, "_held", None)
+    monkeypatch.setattr(recent.connection, "vendor", "sqlite")
+    assert recent.held() is None

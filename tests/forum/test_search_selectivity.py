@@ -20,7 +20,7 @@ from forum.models.viewer import remember_moderator_status
 from forum.posting import services
 from forum.search import forms as search_forms
 from forum.search import query as search
-from forum.search import selectivity
+from forum.search import recent, selectivity
 from forum.search.indexing import CONFIG
 from forum.search.selectivity import Bound, CommentStatistics
 from tests.forum.conftest import reply
@@ -96,9 +96,12 @@ def spread(theme, member):
     return ids
 
 
-def found(monkeypatch, bound, *, few=False, window=5):
+def found(monkeypatch, bound, *, few=False, window=5, held=None):
+    """(ids found, (start, end) of each range searched); `held` is what the recent search index
+    holds, (since, comments), or None for no such index."""
     monkeypatch.setattr(search, "RESULT_WINDOW", window)
     monkeypatch.setattr(search, "FIRST_RANGE_COMMENTS", 2)
+    monkeypatch.setattr(recent, "held", lambda: held)
     searched = []
     in_range = search._in_range
 
@@ -118,6 +121,47 @@ def test_a_search_that_can_match_only_a_few_thousand_is_one_query_over_all_time(
     ids, searched = found(monkeypatch, Bound(comments=1_000_000, share=search.ALL_TIME_MATCHES / 1_000_000), few=few)
     assert ids == spread[:5]
     assert searched == [(None, None)]
+
+
+def test_a_search_that_can_match_only_a_few_thousand_stops_at_the_recent_comments_when_they_hold_the_window(
+    spread, monkeypatch
+):
+    # Needles 1, 3, 5, 20 and 40 days old lie within the 50 days the recent index holds.
+    held_since = timezone.now() - timedelta(days=50)
+    ids, searched = found(monkeypatch, Bound(comments=1_000_000, share=0.005), held=(held_since, 1_000))
+    assert ids == spread[:5]
+    assert searched == [(held_since, None)]
+
+
+def test_when_the_recent_comments_hold_fewer_all_the_time_before_them_is_searched_next(spread, monkeypatch):
+    held_since = timezone.now() - timedelta(days=10)  # the needles 1, 3 and 5 days old
+    ids, searched = found(monkeypatch, Bound(comments=1_000_000, share=0.005), held=(held_since, 1_000))
+    assert ids == spread[:5]
+    assert searched == [(held_since, None), (None, held_since)]
+
+
+@pytest.mark.parametrize("comments", [0, 999])
+def test_the_recent_comments_are_not_searched_first_when_fewer_than_a_window_are_expected_there(
+    spread, monkeypatch, comments
+):
+    held_since = timezone.now() - timedelta(days=50)  # 0.005 of 999 comments: under the window of 5
+    ids, searched = found(monkeypatch, Bound(comments=1_000_000, share=0.005), held=(held_since, comments))
+    assert ids == spread[:5]
+    assert searched == [(None, None)]
+
+
+def test_the_recent_comments_are_not_searched_first_when_the_dates_asked_end_before_them(spread, monkeypatch):
+    held_since = timezone.now() - timedelta(days=50)
+    monkeypatch.setattr(recent, "held", lambda: (held_since, 1_000))
+    monkeypatch.setattr(search, "RESULT_WINDOW", 2)
+    until = timezone.now() - timedelta(days=60)
+    criteria = search_forms.SearchCriteria(q="needle")
+    matches = search.matching_comments(None, criteria).filter(created_at__lt=until)
+    with CaptureQueriesContext(connection) as captured:
+        ids = search.newest_ids(matches, until=until, bound=Bound(comments=1_000_000, share=0.005),
+                                rank=search.rank_of(criteria))
+    assert ids == spread[5:7]
+    assert not any(held_since.isoformat(" ")[:19] in query["sql"] for query in captured.captured_queries)
 
 
 def test_filters_that_may_leave_many_are_first_read_among_the_newest_comments(spread, monkeypatch):
@@ -151,6 +195,19 @@ def test_each_rank_is_the_rank_postgresql_gives_the_comment(spread, monkeypatch)
     assert rows and {pk: rank for pk, rank, _written in rows} == pytest.approx(expected)
     assert [row[2] for row in rows] == sorted((row[2] for row in rows), reverse=True)
 
+
+
+def test_each_moment_is_when_the_comment_was_written_to_the_microsecond(spread, monkeypatch):
+    # The ranked rows read the moment as a number of microseconds: it must be the stored moment.
+    monkeypatch.setattr(search, "RESULT_WINDOW", 5)
+    moment = (timezone.now() - timedelta(hours=1)).replace(microsecond=123_457)
+    Comment.objects.filter(pk=spread[0]).update(created_at=moment)
+    criteria = search_forms.SearchCriteria(q="needle")
+    rows = search.newest_matches(search.matching_comments(None, criteria), rank=search.rank_of(criteria))
+    stored = dict(Comment.objects.filter(pk__in=[row[0] for row in rows]).values_list("pk", "created_at"))
+    assert rows[0] == (spread[0], pytest.approx(rows[0][1]), moment)
+    assert {pk: written for pk, _rank, written in rows} == stored
+    assert all(written.utcoffset() == timedelta(0) for _pk, _rank, written in rows)
 
 THREAD_STATES = list(itertools.product([False, True], [False, True], ["member", "other"]))
 
