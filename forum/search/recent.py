@@ -44,6 +44,11 @@ def create_sql(name: str, since: datetime, *, concurrently: bool) -> str:
             f"thread_theme_id) WITH (fastupdate = off) WHERE created_at >= '{since.isoformat()}'::timestamptz")
 
 
+# How long each process keeps what the index holds (`held`), and what it kept: (when read, held).
+HELD_SECONDS = 60
+_held: tuple[float, tuple[datetime, float] | None] | None = None
+
+
 def since() -> datetime | None:
     """The moment from which the index holds the comments (None: no index, or not PostgreSQL)."""
     found = held(fresh=True)
@@ -63,13 +68,7 @@ def held(*, fresh: bool = False) -> tuple[datetime, float] | None:
     return _held[1]
 
 
-HELD_SECONDS = 60
-_held: tuple[float, tuple[datetime, float] | None] | None = None
-
-
 def _read_held() -> tuple[datetime, float] | None:
-    if connection.vendor != "postgresql":
-        return None
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_get_expr(i.indpred, i.indrelid), c.reltuples FROM pg_index i "
                        "JOIN pg_class c ON c.oid = i.indexrelid "
